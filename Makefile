@@ -1,0 +1,59 @@
+# The two commands: `make run` (demo on http://127.0.0.1:5000) and `make test` (whole suite).
+# Everything a fresh machine needs is installed from here; nothing by hand.
+
+VENV      := .venv
+BIN       := $(VENV)/bin
+STAMP     := $(VENV)/.installed-$(shell md5sum pyproject.toml | cut -c1-12)
+FLASK     := $(BIN)/flask --app wsgi
+SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HOST      ?= 127.0.0.1
+PORT      ?= 5000
+
+.PHONY: run test test-postgres install system-deps browser-deps translations bench clean
+
+run: install system-deps translations
+	$(FLASK) db upgrade
+	IOP_DEMO=1 $(FLASK) seed-demo
+	@echo "IOP-rapport: http://$(HOST):$(PORT)  (Ctrl+C stops)"
+	IOP_DEMO=1 $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install system-deps browser-deps translations
+	$(BIN)/pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# WeasyPrint subsets fonts with HarfBuzz when Debian's libharfbuzz-subset0 is there;
+# without it, it silently falls back to a Python subsetter 1.22x slower.
+system-deps:
+	@if ! ldconfig -p | grep -q 'libharfbuzz-subset.so.0'; then \
+	  echo "Installing libharfbuzz-subset0 (Debian)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libharfbuzz-subset0 poppler-utils; \
+	fi
+
+# Debian's Chromium for the browser tests (Playwright never downloads a browser here),
+# and axe-core from the npm registry for the accessibility checks.
+browser-deps: node_modules/axe-core/axe.min.js
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing chromium (Debian)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; \
+	fi
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+translations: install
+	@$(BIN)/pybabel compile -q -d translations -f 2>/dev/null || $(BIN)/pybabel compile -d translations -f
+
+bench: install system-deps translations
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules instance .pytest_cache

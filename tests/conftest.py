@@ -1,0 +1,159 @@
+"""Shared fixtures: one migrated database per run, emptied after every test.
+
+SQLite (a temporary file) by default; PostgreSQL when TEST_DATABASE_URL is set.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from webapp import create_app
+from webapp.extensions import db
+
+DEMO_PASSWORD = "demo-iop-2026"
+CSRF_PATTERN = re.compile(r'"X-CSRFToken": "([^"]+)"|name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+def _reset_schema() -> None:
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+
+
+def _empty_all_tables() -> None:
+    db.session.remove()
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            connection.commit()
+            return
+        # Blocks and revisions point at each other; emptying them needs the checks off.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        for table in tables:
+            connection.exec_driver_sql(f'DELETE FROM "{table}"')
+        connection.exec_driver_sql("COMMIT")
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "DEMO_MODE": False,
+        }
+    )
+    with app.app_context():
+        _reset_schema()
+        upgrade()
+    yield app
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app: Flask) -> Iterator[None]:
+    yield
+    with app.app_context():
+        _empty_all_tables()
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[Flask]:
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def demo(app: Flask):
+    from webapp.services.demo import seed_demo
+
+    with app.app_context():
+        result = seed_demo()
+        db.session.commit()
+        db.session.remove()
+    return result
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_PATTERN.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def sign_in(client: FlaskClient, email: str, password: str = DEMO_PASSWORD):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def signed_in(app: Flask, demo) -> Callable[[str], FlaskClient]:
+    """A new test client signed in as the given demo user."""
+
+    def make(email: str) -> FlaskClient:
+        client = app.test_client()
+        response = sign_in(client, email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, _conn, _cursor, statement, *_args) -> None:
+        if not statement.lstrip().upper().startswith(("PRAGMA", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Callable:
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        with app.app_context():
+            engine = db.engine
+        counter = QueryCounter()
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+
+    return counting
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent

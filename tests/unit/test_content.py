@@ -1,0 +1,69 @@
+"""The sanitizer: nothing active survives; report text and tables do."""
+
+import pytest
+
+from webapp.content import render_markdown, sanitize_html
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '<a href="javascript:alert(1)">x</a>',
+    "[klick](javascript:alert(1))",
+    "[klick](JaVaScRiPt:alert(1))",
+    "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    '<div hx-get="/logout" hx-trigger="load">x</div>',
+    '<p style="background:url(javascript:alert(1))">x</p>',
+    "<iframe src=https://evil.example></iframe>",
+    "<svg><script>alert(1)</script></svg>",
+    '<form action="https://evil.example"><button>x</button></form>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+]
+
+
+def _tags_only(html: str) -> str:
+    """The markup that a browser would act on: text between < and > of real tags."""
+    import re
+
+    return " ".join(re.findall(r"<[^>]*>", html))
+
+
+@pytest.mark.parametrize("source", HOSTILE)
+def test_no_active_markup_in_tags(source):
+    tags = _tags_only(render_markdown(source).lower())
+    for marker in ("script", "onerror", "javascript:", "hx-", "iframe", "form", "style", "img", "data:", "svg"):
+        assert marker not in tags
+
+
+def test_raw_html_is_shown_as_text_not_markup():
+    html = render_markdown("Hej <b>fet</b> text")
+    assert "<b>" not in html
+    assert "&lt;b&gt;fet&lt;/b&gt;" in html
+
+
+def test_sanitizer_alone_strips_event_handlers_and_hx_attributes():
+    html = sanitize_html('<p onclick="x()" hx-post="/x">a</p><a href="https://a.se" onmouseover="y()">b</a>')
+    assert html == '<p>a</p><a href="https://a.se" rel="noopener noreferrer nofollow">b</a>'
+
+
+def test_only_https_and_mailto_links_keep_their_target():
+    html = render_markdown("[a](https://stockholm.se) [b](mailto:eu@example.se) [c](http://x.se) [d](/intern)")
+    assert 'href="https://stockholm.se"' in html
+    assert 'href="mailto:eu@example.se"' in html
+    assert 'href="http://x.se"' not in html
+    assert 'href="/intern"' not in html
+
+
+def test_tables_lists_and_emphasis_are_kept():
+    source = "**Viktigt** och *kursivt*\n\n- ett\n- två\n\n| Månad | Besök |\n|---|--:|\n| Nov | 1 450 |\n"
+    html = render_markdown(source)
+    assert "<strong>Viktigt</strong>" in html and "<em>kursivt</em>" in html
+    assert "<ul>" in html and "<li>två</li>" in html
+    assert "<table>" in html and "<th>Månad</th>" in html
+    assert '<td align="right">1 450</td>' in html
+
+
+def test_rendering_is_stable_across_calls():
+    # One Markdown instance is reused per thread; state must not leak between calls.
+    first = render_markdown("[^1]: x\n\n# Rubrik")
+    assert render_markdown("Bara text") == "<p>Bara text</p>"
+    assert render_markdown("[^1]: x\n\n# Rubrik") == first

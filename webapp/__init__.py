@@ -1,0 +1,62 @@
+"""IOP-rapport: the partnership's joint activity report, written together."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from webapp.config import PROJECT_ROOT, Config, normalise_database_url
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(PROJECT_ROOT / "instance"),
+    )
+    app.config.from_object(Config)
+    if overrides:
+        app.config.update(overrides)
+    app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from webapp import cli, errors, security, templating
+
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from webapp import models  # noqa: F401  (the whole schema, for Flask-Migrate)
+    from webapp.extensions import babel, csrf, db, login_manager, migrate
+    from webapp.i18n import select_locale
+
+    (PROJECT_ROOT / "instance").mkdir(exist_ok=True)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(PROJECT_ROOT / "translations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from webapp.models import User
+
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp.views import auth, blocks, main, reports
+
+    for blueprint in (auth.bp, main.bp, reports.bp, blocks.bp):
+        app.register_blueprint(blueprint)

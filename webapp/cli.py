@@ -1,0 +1,73 @@
+"""Command-line tasks: the demo, users, and rendering a report to PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Role, Unit
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(render_pdf_command)
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo organisations, units, users and reports (idempotent)."""
+    from webapp.services.demo import seed_demo
+
+    result = seed_demo()
+    db.session.commit()
+    click.echo("Demodata skapades." if result.created else "Demodata fanns redan; inget ändrades.")
+    if current_app.config["DEMO_MODE"]:
+        click.echo(f"\nDemoinloggningar (lösenord för alla: {result.password}):")
+        for email, name, roles in result.users:
+            click.echo(f"  {email:<44} {name:<24} {roles}")
+    else:
+        click.echo("Lösenorden visas bara i demoläge (IOP_DEMO=1).")
+
+
+@click.command("create-user")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]), default=["writer"],
+              show_default=True, help="Repeat for several roles.")
+@click.option("--unit", "unit_keys", multiple=True, help="Unit key, e.g. crossroads. Repeatable.")
+@click.password_option()
+def create_user_command(email: str, name: str, roles: tuple[str, ...], unit_keys: tuple[str, ...],
+                        password: str) -> None:
+    """Create a user who can sign in."""
+    from webapp.services.accounts import create_user
+
+    units = list(db.session.scalars(select(Unit).where(Unit.key.in_(unit_keys)))) if unit_keys else []
+    missing = set(unit_keys) - {u.key for u in units}
+    if missing:
+        raise click.UsageError(f"Okänd verksamhet: {', '.join(sorted(missing))}")
+    try:
+        user = create_user(email, name, password, [Role(r) for r in roles], units)
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    db.session.commit()
+    click.echo(f"Användaren {user.email} skapades.")
+
+
+@click.command("render-pdf")
+@click.argument("report_id", type=int)
+@click.argument("outfile", type=click.Path(dir_okay=False, path_type=Path))
+def render_pdf_command(report_id: int, outfile: Path) -> None:
+    """Render a report as a draft PDF to OUTFILE."""
+    from webapp.document import build_document, render_document_html, render_pdf
+
+    with current_app.test_request_context():
+        document = build_document(report_id, draft=True)
+        if document is None:
+            raise click.UsageError(f"Rapport {report_id} finns inte.")
+        outfile.write_bytes(render_pdf(render_document_html(document, for_print=True)))
+    click.echo(f"Skrev {outfile} ({outfile.stat().st_size} byte).")

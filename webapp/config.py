@@ -1,0 +1,62 @@
+"""Configuration read from the environment; defaults suit a laptop demo."""
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'iop-rapport.sqlite'}"
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    key_file = INSTANCE_DIR / "secret_key"
+    if not key_file.exists():
+        INSTANCE_DIR.mkdir(exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+class Config:
+    SECRET_KEY = _secret_key()
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_database_url()
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Demo mode prints passwords and shows a banner; never set it in production.
+    DEMO_MODE = os.environ.get("IOP_DEMO", "0") == "1"
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+    # werkzeug's default; tests lower the cost so seeding the demo stays quick.
+    PASSWORD_HASH_METHOD = "scrypt"
+    WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+    BABEL_DEFAULT_LOCALE = "sv"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+    LANGUAGES = ("sv", "en")
+
+    # A block body larger than this is refused with 413.
+    MAX_BLOCK_BYTES = 200_000
+    # Whole request bodies above this are refused by Werkzeug before parsing.
+    MAX_CONTENT_LENGTH = 2_000_000
+    # Autosaves by one writer within this many seconds coalesce into one revision.
+    AUTOSAVE_COALESCE_SECONDS = 600
+    # Static files WeasyPrint may read (fonts, print CSS); nothing else.
+    STATIC_FOLDER = str(PROJECT_ROOT / "static")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain postgres:// URLs and route them to psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url

@@ -1,0 +1,31 @@
+"""Flask-WTF forms: what a request must carry, with Swedish field errors."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, PasswordField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("E-postadress"), validators=[DataRequired(_l("Fyll i din e-postadress.")),
+                                                       Length(max=254)])
+    password = PasswordField(_l("Lösenord"), validators=[DataRequired(_l("Fyll i ditt lösenord."))])
+    remember = BooleanField(_l("Kom ihåg mig"))
+    next = HiddenField()
+
+
+class BlockForm(FlaskForm):
+    # The byte limit is enforced by the service (413); this only rejects absurd input early.
+    source = TextAreaField(_l("Text"), validators=[Length(max=2_000_000)])
+    base_version = IntegerField(validators=[InputRequired(_l("Versionsnummer saknas. Ladda om sidan.")),
+                                            NumberRange(min=1)])
+    note = StringField(_l("Kommentar till versionen"),
+                       validators=[Length(max=500, message=_l("Högst 500 tecken."))])
+
+
+class PreviewForm(FlaskForm):
+    source = TextAreaField(validators=[Length(max=2_000_000)])
+
+
+class RestoreForm(FlaskForm):
+    base_version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])

@@ -1,0 +1,125 @@
+"""Reports (one period), their blocks, and the blocks' immutable revisions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.accounts import Unit, User
+from webapp.models.base import utcnow
+from webapp.models.report_templates import ReportTemplate, TemplateSection
+
+
+class ReportState(enum.StrEnum):
+    OPEN = "open"
+    LOCKED = "locked"
+
+
+class BlockState(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+
+
+class Report(db.Model):
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    deadline: Mapped[date | None]
+    state: Mapped[ReportState] = mapped_column(String(20), default=ReportState.OPEN)
+    report_template_id: Mapped[int] = mapped_column(ForeignKey("report_templates.id"))
+    previous_report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    report_template: Mapped[ReportTemplate] = relationship()
+    previous_report: Mapped[Report | None] = relationship(remote_side=[id])
+    blocks: Mapped[list[Block]] = relationship(back_populates="report")
+
+    @property
+    def is_locked(self) -> bool:
+        return self.state == ReportState.LOCKED
+
+
+class Block(db.Model):
+    """One unit's part of a section in one report, or the section's joint text.
+
+    ``version`` is SQLAlchemy's optimistic version counter: every UPDATE carries
+    ``WHERE version = <read value>``, so two concurrent saves can never both win.
+    """
+
+    __tablename__ = "blocks"
+    __table_args__ = (UniqueConstraint("report_id", "section_id", "unit_id", "joint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("template_sections.id"))
+    # For a joint block this is the responsible unit, whose members write it.
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    joint: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[BlockState] = mapped_column(String(30), default=BlockState.DRAFT)
+    current_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("revisions.id", use_alter=True, name="fk_blocks_current_revision_id_revisions")
+    )
+    version: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="blocks")
+    section: Mapped[TemplateSection] = relationship()
+    unit: Mapped[Unit] = relationship()
+    current_revision: Mapped[Revision | None] = relationship(foreign_keys=[current_revision_id])
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_empty(self) -> bool:
+        return self.current_revision is None or not self.current_revision.source.strip()
+
+
+class Revision(db.Model):
+    """An immutable snapshot of a block's content. Never updated, never deleted."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (UniqueConstraint("block_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id"))
+    number: Mapped[int]
+    source: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    restored_from_id: Mapped[int | None] = mapped_column(ForeignKey("revisions.id"))
+
+    author: Mapped[User] = relationship()
+
+
+class BlockDraft(db.Model):
+    """A writer's autosaved, not yet committed text for a block.
+
+    Autosaves while typing land here and are sealed into one revision when the
+    writer saves, or once the draft is older than the coalescing window, so the
+    history stays readable and nothing typed is lost.
+    """
+
+    __tablename__ = "block_drafts"
+    __table_args__ = (UniqueConstraint("block_id", "author_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(Text)
+    base_version: Mapped[int]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+Index("ix_revisions_block_id_number", Revision.block_id, Revision.number)

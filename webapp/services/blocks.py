@@ -1,0 +1,163 @@
+"""Saving blocks: revisions, autosave drafts, conflicts, restore."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from webapp.content import render_markdown
+from webapp.extensions import db
+from webapp.models import Block, BlockDraft, Revision, User
+from webapp.models.base import utcnow
+from webapp.permissions import require_edit_block
+from webapp.services import audit
+from webapp.services.revisions import should_seal_draft
+
+
+class ContentTooLarge(Exception):
+    """The block body is larger than the configured limit; becomes 413."""
+
+    def __init__(self, limit_bytes: int):
+        super().__init__(limit_bytes)
+        self.limit_bytes = limit_bytes
+
+
+@dataclass(frozen=True)
+class SaveOutcome:
+    kind: Literal["saved", "unchanged", "drafted", "conflict"]
+    block: Block
+    revision: Revision | None = None
+    # For a conflict: what the block holds now, which the writer must merge with.
+    current_source: str = ""
+
+
+def current_source(block: Block) -> str:
+    return block.current_revision.source if block.current_revision else ""
+
+
+def _normalise(source: str) -> str:
+    # Browsers send CRLF from a textarea; store one form so "unchanged" means unchanged.
+    return source.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _find_draft(block: Block, author: User) -> BlockDraft | None:
+    return db.session.scalars(
+        select(BlockDraft).where(BlockDraft.block_id == block.id, BlockDraft.author_id == author.id)
+    ).first()
+
+
+def _conflict(block: Block) -> SaveOutcome:
+    return SaveOutcome("conflict", block, current_source=current_source(block))
+
+
+def _add_revision(block: Block, author: User, source: str, html: str, note: str,
+                  restored_from: Revision | None = None) -> Revision:
+    previous = block.current_revision
+    revision = Revision(
+        block_id=block.id,
+        number=(previous.number + 1) if previous else 1,
+        source=source,
+        html=html,
+        author_id=author.id,
+        note=note,
+        restored_from_id=restored_from.id if restored_from else None,
+    )
+    db.session.add(revision)
+    db.session.flush()
+    block.current_revision = revision
+    block.updated_at = utcnow()
+    audit.record(
+        "block.restored" if restored_from else "block.saved",
+        user=author,
+        block=block,
+        details={"revision": revision.number, "note": note},
+    )
+    return revision
+
+
+def save_block(
+    block: Block,
+    author: User,
+    source: str,
+    *,
+    base_version: int,
+    note: str = "",
+    autosave: bool = False,
+    max_bytes: int,
+    coalesce_seconds: int,
+    now: datetime | None = None,
+) -> SaveOutcome:
+    """Save what a writer typed, starting from ``base_version`` of the block.
+
+    A stale ``base_version`` is a conflict: nothing is written and the caller shows
+    both texts. An explicit save with unchanged text makes no revision. An autosave
+    goes to the writer's draft and becomes a revision when the coalescing window closes.
+    """
+    require_edit_block(author, block)
+    source = _normalise(source)
+    if len(source.encode("utf-8")) > max_bytes:
+        raise ContentTooLarge(max_bytes)
+    if base_version != block.version:
+        return _conflict(block)
+    # Rendered before anything is flushed, so the write transaction stays short.
+    html = render_markdown(source)
+    now = now or utcnow()
+    draft = _find_draft(block, author)
+
+    try:
+        if autosave and not (draft and should_seal_draft(draft.started_at, now, coalesce_seconds)):
+            if draft is None:
+                draft = BlockDraft(block_id=block.id, author_id=author.id, started_at=now,
+                                   source=source, base_version=base_version)
+                db.session.add(draft)
+            draft.source, draft.base_version, draft.updated_at = source, base_version, now
+            db.session.flush()
+            return SaveOutcome("drafted", block)
+
+        if draft is not None:
+            db.session.delete(draft)
+        if source == current_source(block):
+            db.session.flush()
+            return SaveOutcome("unchanged", block, revision=block.current_revision)
+        revision = _add_revision(block, author, source, html, note)
+        db.session.flush()
+    except StaleDataError:
+        # Someone else's save committed between our read and our write.
+        db.session.rollback()
+        db.session.refresh(block)
+        return _conflict(block)
+    return SaveOutcome("saved", block, revision=revision)
+
+
+def restore_revision(block: Block, author: User, revision: Revision, *, base_version: int) -> SaveOutcome:
+    """Make an old revision current again by copying it into a new revision."""
+    require_edit_block(author, block)
+    if revision.block_id != block.id:
+        raise LookupError("revision belongs to another block")
+    if base_version != block.version:
+        return _conflict(block)
+    if revision.source == current_source(block):
+        return SaveOutcome("unchanged", block, revision=block.current_revision)
+    try:
+        new_revision = _add_revision(
+            block, author, revision.source, revision.html,
+            note=f"Återställd från version {revision.number}", restored_from=revision,
+        )
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        db.session.refresh(block)
+        return _conflict(block)
+    return SaveOutcome("saved", block, revision=new_revision)
+
+
+def draft_for(block: Block, author: User) -> BlockDraft | None:
+    """The writer's autosaved text, if it is newer than what the block holds."""
+    draft = _find_draft(block, author)
+    if draft is None or draft.source == current_source(block):
+        return None
+    return draft

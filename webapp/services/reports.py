@@ -1,0 +1,200 @@
+"""Creating reports from a template, and loading what the report pages show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from webapp.extensions import db
+from webapp.models import (
+    Block,
+    BlockState,
+    Report,
+    ReportState,
+    ReportTemplate,
+    Revision,
+    TemplateChapter,
+    TemplateSection,
+    Unit,
+    User,
+)
+from webapp.services import audit
+
+
+def is_open_during(unit: Unit, start: date, end: date) -> bool:
+    """An active unit whose opening dates (if any) overlap the period."""
+    return (
+        unit.active
+        and (unit.open_from is None or unit.open_from <= end)
+        and (unit.open_until is None or unit.open_until >= start)
+    )
+
+
+def assigned_units(section: TemplateSection, units: list[Unit], start: date, end: date) -> list[tuple[Unit, bool]]:
+    """(unit, joint) pairs a section gets blocks for: its joint block first, then each unit's."""
+    pairs: list[tuple[Unit, bool]] = []
+    if section.joint and section.responsible_unit is not None:
+        pairs.append((section.responsible_unit, True))
+    candidates = [u for u in units if u.kind in section.unit_kinds] + list(section.named_units)
+    chosen = {u.id: u for u in candidates if is_open_during(u, start, end)}
+    pairs.extend((unit, False) for unit in sorted(chosen.values(), key=lambda u: u.name))
+    return pairs
+
+
+def create_report(
+    report_template: ReportTemplate,
+    *,
+    title: str,
+    period_start: date,
+    period_end: date,
+    deadline: date | None,
+    created_by: User | None,
+    previous_report: Report | None = None,
+) -> Report:
+    """A new open report with a draft block for every section × assigned unit."""
+    if period_end < period_start:
+        raise ValueError("Perioden slutar innan den börjar.")
+    report = Report(
+        title=title,
+        period_start=period_start,
+        period_end=period_end,
+        deadline=deadline,
+        report_template=report_template,
+        previous_report=previous_report,
+        state=ReportState.OPEN,
+    )
+    db.session.add(report)
+    units = list(db.session.scalars(select(Unit)))
+    for chapter in report_template.chapters:
+        for section in chapter.sections:
+            for unit, joint in assigned_units(section, units, period_start, period_end):
+                db.session.add(Block(report=report, section=section, unit=unit, joint=joint))
+    db.session.flush()
+    audit.record("report.created", user=created_by, report_id=report.id, to_state=ReportState.OPEN)
+    return report
+
+
+def _block_loading():
+    return (
+        joinedload(Block.unit).joinedload(Unit.organisation),
+        joinedload(Block.section).joinedload(TemplateSection.chapter),
+        joinedload(Block.current_revision).joinedload(Revision.author),
+    )
+
+
+def my_blocks(user: User) -> list[Block]:
+    """The blocks of the user's units in open reports, ordered as the report reads."""
+    unit_ids = [unit.id for unit in user.units]
+    if not unit_ids:
+        return []
+    statement = (
+        select(Block)
+        .join(Block.report)
+        .join(Block.section)
+        .join(TemplateSection.chapter)
+        .where(Block.unit_id.in_(unit_ids), Report.state == ReportState.OPEN)
+        .options(*_block_loading(), joinedload(Block.report))
+        .order_by(Report.period_start.desc(), TemplateChapter.position, TemplateSection.position, Block.joint.desc())
+    )
+    return list(db.session.scalars(statement).unique())
+
+
+def list_reports() -> list[Report]:
+    return list(db.session.scalars(select(Report).order_by(Report.period_start.desc())))
+
+
+@dataclass
+class SectionView:
+    section: TemplateSection
+    number: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class ChapterView:
+    chapter: TemplateChapter
+    number: str
+    sections: list[SectionView] = field(default_factory=list)
+
+
+@dataclass
+class ReportOutline:
+    report: Report
+    chapters: list[ChapterView]
+
+    @property
+    def blocks(self) -> list[Block]:
+        return [b for c in self.chapters for s in c.sections for b in s.blocks]
+
+    def count(self, *states: BlockState) -> int:
+        return sum(1 for block in self.blocks if block.state in states)
+
+    @property
+    def written_count(self) -> int:
+        return sum(1 for block in self.blocks if not block.is_empty)
+
+
+def load_outline(report_id: int) -> ReportOutline | None:
+    """The report's chapters → sections → blocks, in a fixed number of queries."""
+    report = db.session.get(
+        Report, report_id,
+        options=[
+            joinedload(Report.report_template)
+            .selectinload(ReportTemplate.chapters)
+            .selectinload(TemplateChapter.sections)
+        ],
+    )
+    if report is None:
+        return None
+    blocks = db.session.scalars(
+        select(Block).where(Block.report_id == report.id).options(*_block_loading())
+    ).unique()
+    by_section: dict[int, list[Block]] = {}
+    for block in blocks:
+        by_section.setdefault(block.section_id, []).append(block)
+    chapters = []
+    for c_index, chapter in enumerate(report.report_template.chapters, start=1):
+        chapter_view = ChapterView(chapter, str(c_index))
+        for s_index, section in enumerate(chapter.sections, start=1):
+            section_blocks = sorted(
+                by_section.get(section.id, []), key=lambda b: (not b.joint, b.unit.name)
+            )
+            if section_blocks:
+                chapter_view.sections.append(SectionView(section, f"{c_index}.{s_index}", section_blocks))
+        chapters.append(chapter_view)
+    return ReportOutline(report, chapters)
+
+
+def load_block(block_id: int) -> Block | None:
+    return db.session.get(Block, block_id, options=[*_block_loading(), joinedload(Block.report)])
+
+
+def block_history(block: Block) -> list[Revision]:
+    return list(
+        db.session.scalars(
+            select(Revision)
+            .where(Revision.block_id == block.id)
+            .options(joinedload(Revision.author))
+            .order_by(Revision.number.desc())
+        )
+    )
+
+
+def previous_period_block(block: Block) -> Block | None:
+    """The same section and unit in the report of the period before, if there is one."""
+    previous_id = block.report.previous_report_id
+    if previous_id is None:
+        return None
+    return db.session.scalars(
+        select(Block)
+        .where(
+            Block.report_id == previous_id,
+            Block.section_id == block.section_id,
+            Block.unit_id == block.unit_id,
+            Block.joint == block.joint,
+        )
+        .options(joinedload(Block.current_revision))
+    ).first()

@@ -1,0 +1,53 @@
+"""What every template may use: formatting filters and a few globals. No queries, no decisions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app
+from flask_babel import format_date, format_datetime, get_locale
+from flask_wtf.csrf import generate_csrf
+
+from webapp.models import BlockState
+
+STATE_LABELS = {
+    BlockState.DRAFT: "Utkast",
+    BlockState.SUBMITTED: "Inskickat",
+    BlockState.CHANGES_REQUESTED: "Ändringar begärda",
+    BlockState.APPROVED: "Godkänt",
+}
+
+
+def state_label(state: str) -> str:
+    from flask_babel import gettext
+
+    return gettext(STATE_LABELS[BlockState(state)])
+
+
+def human_date(value: date | None) -> str:
+    return format_date(value, "d MMMM y") if value else ""
+
+
+def human_datetime(value: datetime | None) -> str:
+    # Stored as naive UTC; Flask-Babel converts to Europe/Stockholm when it knows it is UTC.
+    from datetime import UTC
+
+    return format_datetime(value.replace(tzinfo=UTC), "d MMM y HH:mm") if value else ""
+
+
+def period_label(start: date, end: date) -> str:
+    return f"{human_date(start)} – {human_date(end)}"
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        state_label=state_label, human_date=human_date, human_datetime=human_datetime
+    )
+    app.jinja_env.globals.update(period_label=period_label, csrf_token=generate_csrf)
+
+    @app.context_processor
+    def layout_context():
+        return {
+            "demo_mode": current_app.config["DEMO_MODE"],
+            "current_locale": str(get_locale()),
+        }

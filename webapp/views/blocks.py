@@ -1,0 +1,180 @@
+"""A block: reading it, writing it with live preview and autosave, its history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from webapp.content import render_markdown
+from webapp.extensions import db
+from webapp.forms import BlockForm, PreviewForm, RestoreForm
+from webapp.htmx import wants_fragment
+from webapp.models import Block, Revision
+from webapp.permissions import PermissionDenied, can_edit_block, can_read_report, require_edit_block
+from webapp.services import blocks as block_service
+from webapp.services import reports
+from webapp.services.revisions import line_diff
+
+bp = Blueprint("blocks", __name__, url_prefix="/blocks")
+
+
+def _load_readable_block(block_id: int) -> Block:
+    if not can_read_report(current_user):
+        raise PermissionDenied(_("Du har inte behörighet att läsa rapporten."))
+    block = reports.load_block(block_id)
+    if block is None:
+        abort(404)
+    return block
+
+
+def _editor_context(block: Block, form: BlockForm | None = None, conflict: str | None = None) -> dict:
+    draft = block_service.draft_for(block, current_user) if can_edit_block(current_user, block) else None
+    if form is None:
+        form = BlockForm(
+            source=draft.source if draft else block_service.current_source(block),
+            base_version=block.version,
+        )
+    return {
+        "block": block,
+        "form": form,
+        "can_edit": can_edit_block(current_user, block),
+        "draft": draft,
+        "conflict_source": conflict,
+        "preview_html": render_markdown(form.source.data or ""),
+    }
+
+
+def _page_context(block: Block) -> dict:
+    previous = reports.previous_period_block(block)
+    return {
+        "history": reports.block_history(block),
+        "previous_block": previous,
+        "guidance_html": render_markdown(block.section.guidance),
+    }
+
+
+def _save_options() -> dict:
+    return {
+        "max_bytes": current_app.config["MAX_BLOCK_BYTES"],
+        "coalesce_seconds": current_app.config["AUTOSAVE_COALESCE_SECONDS"],
+    }
+
+
+@bp.get("/<int:block_id>")
+def show(block_id: int):
+    block = _load_readable_block(block_id)
+    return render_template("blocks/page.html", **_editor_context(block), **_page_context(block))
+
+
+@bp.post("/<int:block_id>/preview")
+def preview(block_id: int):
+    block = _load_readable_block(block_id)
+    require_edit_block(current_user, block)
+    form = PreviewForm()
+    if not form.validate_on_submit():
+        return render_template("blocks/_preview.html", preview_html="", errors=form.errors), 422
+    return render_template("blocks/_preview.html", preview_html=render_markdown(form.source.data or ""))
+
+
+def _form_errors(block: Block, form: BlockForm):
+    context = _editor_context(block, form=form)
+    if wants_fragment():
+        return render_template("blocks/_editor.html", **context), 422
+    return render_template("blocks/page.html", **context, **_page_context(block)), 422
+
+
+def _conflict_response(block: Block, form: BlockForm, outcome: block_service.SaveOutcome):
+    # The writer keeps their text; the form now starts from the version that won.
+    form.base_version.data, form.base_version.raw_data = block.version, []
+    context = _editor_context(block, form=form, conflict=outcome.current_source)
+    if wants_fragment():
+        # An autosave targets its status line; a conflict replaces the whole editor.
+        headers = {"HX-Retarget": "#block-editor", "HX-Reswap": "outerHTML"}
+        return render_template("blocks/_editor.html", **context), 409, headers
+    return render_template("blocks/page.html", **context, **_page_context(block)), 409
+
+
+@bp.post("/<int:block_id>/save")
+def save(block_id: int):
+    block = _load_readable_block(block_id)
+    require_edit_block(current_user, block)
+    form = BlockForm()
+    if not form.validate_on_submit():
+        return _form_errors(block, form)
+    outcome = block_service.save_block(
+        block, current_user, form.source.data or "", base_version=form.base_version.data,
+        note=(form.note.data or "").strip(), **_save_options(),
+    )
+    if outcome.kind == "conflict":
+        return _conflict_response(block, form, outcome)
+    db.session.commit()
+    if not wants_fragment():
+        return redirect(url_for("blocks.show", block_id=block.id))
+    block = reports.load_block(block.id)
+    saved_message = _("Sparat som version %(n)s.", n=outcome.revision.number) if outcome.kind == "saved" \
+        else _("Inga ändringar att spara.")
+    return render_template("blocks/_saved.html", **_editor_context(block), **_page_context(block),
+                           saved_message=saved_message)
+
+
+@bp.post("/<int:block_id>/autosave")
+def autosave(block_id: int):
+    block = _load_readable_block(block_id)
+    require_edit_block(current_user, block)
+    form = BlockForm()
+    if not form.validate_on_submit():
+        return render_template("blocks/_autosave_status.html", status="invalid", block=block), 422
+    outcome = block_service.save_block(
+        block, current_user, form.source.data or "", base_version=form.base_version.data,
+        autosave=True, **_save_options(),
+    )
+    if outcome.kind == "conflict":
+        return _conflict_response(block, form, outcome)
+    db.session.commit()
+    return render_template("blocks/_autosave_status.html", status=outcome.kind, block=block,
+                           revision=outcome.revision)
+
+
+def _load_revision(block: Block, number: int) -> Revision:
+    revision = next((r for r in reports.block_history(block) if r.number == number), None)
+    if revision is None:
+        abort(404)
+    return revision
+
+
+@bp.get("/<int:block_id>/revisions/<int:number>")
+def revision(block_id: int, number: int):
+    block = _load_readable_block(block_id)
+    history = reports.block_history(block)
+    current = next((r for r in history if r.number == number), None)
+    if current is None:
+        abort(404)
+    before = next((r for r in history if r.number < number), None)
+    return render_template(
+        "blocks/revision.html",
+        block=block,
+        revision=current,
+        previous=before,
+        diff=line_diff(before.source if before else "", current.source),
+        can_edit=can_edit_block(current_user, block),
+        restore_form=RestoreForm(base_version=block.version),
+    )
+
+
+@bp.post("/<int:block_id>/revisions/<int:number>/restore")
+def restore(block_id: int, number: int):
+    block = _load_readable_block(block_id)
+    require_edit_block(current_user, block)
+    form = RestoreForm()
+    if not form.validate_on_submit():
+        abort(422)
+    outcome = block_service.restore_revision(block, current_user, _load_revision(block, number),
+                                             base_version=form.base_version.data)
+    if outcome.kind == "conflict":
+        return render_template(
+            "errors/error.html", status=409, title=_("Bidraget har ändrats"),
+            message=_("Någon annan har sparat bidraget sedan du öppnade sidan. Ladda om och försök igen."),
+        ), 409
+    db.session.commit()
+    return redirect(url_for("blocks.show", block_id=block.id))

@@ -1,0 +1,35 @@
+"""The dashboard ("Mina bidrag"), health check and language choice."""
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from webapp.extensions import db
+from webapp.i18n import LANGUAGE_SESSION_KEY
+from webapp.services import reports
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def dashboard():
+    return render_template(
+        "dashboard/index.html",
+        blocks=reports.my_blocks(current_user),
+        reports=reports.list_reports(),
+    )
+
+
+@bp.post("/language")
+def set_language():
+    language = request.form.get("language", "")
+    if language in current_app.config["LANGUAGES"]:
+        session[LANGUAGE_SESSION_KEY] = language
+    target = request.form.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("main.dashboard"))
+
+
+@bp.get("/healthz")
+def healthz():
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
