@@ -50,7 +50,7 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	touch $@
 
 translations: install
-	@$(BIN)/pybabel compile -q -d translations -f 2>/dev/null || $(BIN)/pybabel compile -d translations -f
+	$(BIN)/pybabel compile -d translations -f --statistics 2>&1 | tail -n 1
 
 bench: install system-deps translations
 	$(BIN)/python bench/run_all.py
