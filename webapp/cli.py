@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from webapp.extensions import db
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Create the demo organisations, units, users and reports (idempotent)."""
     from webapp.services.demo import seed_demo
@@ -35,6 +37,7 @@ def seed_demo_command() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", prompt=True)
 @click.option("--name", prompt=True)
 @click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]), default=["writer"],
@@ -59,6 +62,7 @@ def create_user_command(email: str, name: str, roles: tuple[str, ...], unit_keys
 
 
 @click.command("render-pdf")
+@with_appcontext
 @click.argument("report_id", type=int)
 @click.argument("outfile", type=click.Path(dir_okay=False, path_type=Path))
 def render_pdf_command(report_id: int, outfile: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -123,3 +123,13 @@ class BlockDraft(db.Model):
 
 
 Index("ix_revisions_block_id_number", Revision.block_id, Revision.number)
+
+
+@event.listens_for(Revision, "before_update")
+def _revisions_are_immutable(_mapper, _connection, revision: Revision) -> None:
+    raise ValueError(f"revision {revision.id} is immutable; make a new revision instead")
+
+
+@event.listens_for(Revision, "before_delete")
+def _revisions_are_never_deleted(_mapper, _connection, revision: Revision) -> None:
+    raise ValueError(f"revision {revision.id} may not be deleted")

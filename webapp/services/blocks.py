@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.content import render_markdown
@@ -125,8 +126,9 @@ def save_block(
             return SaveOutcome("unchanged", block, revision=block.current_revision)
         revision = _add_revision(block, author, source, html, note)
         db.session.flush()
-    except StaleDataError:
-        # Someone else's save committed between our read and our write.
+    except (StaleDataError, IntegrityError):
+        # Someone else's save committed between our read and our write: either the
+        # version check on the block or the unique (block, revision number) caught it.
         db.session.rollback()
         db.session.refresh(block)
         return _conflict(block)
@@ -148,7 +150,7 @@ def restore_revision(block: Block, author: User, revision: Revision, *, base_ver
             note=f"Återställd från version {revision.number}", restored_from=revision,
         )
         db.session.flush()
-    except StaleDataError:
+    except (StaleDataError, IntegrityError):
         db.session.rollback()
         db.session.refresh(block)
         return _conflict(block)

@@ -1,0 +1,58 @@
+"""The command-line tasks."""
+
+from sqlalchemy import func, select
+
+from tests.conftest import sign_in
+from webapp.extensions import db
+from webapp.models import Block, Report, Revision, User
+
+
+def _counts(app):
+    with app.app_context():
+        counts = tuple(db.session.scalar(select(func.count()).select_from(model)) for model in (User, Report, Block, Revision))
+        db.session.remove()
+        return counts
+
+
+def test_seed_demo_is_idempotent_and_gives_the_documented_ids(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["seed-demo"])
+    assert first.exit_code == 0 and "Demodata skapades." in first.output
+    counts = _counts(app)
+    second = runner.invoke(args=["seed-demo"])
+    assert "Demodata fanns redan" in second.output
+    assert _counts(app) == counts
+    with app.app_context():
+        titles = dict(db.session.execute(select(Report.id, Report.title)).all())
+    assert titles[1].endswith("2021-11-01 – 2022-04-30") and titles[2].endswith("2022-11-01 – 2023-04-30")
+
+
+def test_seed_demo_prints_passwords_only_in_demo_mode(app):
+    runner = app.test_cli_runner()
+    assert "demo-iop-2026" not in runner.invoke(args=["seed-demo"]).output
+    app.config["DEMO_MODE"] = True
+    try:
+        output = runner.invoke(args=["seed-demo"]).output
+    finally:
+        app.config["DEMO_MODE"] = False
+    assert "demo-iop-2026" in output and "skribent.crossroads@demo.iop" in output
+
+
+def test_create_user_then_sign_in(app, client, demo):
+    result = app.test_cli_runner().invoke(args=[
+        "create-user", "--email", "ny@exempel.se", "--name", "Ny Person", "--role", "writer",
+        "--unit", "crossroads", "--password", "ett-långt-lösenord",
+    ])
+    assert result.exit_code == 0, result.output
+    assert sign_in(client, "ny@exempel.se", "ett-långt-lösenord").status_code == 302
+
+
+def test_create_user_refuses_unknown_unit_and_short_password(app, demo):
+    runner = app.test_cli_runner()
+    before = _counts(app)
+    unknown = runner.invoke(args=["create-user", "--email", "a@b.se", "--name", "A", "--unit", "ingen",
+                                  "--password", "ett-långt-lösenord"])
+    short = runner.invoke(args=["create-user", "--email", "a@b.se", "--name", "A", "--password", "kort"])
+    assert unknown.exit_code != 0 and "Okänd verksamhet: ingen" in unknown.output
+    assert short.exit_code != 0 and "minst 10 tecken" in short.output
+    assert _counts(app) == before
