@@ -21,7 +21,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 # Endpoints reachable without signing in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "main.healthz", "static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "main.healthz", "main.set_language", "static"})
 
 
 def _require_user():
