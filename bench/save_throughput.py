@@ -323,28 +323,40 @@ def bare_rows(path: Path) -> int:
 
 def run(args: argparse.Namespace) -> dict:
     settings = {"workers": args.workers, "worker_class": args.worker_class, "threads": args.threads}
+    phases = make_schedule(args.rounds, args.duration / args.rounds, args.settle, args.first_settle)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
     with common.fresh_database() as database:
+        timings["database_s"] = round(time.perf_counter() - t0, 1)
         specs = assign_blocks(database, args.clients)
         results: dict = {
             "settings": {**settings, "clients": args.clients, "client_processes": args.client_processes,
-                         "text_words": args.words, "duration_s": args.duration, "warmup_s": args.warmup,
+                         "text_words": args.words, "measured_s_per_endpoint": args.duration,
+                         "rounds": args.rounds, "settle_s": args.settle, "first_settle_s": args.first_settle,
+                         "schedule": [f"{p.kind} {p.start:.0f}-{p.end:.0f}s (measured from {p.measure:.0f}s)"
+                                      for p in phases],
                          "gunicorn": " ".join(common.gunicorn_command("APP", 0, **settings)[1:])},
             "clients": [{"email": s.email, "block_id": s.block_id} for s in specs],
         }
-        load = {"words": args.words, "warmup": args.warmup, "duration": args.duration,
-                "processes": args.client_processes}
-        with common.gunicorn("wsgi:app", database.env(), log_dir=database.directory, **settings) as server:
-            results["save"] = run_load("save", server, specs, **load)
-        results["save"]["revisions_written"] = saved_revisions(database)
-        results["save"]["saves_answered_302"] = results["save"]["status_counts_all"].get(302, 0)
-
         bare_path = database.directory / "bare.sqlite"
         create_table(str(bare_path))
         bare_env = common.bench_env(BARE_DATABASE_URL=f"sqlite:///{bare_path}")
-        with common.gunicorn("bare_insert_app:app", bare_env, chdir=common.BENCH_DIR, log_dir=database.directory,
-                             **settings) as server:
-            results["bare"] = run_load("bare", server, specs, **load)
+        with contextlib.ExitStack() as stack:
+            # Both servers are up for the whole run; only one of them is under load at a time.
+            servers = {
+                "save": stack.enter_context(common.gunicorn("wsgi:app", database.env(),
+                                                            log_dir=database.directory, **settings)),
+                "bare": stack.enter_context(common.gunicorn("bare_insert_app:app", bare_env, chdir=common.BENCH_DIR,
+                                                            log_dir=database.directory, **settings)),
+            }
+            timings["servers_up_s"] = round(time.perf_counter() - t0, 1)
+            results.update(run_load(servers, specs, phases, words=args.words, processes=args.client_processes))
+            timings["load_done_s"] = round(time.perf_counter() - t0, 1)
+        results["save"]["revisions_written"] = saved_revisions(database)
+        results["save"]["saves_answered_302"] = results["save"]["status_counts_all"].get(302, 0)
         results["bare"]["rows_written"] = bare_rows(bare_path)
+    timings["total_s"] = round(time.perf_counter() - t0, 1)
+    results["timings"] = timings
 
     save, bare = results["save"], results["bare"]
     results["ratio_save_over_bare"] = round(save["requests_per_s"] / bare["requests_per_s"], 3) \
@@ -355,38 +367,48 @@ def run(args: argparse.Namespace) -> dict:
 
 def report(results: dict) -> None:
     s = results["settings"]
-    print(f"Save throughput: {s['clients']} clients ({s['client_processes']} client processes), "
-          f"{s['duration_s']:.0f} s measured after {s['warmup_s']:.0f} s warm-up, ~{s['text_words']}-word texts")
-    print(f"gunicorn {s['gunicorn']}")
+    print(f"Save throughput: {s['clients']} clients in {s['client_processes']} client processes, ~{s['text_words']}-word "
+          f"texts; {s['measured_s_per_endpoint']:.0f} s measured per endpoint in {s['rounds']} alternating rounds")
+    print(f"  gunicorn {s['gunicorn']}")
     rows = []
     for name, key in (("block save  POST /blocks/<id>/save", "save"), ("bare insert POST /insert", "bare")):
         r = results[key]
         rows.append((name, f"{r['requests_per_s']:.1f}", f"{r['p50_ms']:.1f}", f"{r['p95_ms']:.1f}",
                      f"{r['p99_ms']:.1f}", str(r["failed_responses"]), f"{r['client_cpu_cores']:.2f}",
-                     f"{r['server_cpu_cores']:.2f}", f"{r['machine_cpu_cores_busy']:.2f}"))
+                     f"{r['server_cpu_cores']:.2f}", f"{r['machine_cpu_cores_busy']:.2f}",
+                     " ".join(f"{x:.0f}" for x in r["requests_per_s_by_phase"])))
     common.print_table(rows, ("endpoint", "req/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx/3xx",
-                              "client CPU", "server CPU", "machine busy"))
-    ratio = results["ratio_save_over_bare"]
-    print(f"  save/bare throughput ratio: {ratio}  (bar ≥ {SAVE_BAR})")
+                              "client CPU", "server CPU", "machine busy", "req/s per round"))
+    print(f"  save/bare throughput ratio: {results['ratio_save_over_bare']}  (bar ≥ {SAVE_BAR})")
     save = results["save"]
     print(f"  saves answered 302: {save['saves_answered_302']}, revisions written: {save['revisions_written']}"
           f"; bare rows written: {results['bare']['rows_written']}")
+    print("  (CPU columns: cores used on average over the measured windows; "
+          f"the machine has {os.cpu_count()}.)")
     for key in ("save", "bare"):
         r = results[key]
         if r["setup_errors"]:
             print(f"  {key}: clients that could not start: {r['setup_errors']}")
         for sample in r["failure_samples"]:
             print(f"  {key} failure: {sample}")
+    for key in ("save", "bare"):
+        r = results[key]
+        other = r["machine_cpu_cores_busy"] - r["server_cpu_cores"] - r["client_cpu_cores"]
+        if other > 0.3:
+            print(f"  note ({key}): {other:.2f} cores were busy with processes outside this benchmark.")
     if max(results["save"]["client_cpu_cores"], results["bare"]["client_cpu_cores"]) > 0.5:
-        print("  note: the load generator used more than half a core of the 2; the server had less CPU than "
-              "in production, more so for the cheaper endpoint.")
+        print("  note: the load generator used more than half a core; the server had less CPU than it would "
+              "with remote clients, more so for the cheaper endpoint.")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--duration", type=float, default=15.0, help="measured seconds per endpoint")
-    parser.add_argument("--warmup", type=float, default=2.0, help="seconds of load before measuring")
+    parser.add_argument("--duration", type=float, default=15.0, help="measured seconds per endpoint (all rounds)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating save/bare rounds")
+    parser.add_argument("--settle", type=float, default=1.0, help="seconds of load before measuring, per round")
+    parser.add_argument("--first-settle", type=float, default=2.0,
+                        help="settling time of each endpoint's first round (workers warm up)")
     parser.add_argument("--words", type=int, default=300, help="words in each saved text")
     parser.add_argument("--client-processes", type=int, default=2,
                         help="load-generator processes (the clients' threads are spread over them)")
