@@ -6,22 +6,21 @@ from datetime import date, datetime
 
 from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 
 from webapp.models import BlockState
 
 STATE_LABELS = {
-    BlockState.DRAFT: "Utkast",
-    BlockState.SUBMITTED: "Inskickat",
-    BlockState.CHANGES_REQUESTED: "Ändringar begärda",
-    BlockState.APPROVED: "Godkänt",
+    BlockState.DRAFT: _l("Utkast"),
+    BlockState.SUBMITTED: _l("Inskickat"),
+    BlockState.CHANGES_REQUESTED: _l("Ändringar begärda"),
+    BlockState.APPROVED: _l("Godkänt"),
 }
 
 
 def state_label(state: str) -> str:
-    from flask_babel import gettext
-
-    return gettext(STATE_LABELS[BlockState(state)])
+    return str(STATE_LABELS[BlockState(state)])
 
 
 def human_date(value: date | None) -> str:
