@@ -170,6 +170,9 @@ def _client_process(ports: dict[str, int], specs: list[ClientSpec], words: int, 
         own = records[slot]
         for index, phase in enumerate(phases):
             one = doers[phase.kind]
+            # A fresh connection per phase: a keep-alive connection left idle through the other
+            # endpoint's phase may have been closed by the server (gthread's keepalive is 2 s).
+            clients[0 if phase.kind == "save" else 1].close()
             time.sleep(max(0.0, start + phase.start - time.time()))
             while True:
                 wall = time.time()
@@ -297,6 +300,7 @@ def run_load(servers: dict[str, common.Server], specs: list[ClientSpec], phases:
             "setup_errors": setup_errors,
             "client_cpu_cores": round(sum(r["cpu_seconds"][kind] for r in results) / measured, 2),
             "server_cpu_cores": round(server_cpu[kind] / measured, 2),
+            "server_cpu_ms_per_request": round(server_cpu[kind] / len(ok) * 1000, 2) if ok else None,
             "machine_cpu_cores_busy": round(busy / total * cpu_count, 2) if total else None,
         }
     return out
@@ -361,6 +365,10 @@ def run(args: argparse.Namespace) -> dict:
     save, bare = results["save"], results["bare"]
     results["ratio_save_over_bare"] = round(save["requests_per_s"] / bare["requests_per_s"], 3) \
         if bare["requests_per_s"] else None
+    # Less sensitive to other load on the machine: what one request costs the server in CPU.
+    if save["server_cpu_ms_per_request"] and bare["server_cpu_ms_per_request"]:
+        results["cpu_cost_ratio_bare_over_save"] = round(
+            bare["server_cpu_ms_per_request"] / save["server_cpu_ms_per_request"], 3)
     results["bar"] = {"ratio_min": SAVE_BAR, "failed_responses": 0}
     return results
 
@@ -380,6 +388,9 @@ def report(results: dict) -> None:
     common.print_table(rows, ("endpoint", "req/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx/3xx",
                               "client CPU", "server CPU", "machine busy", "req/s per round"))
     print(f"  save/bare throughput ratio: {results['ratio_save_over_bare']}  (bar ≥ {SAVE_BAR})")
+    print(f"  server CPU per request: save {results['save']['server_cpu_ms_per_request']} ms, "
+          f"bare {results['bare']['server_cpu_ms_per_request']} ms; CPU-cost ratio bare/save "
+          f"{results.get('cpu_cost_ratio_bare_over_save')} (the throughput ratio if both had the same CPU)")
     save = results["save"]
     print(f"  saves answered 302: {save['saves_answered_302']}, revisions written: {save['revisions_written']}"
           f"; bare rows written: {results['bare']['rows_written']}")

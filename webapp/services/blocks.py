@@ -109,30 +109,44 @@ def save_block(
     now = now or utcnow()
     draft = _find_draft(block, author)
 
+    sealing = draft is not None and should_seal_draft(draft.started_at, now, coalesce_seconds)
     try:
-        if autosave and not (draft and should_seal_draft(draft.started_at, now, coalesce_seconds)):
-            if draft is None:
-                draft = BlockDraft(block_id=block.id, author_id=author.id, started_at=now,
-                                   source=source, base_version=base_version)
-                db.session.add(draft)
-            draft.source, draft.base_version, draft.updated_at = source, base_version, now
-            db.session.flush()
-            return SaveOutcome("drafted", block)
-
-        if draft is not None:
-            db.session.delete(draft)
-        if source == current_source(block):
-            db.session.flush()
-            return SaveOutcome("unchanged", block, revision=block.current_revision)
-        revision = _add_revision(block, author, source, html, note)
+        if autosave and not sealing:
+            outcome = _store_draft(block, author, draft, source, base_version, now)
+        else:
+            outcome = _commit_source(block, author, draft, source, html, note)
         db.session.flush()
     except (StaleDataError, IntegrityError):
-        # Someone else's save committed between our read and our write: either the
-        # version check on the block or the unique (block, revision number) caught it.
-        db.session.rollback()
-        db.session.refresh(block)
-        return _conflict(block)
-    return SaveOutcome("saved", block, revision=revision)
+        return _lost_race(block)
+    return outcome
+
+
+def _store_draft(block: Block, author: User, draft: BlockDraft | None, source: str, base_version: int,
+                 now: datetime) -> SaveOutcome:
+    if draft is None:
+        draft = BlockDraft(block_id=block.id, author_id=author.id, started_at=now, source=source,
+                           base_version=base_version)
+        db.session.add(draft)
+    draft.source, draft.base_version, draft.updated_at = source, base_version, now
+    return SaveOutcome("drafted", block)
+
+
+def _commit_source(block: Block, author: User, draft: BlockDraft | None, source: str, html: str,
+                   note: str) -> SaveOutcome:
+    """The writer's text becomes the block's content; their draft has served its purpose."""
+    if draft is not None:
+        db.session.delete(draft)
+    if source == current_source(block):
+        return SaveOutcome("unchanged", block, revision=block.current_revision)
+    return SaveOutcome("saved", block, revision=_add_revision(block, author, source, html, note))
+
+
+def _lost_race(block: Block) -> SaveOutcome:
+    """Someone else's save committed between our read and our write: either the version
+    check on the block or the unique (block, revision number) caught it. Nothing is kept."""
+    db.session.rollback()
+    db.session.refresh(block)
+    return _conflict(block)
 
 
 def restore_revision(block: Block, author: User, revision: Revision, *, base_version: int) -> SaveOutcome:
@@ -151,9 +165,7 @@ def restore_revision(block: Block, author: User, revision: Revision, *, base_ver
         )
         db.session.flush()
     except (StaleDataError, IntegrityError):
-        db.session.rollback()
-        db.session.refresh(block)
-        return _conflict(block)
+        return _lost_race(block)
     return SaveOutcome("saved", block, revision=new_revision)
 
 

@@ -26,21 +26,22 @@ def overview(report_id: int):
     return render_template("reports/overview.html", outline=outline, report=outline.report)
 
 
-@bp.get("/<int:report_id>/preview")
-def preview(report_id: int):
+def _draft_document(report_id: int):
     _require_reader()
     document = build_document(report_id, draft=True)
     if document is None:
         abort(404)
-    return render_document_html(document, for_print=False)
+    return document
+
+
+@bp.get("/<int:report_id>/preview")
+def preview(report_id: int):
+    return render_document_html(_draft_document(report_id), for_print=False)
 
 
 @bp.get("/<int:report_id>/draft.pdf")
 def draft_pdf(report_id: int):
-    _require_reader()
-    document = build_document(report_id, draft=True)
-    if document is None:
-        abort(404)
+    document = _draft_document(report_id)
     pdf = render_pdf(render_document_html(document, for_print=True))
     filename = (f"UTKAST-IOP-verksamhetsrapport-{document.period_start:%Y-%m}--{document.period_end:%Y-%m}.pdf")
     return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=filename)
