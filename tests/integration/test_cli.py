@@ -56,3 +56,19 @@ def test_create_user_refuses_unknown_unit_and_short_password(app, demo):
     assert unknown.exit_code != 0 and "Okänd verksamhet: ingen" in unknown.output
     assert short.exit_code != 0 and "minst 10 tecken" in short.output
     assert _counts(app) == before
+
+
+def test_render_pdf_writes_the_report(app, demo, tmp_path):
+    from pypdf import PdfReader
+
+    outfile = tmp_path / "rapport.pdf"
+    result = app.test_cli_runner().invoke(args=["render-pdf", "2", str(outfile)])
+    assert result.exit_code == 0, result.output
+    text = " ".join(PdfReader(outfile).pages[0].extract_text().split())
+    assert "Verksamhetsrapport IOP 2022-11-01 – 2023-04-30" in text and "Sida 1 (" in text
+
+
+def test_render_pdf_of_an_unknown_report_is_a_clear_error(app, demo, tmp_path):
+    result = app.test_cli_runner().invoke(args=["render-pdf", "99", str(tmp_path / "x.pdf")])
+    assert result.exit_code != 0 and "Rapport 99 finns inte." in result.output
+    assert not (tmp_path / "x.pdf").exists()
