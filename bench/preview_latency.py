@@ -44,7 +44,7 @@ def two_thousand_words() -> str:
     for n, month in enumerate(months):
         parts.append(f"| {month} | {120 + 7 * n} | {850 + 31 * n} | {common.words(6, n).rstrip('.')} |")
     parts.append("| **Summa** | **825** | **5 565** | |")
-    parts += ["", common.prose(580, seed=3, paragraph_words=145), ""]
+    parts += ["", common.prose(636, seed=3, paragraph_words=159), ""]
     parts.append("Läs mer i [stadens rapport](https://start.stockholm/) eller skriv till "
                  "[oss](mailto:info@example.org). *Siffrorna är preliminära.*")
     text = "\n".join(parts)

@@ -20,7 +20,6 @@ import argparse
 import contextlib
 import multiprocessing as mp
 import os
-import queue
 import sys
 import threading
 import time

@@ -49,10 +49,9 @@ def _init_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        from webapp.models import User
+        from webapp.services.accounts import load_signed_in_user
 
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        return load_signed_in_user(int(user_id))
 
 
 def _register_blueprints(app: Flask) -> None:

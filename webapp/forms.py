@@ -17,15 +17,17 @@ class LoginForm(FlaskForm):
 class BlockForm(FlaskForm):
     # The byte limit is enforced by the service (413); this only rejects absurd input early.
     source = TextAreaField(_l("Text"), validators=[Length(max=2_000_000)])
-    base_version = IntegerField(validators=[InputRequired(_l("Versionsnummer saknas. Ladda om sidan.")),
-                                            NumberRange(min=1)])
+    # Explicit labels: a field without one asks WTForms' translations for a default label,
+    # which loads a catalogue from disk on every request.
+    base_version = IntegerField("base_version", validators=[
+        InputRequired(_l("Versionsnummer saknas. Ladda om sidan.")), NumberRange(min=1)])
     note = StringField(_l("Kommentar till versionen"),
                        validators=[Length(max=500, message=_l("Högst 500 tecken."))])
 
 
 class PreviewForm(FlaskForm):
-    source = TextAreaField(validators=[Length(max=2_000_000)])
+    source = TextAreaField("source", validators=[Length(max=2_000_000)])
 
 
 class RestoreForm(FlaskForm):
-    base_version = IntegerField(validators=[InputRequired(), NumberRange(min=1)])
+    base_version = IntegerField("base_version", validators=[InputRequired(), NumberRange(min=1)])

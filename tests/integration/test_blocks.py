@@ -271,3 +271,13 @@ def test_locked_report_refuses_saves(app, signed_in):
 
 def test_admin_may_edit_any_block(app, signed_in, block_id):
     assert save(signed_in(ADMIN), block_id, "Admin hjälper till.", block_version(app, block_id)).status_code == 302
+
+
+def test_a_draft_started_from_an_older_version_comes_back_as_a_conflict(app, signed_in, block_id):
+    anna, admin = signed_in(WRITER), signed_in(ADMIN)
+    start = block_version(app, block_id)
+    post(anna, f"/blocks/{block_id}/autosave", {"source": "Annas osparade text", "base_version": start}, htmx=True)
+    save(admin, block_id, "Admin sparade under tiden.", start)
+    page = anna.get(f"/blocks/{block_id}").get_data(as_text=True)
+    assert "Någon annan har sparat bidraget medan du skrev" in page
+    assert "Admin sparade under tiden." in page and "Annas osparade text</textarea>" in page

@@ -74,7 +74,9 @@ class Block(db.Model):
     report: Mapped[Report] = relationship(back_populates="blocks")
     section: Mapped[TemplateSection] = relationship()
     unit: Mapped[Unit] = relationship()
-    current_revision: Mapped[Revision | None] = relationship(foreign_keys=[current_revision_id])
+    # post_update: the pointer is set by an UPDATE after the revision's INSERT, so a
+    # save is one flush even though blocks and revisions point at each other.
+    current_revision: Mapped[Revision | None] = relationship(foreign_keys=[current_revision_id], post_update=True)
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
@@ -12,6 +13,16 @@ from webapp.models import Role, Unit, User, UserRole
 MIN_PASSWORD_LENGTH = 10
 # Compared against when the e-mail is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def load_signed_in_user(user_id: int) -> User | None:
+    """The user of a session with roles and units, in one query; None once deactivated."""
+    user = db.session.scalars(
+        select(User)
+        .where(User.id == user_id, User.active.is_(True))
+        .options(joinedload(User.role_rows), joinedload(User.units))
+    ).unique().first()
+    return user
 
 
 def normalise_email(email: str) -> str:

@@ -169,7 +169,13 @@ def load_outline(report_id: int) -> ReportOutline | None:
 
 
 def load_block(block_id: int) -> Block | None:
+    """A block with everything its page shows."""
     return db.session.get(Block, block_id, options=[*_block_loading(), joinedload(Block.report)])
+
+
+def load_block_for_update(block_id: int) -> Block | None:
+    """A block with just what saving needs: its report (locked?) and current revision."""
+    return db.session.get(Block, block_id, options=[joinedload(Block.report), joinedload(Block.current_revision)])
 
 
 def block_history(block: Block) -> list[Revision]:

@@ -19,17 +19,27 @@ from webapp.services.revisions import line_diff
 bp = Blueprint("blocks", __name__, url_prefix="/blocks")
 
 
-def _load_readable_block(block_id: int) -> Block:
+def _load_readable_block(block_id: int, *, for_update: bool = False) -> Block:
     if not can_read_report(current_user):
         raise PermissionDenied(_("Du har inte behörighet att läsa rapporten."))
-    block = reports.load_block(block_id)
+    block = reports.load_block_for_update(block_id) if for_update else reports.load_block(block_id)
     if block is None:
         abort(404)
     return block
 
 
+def _load_editable_block(block_id: int) -> Block:
+    """Only what a write needs is loaded; a refused write loads nothing more."""
+    block = _load_readable_block(block_id, for_update=True)
+    require_edit_block(current_user, block)
+    return block
+
+
 def _editor_context(block: Block, form: BlockForm | None = None, conflict: str | None = None) -> dict:
     draft = block_service.draft_for(block, current_user) if can_edit_block(current_user, block) else None
+    if draft is not None and draft.base_version != block.version and conflict is None:
+        # The unsaved text was started from an older version: show it as a conflict.
+        conflict = block_service.current_source(block)
     if form is None:
         form = BlockForm(
             source=draft.source if draft else block_service.current_source(block),
@@ -69,8 +79,7 @@ def show(block_id: int):
 
 @bp.post("/<int:block_id>/preview")
 def preview(block_id: int):
-    block = _load_readable_block(block_id)
-    require_edit_block(current_user, block)
+    block = _load_editable_block(block_id)
     form = PreviewForm()
     if not form.validate_on_submit():
         return render_template("blocks/_preview.html", preview_html="", errors=form.errors), 422
@@ -97,8 +106,7 @@ def _conflict_response(block: Block, form: BlockForm, outcome: block_service.Sav
 
 @bp.post("/<int:block_id>/save")
 def save(block_id: int):
-    block = _load_readable_block(block_id)
-    require_edit_block(current_user, block)
+    block = _load_editable_block(block_id)
     form = BlockForm()
     if not form.validate_on_submit():
         return _form_errors(block, form)
@@ -110,8 +118,8 @@ def save(block_id: int):
         return _conflict_response(block, form, outcome)
     db.session.commit()
     if not wants_fragment():
-        return redirect(url_for("blocks.show", block_id=block.id))
-    block = reports.load_block(block.id)
+        return redirect(url_for("blocks.show", block_id=block_id))
+    block = reports.load_block(block_id)
     saved_message = _("Sparat som version %(n)s.", n=outcome.revision.number) if outcome.kind == "saved" \
         else _("Inga ändringar att spara.")
     return render_template("blocks/_saved.html", **_editor_context(block), **_page_context(block),
@@ -120,8 +128,7 @@ def save(block_id: int):
 
 @bp.post("/<int:block_id>/autosave")
 def autosave(block_id: int):
-    block = _load_readable_block(block_id)
-    require_edit_block(current_user, block)
+    block = _load_editable_block(block_id)
     form = BlockForm()
     if not form.validate_on_submit():
         return render_template("blocks/_autosave_status.html", status="invalid", block=block), 422
@@ -164,8 +171,7 @@ def revision(block_id: int, number: int):
 
 @bp.post("/<int:block_id>/revisions/<int:number>/restore")
 def restore(block_id: int, number: int):
-    block = _load_readable_block(block_id)
-    require_edit_block(current_user, block)
+    block = _load_editable_block(block_id)
     form = RestoreForm()
     if not form.validate_on_submit():
         abort(422)
@@ -177,4 +183,4 @@ def restore(block_id: int, number: int):
             message=_("Någon annan har sparat bidraget sedan du öppnade sidan. Ladda om och försök igen."),
         ), 409
     db.session.commit()
-    return redirect(url_for("blocks.show", block_id=block.id))
+    return redirect(url_for("blocks.show", block_id=block_id))
