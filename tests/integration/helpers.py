@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
 from webapp.extensions import db
-from webapp.models import AuditEvent, Block, Report, Revision, TemplateSection, Unit
+from webapp.models import AuditEvent, Block, Revision, TemplateSection, Unit
 
 OPEN_REPORT_ID = 2
 
@@ -59,13 +59,5 @@ def post(client: FlaskClient, url: str, data: dict | None = None, htmx: bool = F
     return client.post(url, data=data, headers=headers, **kwargs)
 
 
-def save(client: FlaskClient, block_id: int, source: str, base_version: int, **extra):
-    return post(client, f"/blocks/{block_id}/save", {"source": source, "base_version": base_version, **extra},
-                htmx=extra.pop("htmx", False) if "htmx" in extra else False)
-
-
-def report_ids(app: Flask) -> list[int]:
-    with app.app_context():
-        ids = list(db.session.scalars(select(Report.id).order_by(Report.id)))
-        db.session.remove()
-        return ids
+def save_url(block_id: int) -> str:
+    return f"/blocks/{block_id}/save"

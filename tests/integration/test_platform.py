@@ -74,3 +74,27 @@ def test_language_can_be_switched_to_english_and_back(signed_in):
     assert 'lang="en"' in page and "My contributions" in page
     post(client, "/language", {"language": "sv", "next": "/"})
     assert "Mina bidrag" in client.get("/").get_data(as_text=True)
+
+
+def test_sqlite_writes_begin_immediate_before_the_first_write(app, signed_in):
+    from sqlalchemy import event
+
+    from tests.integration.helpers import block_version, save_url
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return
+        engine = db.engine
+    client = signed_in(WRITER)
+    block_id = find_block(app, "dag-besok", "crossroads")
+    version = block_version(app, block_id)
+    statements: list[str] = []
+    listener = lambda _c, _cur, statement, *_a: statements.append(statement.split()[0] + " " + statement.split()[1])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert post(client, save_url(block_id), {"source": "Ny text", "base_version": version}).status_code == 302
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    first_write = next(i for i, s in enumerate(statements) if s.split()[0] in ("INSERT", "UPDATE", "DELETE"))
+    assert statements[first_write - 1] == "BEGIN IMMEDIATE"
+    assert all(not s.startswith(("INSERT", "UPDATE")) for s in statements[:first_write - 1])

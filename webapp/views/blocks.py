@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -79,7 +79,7 @@ def show(block_id: int):
 
 @bp.post("/<int:block_id>/preview")
 def preview(block_id: int):
-    block = _load_editable_block(block_id)
+    _load_editable_block(block_id)  # refused unless the user may write this block
     form = PreviewForm()
     if not form.validate_on_submit():
         return render_template("blocks/_preview.html", preview_html="", errors=form.errors), 422
