@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -96,6 +96,10 @@ class Revision(db.Model):
     number: Mapped[int]
     source: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
+    # The block's statistics tables as entered (table key → cells, see webapp/statistics);
+    # a snapshot, so history, diff and restore cover tables too. Computed values are
+    # never stored: they are derived from these inputs every time.
+    tables: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     note: Mapped[str] = mapped_column(String(500), default="")
@@ -119,6 +123,7 @@ class BlockDraft(db.Model):
     block_id: Mapped[int] = mapped_column(ForeignKey("blocks.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(Text)
+    tables: Mapped[dict] = mapped_column(JSON, default=dict, server_default="{}")
     base_version: Mapped[int]
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,8 +1,13 @@
-"""Saving blocks: revisions, autosave drafts, conflicts, restore."""
+"""Saving blocks: revisions, autosave drafts, conflicts, restore.
+
+A block's content is its Markdown text plus the inputs of its statistics tables;
+both travel together in every revision and draft, so history, conflicts and
+restore treat them as one.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -28,6 +33,12 @@ class ContentTooLarge(Exception):
 
 
 @dataclass(frozen=True)
+class Content:
+    source: str = ""
+    tables: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class SaveOutcome:
     kind: Literal["saved", "unchanged", "drafted", "conflict"]
     block: Block
@@ -36,8 +47,13 @@ class SaveOutcome:
     current_source: str = ""
 
 
+def current_content(block: Block) -> Content:
+    revision = block.current_revision
+    return Content(revision.source, revision.tables or {}) if revision else Content()
+
+
 def current_source(block: Block) -> str:
-    return block.current_revision.source if block.current_revision else ""
+    return current_content(block).source
 
 
 def _normalise(source: str) -> str:
@@ -55,14 +71,15 @@ def _conflict(block: Block) -> SaveOutcome:
     return SaveOutcome("conflict", block, current_source=current_source(block))
 
 
-def _add_revision(block: Block, author: User, source: str, html: str, note: str,
+def _add_revision(block: Block, author: User, content: Content, html: str, note: str,
                   restored_from: Revision | None = None) -> Revision:
     previous = block.current_revision
     revision = Revision(
         block_id=block.id,
         number=(previous.number + 1) if previous else 1,
-        source=source,
+        source=content.source,
         html=html,
+        tables=content.tables,
         author_id=author.id,
         note=note,
         restored_from_id=restored_from.id if restored_from else None,
@@ -84,6 +101,7 @@ def save_block(
     source: str,
     *,
     base_version: int,
+    tables: dict | None = None,
     note: str = "",
     autosave: bool = False,
     max_bytes: int,
@@ -92,9 +110,10 @@ def save_block(
 ) -> SaveOutcome:
     """Save what a writer typed, starting from ``base_version`` of the block.
 
-    A stale ``base_version`` is a conflict: nothing is written and the caller shows
-    both texts. An explicit save with unchanged text makes no revision. An autosave
-    goes to the writer's draft and becomes a revision when the coalescing window closes.
+    ``tables`` None keeps the block's tables as they are (a text-only save). A stale
+    ``base_version`` is a conflict: nothing is written and the caller shows both texts.
+    An explicit save with unchanged content makes no revision. An autosave goes to the
+    writer's draft and becomes a revision when the coalescing window closes.
     """
     require_edit_block(author, block)
     source = _normalise(source)
@@ -102,39 +121,39 @@ def save_block(
         raise ContentTooLarge(max_bytes)
     if base_version != block.version:
         return _conflict(block)
+    content = Content(source, current_content(block).tables if tables is None else tables)
     # Rendered before anything is flushed, so the write transaction stays short.
     html = render_markdown(source)
     now = now or utcnow()
     draft = _find_draft(block, author) if autosave else None
-
     sealing = draft is not None and should_seal_draft(draft.started_at, now, coalesce_seconds)
     try:
         if autosave and not sealing:
-            outcome = _store_draft(block, author, draft, source, base_version, now)
+            outcome = _store_draft(block, author, draft, content, base_version, now)
         else:
-            outcome = _commit_source(block, author, source, html, note)
+            outcome = _commit_content(block, author, content, html, note)
         db.session.flush()
     except (StaleDataError, IntegrityError):
         return _lost_race(block)
     return outcome
 
 
-def _store_draft(block: Block, author: User, draft: BlockDraft | None, source: str, base_version: int,
+def _store_draft(block: Block, author: User, draft: BlockDraft | None, content: Content, base_version: int,
                  now: datetime) -> SaveOutcome:
     if draft is None:
-        draft = BlockDraft(block_id=block.id, author_id=author.id, started_at=now, source=source,
-                           base_version=base_version)
+        draft = BlockDraft(block_id=block.id, author_id=author.id, started_at=now)
         db.session.add(draft)
-    draft.source, draft.base_version, draft.updated_at = source, base_version, now
+    draft.source, draft.tables = content.source, content.tables
+    draft.base_version, draft.updated_at = base_version, now
     return SaveOutcome("drafted", block)
 
 
-def _commit_source(block: Block, author: User, source: str, html: str, note: str) -> SaveOutcome:
-    """The writer's text becomes the block's content; their draft has served its purpose."""
-    if source == current_source(block):
+def _commit_content(block: Block, author: User, content: Content, html: str, note: str) -> SaveOutcome:
+    """The writer's content becomes the block's; their draft has served its purpose."""
+    if content == current_content(block):
         outcome = SaveOutcome("unchanged", block, revision=block.current_revision)
     else:
-        outcome = SaveOutcome("saved", block, revision=_add_revision(block, author, source, html, note))
+        outcome = SaveOutcome("saved", block, revision=_add_revision(block, author, content, html, note))
     # One plain DELETE inside the write transaction the revision opened: no SELECT
     # first and none of the ORM's bulk bookkeeping, which cost more than the rest of a save.
     drafts = BlockDraft.__table__
@@ -152,19 +171,18 @@ def _lost_race(block: Block) -> SaveOutcome:
 
 
 def restore_revision(block: Block, author: User, revision: Revision, *, base_version: int) -> SaveOutcome:
-    """Make an old revision current again by copying it into a new revision."""
+    """Make an old revision current again (text and tables) by copying it into a new revision."""
     require_edit_block(author, block)
     if revision.block_id != block.id:
         raise LookupError("revision belongs to another block")
     if base_version != block.version:
         return _conflict(block)
-    if revision.source == current_source(block):
+    content = Content(revision.source, revision.tables or {})
+    if content == current_content(block):
         return SaveOutcome("unchanged", block, revision=block.current_revision)
     try:
-        new_revision = _add_revision(
-            block, author, revision.source, revision.html,
-            note=f"Återställd från version {revision.number}", restored_from=revision,
-        )
+        new_revision = _add_revision(block, author, content, revision.html,
+                                     note=f"Återställd från version {revision.number}", restored_from=revision)
         db.session.flush()
     except (StaleDataError, IntegrityError):
         return _lost_race(block)
@@ -172,8 +190,8 @@ def restore_revision(block: Block, author: User, revision: Revision, *, base_ver
 
 
 def draft_for(block: Block, author: User) -> BlockDraft | None:
-    """The writer's autosaved text, if it is newer than what the block holds."""
+    """The writer's autosaved content, if it differs from what the block holds."""
     draft = _find_draft(block, author)
-    if draft is None or draft.source == current_source(block):
+    if draft is None or Content(draft.source, draft.tables or {}) == current_content(block):
         return None
     return draft
