@@ -11,11 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from webapp.services.reports import load_outline
-
-SWEDISH_MONTHS = (
-    "januari", "februari", "mars", "april", "maj", "juni",
-    "juli", "augusti", "september", "oktober", "november", "december",
-)
+from webapp.statistics.formatting import format_date, swedish_sort_key
 
 JOINT_HEADING = "Gemensam text"
 
@@ -56,22 +52,9 @@ class ReportDocument:
     language: str = "sv"
 
 
-def swedish_date(value: date) -> str:
-    """``date(2021, 11, 1)`` → ``"1 november 2021"``."""
-    return f"{value.day} {SWEDISH_MONTHS[value.month - 1]} {value.year}"
-
-
 def format_period(start: date, end: date) -> str:
     """``"1 november 2021 – 30 april 2022"`` (en dash with spaces, as Swedish typography wants)."""
-    return f"{swedish_date(start)} – {swedish_date(end)}"
-
-
-# Swedish alphabetical order: å, ä, ö come after z, in that order.
-_SWEDISH_SORT = str.maketrans({"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}"})
-
-
-def swedish_sort_key(text: str) -> str:
-    return text.casefold().translate(_SWEDISH_SORT)
+    return f"{format_date(start)} – {format_date(end)}"
 
 
 def anchor_for(prefix: str, number: str) -> str:

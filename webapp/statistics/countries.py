@@ -46,6 +46,8 @@ from dataclasses import dataclass
 
 from babel import Locale
 
+from webapp.statistics.formatting import strip_accents, swedish_sort_key
+
 STATELESS_CODE = "XX"
 UNKNOWN_CODE = "ZZ"
 
@@ -156,25 +158,6 @@ class Country:
 
 # --- Swedish collation -------------------------------------------------------
 
-_SV_LETTERS = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "ü": "y"}
-
-
-def _strip_accents(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-
-
-def swedish_sort_key(text: str) -> tuple[str, str]:
-    """Order strings as a Swedish dictionary does: …, x, y, z, å, ä, ö.
-
-    å/ä/ö become the three ASCII characters after "z"; æ and ø sort as ä and ö,
-    ü as y; any other accent is ignored at first and only breaks ties. Spaces and
-    punctuation sort before letters, so "S:t Lucia" precedes "Samoa".
-    """
-    text = unicodedata.normalize("NFC", text)
-    primary = "".join(_SV_LETTERS.get(c) or _strip_accents(c) for c in text.casefold())
-    return primary, text
-
-
 # --- The table ----------------------------------------------------------------
 
 def _is_pseudo(code: str) -> bool:
@@ -236,7 +219,7 @@ def _exact_key(text: str) -> str:
 
 def _loose_key(text: str) -> str:
     """Also ignores accents, punctuation and spacing: 'Kongo – Kinshasa' = 'kongokinshasa'."""
-    text = _strip_accents(_exact_key(text))
+    text = strip_accents(_exact_key(text))
     text = text.replace("æ", "ae").replace("ø", "o").replace("&", " and ")
     return _NOT_ALNUM.sub("", text)
 

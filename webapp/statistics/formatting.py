@@ -7,6 +7,7 @@ Babel's sv locale) has it, so figures never wrap inside a table cell.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -57,3 +58,22 @@ def month_label(day: date) -> str:
 def format_date(day: date) -> str:
     """'29 november 2021'."""
     return f"{day.day} {month_name(day.month)} {day.year}"
+
+
+_SV_LETTERS = {"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}", "ü": "y"}
+
+
+def strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def swedish_sort_key(text: str) -> tuple[str, str]:
+    """Order strings as a Swedish dictionary does: …, x, y, z, å, ä, ö.
+
+    å/ä/ö become the three ASCII characters after "z"; æ and ø sort as ä and ö,
+    ü as y; any other accent is ignored at first and only breaks ties. Spaces and
+    punctuation sort before letters, so "S:t Lucia" precedes "Samoa".
+    """
+    text = unicodedata.normalize("NFC", text)
+    primary = "".join(_SV_LETTERS.get(c) or strip_accents(c) for c in text.casefold())
+    return primary, text
