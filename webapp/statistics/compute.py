@@ -1,0 +1,320 @@
+"""Computing a table: inputs resolved (defaults filled in), computed columns, totals, summary.
+
+``compute(spec, data, context)`` is the one entry point; ``aggregate`` reuses its two halves
+(``resolve`` a unit's inputs, ``derive`` everything else) so a joint table is worked out by
+exactly the same rules as a unit's own. Nothing here is stored: computed values are never
+truth, the inputs are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from types import MappingProxyType
+
+from webapp.statistics import figures as fig
+from webapp.statistics.capacity import Schedule, offered_bed_nights, schedule
+from webapp.statistics.cells import Cell, CellState, TableData, ValueProblemError, ValueType, interpret
+from webapp.statistics.figures import CountryCode, Figure, FigureState
+from webapp.statistics.periods import nights_between, parse_month_key
+from webapp.statistics.specs import (
+    ComputedColumn,
+    ComputedKind,
+    DefaultKind,
+    InputColumn,
+    RowSource,
+    TableSpec,
+)
+
+
+@dataclass(frozen=True)
+class ComputeContext:
+    """What a table needs besides its data: the report period and the unit's capacity.
+
+    ``capacity`` None means unknown (no default for offered bed-nights); an empty schedule
+    means no places at all.
+    """
+
+    period_start: date
+    period_end: date
+    capacity: Schedule | None = None
+
+    def __post_init__(self) -> None:
+        if self.capacity is not None:
+            object.__setattr__(self, "capacity", schedule(self.capacity))
+
+
+@dataclass(frozen=True)
+class ComputedRow:
+    key: str
+    label: str
+    cells: Mapping[str, Figure]
+    is_total: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cells", MappingProxyType(dict(self.cells)))
+
+    def __getitem__(self, column_key: str) -> Figure:
+        return self.cells.get(column_key, fig.state(FigureState.EMPTY))
+
+
+@dataclass(frozen=True)
+class ComputedTable:
+    spec: TableSpec
+    rows: tuple[ComputedRow, ...]
+    total: ComputedRow | None = None
+    figures: Mapping[str, Figure] = field(default_factory=dict)
+    summary: Mapping[str, Figure] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "figures", MappingProxyType(dict(self.figures)))
+        object.__setattr__(self, "summary", MappingProxyType(dict(self.summary)))
+
+    def row(self, key: str) -> ComputedRow | None:
+        if self.total is not None and key == self.total.key:
+            return self.total
+        return next((row for row in self.rows if row.key == key), None)
+
+    def cell(self, row_key: str, column_key: str) -> Figure:
+        row = self.row(row_key)
+        return row[column_key] if row else fig.state(FigureState.EMPTY)
+
+    @property
+    def columns(self):
+        """The spec's columns in display order (inputs and computed)."""
+        return self.spec.columns
+
+    @property
+    def all_rows(self) -> tuple[ComputedRow, ...]:
+        return self.rows + ((self.total,) if self.total is not None else ())
+
+
+TOTAL_KEY = "_total"  # the totals row's key: no spec row key can start with "_", free rows skip it
+
+
+@dataclass(frozen=True)
+class ResolvedRow:
+    """A row's input figures after defaults, before anything is computed."""
+
+    key: str
+    label: str
+    cells: Mapping[str, Figure]
+
+
+# --- inputs ----------------------------------------------------------------------------------
+
+def input_figure(cell: Cell, column: InputColumn) -> Figure:
+    """A stored cell read as the column's type; unreadable values become INVALID, not errors."""
+    shape = {"decimals": column.decimals, "percent": column.percent}
+    if cell.state is CellState.EMPTY:
+        return fig.state(FigureState.EMPTY, **shape)
+    if cell.state is CellState.MISSING:
+        return fig.state(FigureState.MISSING, **shape)
+    if cell.state is CellState.NOT_APPLICABLE:
+        return fig.state(FigureState.NOT_APPLICABLE, **shape)
+    try:
+        value = interpret(cell.raw, column.type)  # type: ignore[arg-type]
+    except ValueProblemError:
+        return Figure(FigureState.INVALID, cell.raw, **shape)
+    if column.type is ValueType.COUNTRY:
+        value = CountryCode(value)
+    return Figure(FigureState.VALUE, value, **shape)
+
+
+def _default(column: InputColumn, key: str, cells: Mapping[str, Figure], context: ComputeContext) -> Figure:
+    """What an empty cell stands for, or the empty figure when there is no suggestion."""
+    default = column.default
+    empty = fig.state(FigureState.EMPTY, decimals=column.decimals, percent=column.percent)
+    if default is None:
+        return empty
+    if default.kind is DefaultKind.CAPACITY:
+        month = parse_month_key(key)
+        if context.capacity is None or month is None:
+            return empty
+        value = offered_bed_nights(context.capacity, *month, (context.period_start, context.period_end))
+        return fig.number(value, decimals=column.decimals, defaulted=True)
+    if default.kind is DefaultKind.SUM:
+        terms = [cells[k] for k in default.columns]
+        if all(t.state is FigureState.EMPTY for t in terms):
+            return empty
+        result = fig.total(terms, decimals=column.decimals)
+        return Figure(result.state, result.value, column.decimals, column.percent,
+                      defaulted=result.is_number, approximate=result.approximate)
+    day = context.period_start if default.kind is DefaultKind.PERIOD_START else context.period_end
+    return Figure(FigureState.VALUE, day, defaulted=True)
+
+
+def _resolve_cells(spec: TableSpec, key: str, cell_of, context: ComputeContext) -> dict[str, Figure]:
+    cells = {column.key: input_figure(cell_of(column.key), column) for column in spec.inputs}
+    for column in spec.inputs:
+        if column.default is not None and cells[column.key].state is FigureState.EMPTY:
+            cells[column.key] = _default(column, key, cells, context)
+    return cells
+
+
+def row_label(spec: TableSpec, key: str, data_label: str | None, position: int) -> str:
+    """The row's name in tables and messages: 'November', 'Arbetsmarknad', 'Rad 3'."""
+    fixed = spec.fixed_row(key)
+    if fixed is not None:
+        return fixed.label
+    return (data_label or "").strip() or f"Rad {position}"
+
+
+def resolve(spec: TableSpec, data: TableData, context: ComputeContext) -> tuple[list[ResolvedRow], dict[str, Figure]]:
+    """Each row's input figures (defaults filled in) and the table-level figures.
+
+    Month and fixed rows come from the spec, whatever the data holds (a row never typed is all
+    empty); free rows come from the data in order, leaving out rows with nothing in them.
+    """
+    rows: list[ResolvedRow] = []
+    if spec.row_source is RowSource.FREE:
+        for position, row in enumerate(data.rows, start=1):
+            if row.is_blank or row.key == TOTAL_KEY:
+                continue
+            rows.append(ResolvedRow(row.key, row_label(spec, row.key, row.label, position),
+                                    _resolve_cells(spec, row.key, row.cell, context)))
+    else:
+        for fixed in spec.rows:
+            row = data.row(fixed.key)
+            cell_of = row.cell if row else (lambda _key: Cell())
+            rows.append(ResolvedRow(fixed.key, fixed.label, _resolve_cells(spec, fixed.key, cell_of, context)))
+    figures = {column.key: input_figure(data.figure(column.key), column) for column in spec.figures}
+    return rows, figures
+
+
+# --- computed columns ------------------------------------------------------------------------
+
+def _row_value(column: ComputedColumn, cells: Mapping[str, Figure], context: ComputeContext) -> Figure:
+    operands = [cells[k] for k in column.columns]
+    if column.kind is ComputedKind.SUM:
+        return fig.total(operands, decimals=column.decimals)
+    if column.kind in (ComputedKind.SHARE, ComputedKind.RATIO):
+        return fig.percentage(operands[0], operands[1], decimals=column.decimals)
+    if column.kind is ComputedKind.PRODUCT:
+        return fig.product(operands, decimals=column.decimals)
+    if column.kind is ComputedKind.NIGHTS:
+        first, last = operands
+        if FigureState.NOT_APPLICABLE in (first.state, last.state):
+            return fig.state(FigureState.NOT_APPLICABLE)
+        if not (isinstance(first.value, date) and isinstance(last.value, date)
+                and first.state is last.state is FigureState.VALUE):
+            return fig.state(FigureState.INCOMPLETE)
+        start, end = max(first.value, context.period_start), min(last.value, context.period_end)
+        return fig.number(nights_between(start, end), decimals=column.decimals)
+    raise ValueError(f"{column.kind} is not a row-wise kind")
+
+
+def _with_fallback(result: Figure, cells: Mapping[str, Figure], column: ComputedColumn) -> Figure:
+    if result.is_number or column.fallback is None:
+        return result
+    reported = cells[column.fallback]
+    if reported.is_number:
+        return fig.number(reported.value, decimals=column.decimals, percent=column.percent)  # type: ignore[arg-type]
+    return result
+
+
+def _base(column: ComputedColumn, rows: list[dict[str, Figure]], figures: Mapping[str, Figure]) -> Figure:
+    """The 100 % of a share_of_total column: the base figure when given, else the column total."""
+    if column.base_figure and figures[column.base_figure].is_number:
+        return figures[column.base_figure]
+    counted = [r[column.columns[0]] for r in rows if r[column.columns[0]].state is not FigureState.EMPTY]
+    return fig.total(counted)
+
+
+def _rank(values: list[Figure]) -> list[Figure]:
+    """1 for the largest; equal values share a place and the next place is skipped (1, 2, 2, 4)."""
+    numbers = [v.value for v in values if v.is_number]
+    return [
+        fig.number(1 + sum(1 for n in numbers if n > v.value)) if v.is_number  # type: ignore[operator]
+        else fig.state(FigureState.NOT_COMPUTABLE)
+        for v in values
+    ]
+
+
+def _as_percent(figure: Figure) -> Figure:
+    return Figure(figure.state, figure.value, figure.decimals, True, figure.defaulted, figure.approximate)
+
+
+def _totals_inputs(spec: TableSpec, rows: list[dict[str, Figure]], figures: Mapping[str, Figure]) -> dict[str, Figure]:
+    totals: dict[str, Figure] = {}
+    for column in spec.inputs:
+        if column.totalled:
+            summed = fig.total((r[column.key] for r in rows), decimals=column.decimals)
+            totals[column.key] = _as_percent(summed) if column.percent else summed
+        else:
+            totals[column.key] = fig.state(FigureState.EMPTY)
+    # Period-level figures stand in where the months cannot give a total: first the totals
+    # themselves, then shares of them.
+    for column in sorted(spec.inputs, key=lambda c: c.fallback is not None and c.fallback.share_of is not None):
+        fallback = column.fallback
+        if fallback is None or totals[column.key].is_number:
+            continue
+        reported = figures[fallback.figure]
+        if not reported.is_number:
+            continue
+        if fallback.share_of is None:
+            totals[column.key] = fig.number(reported.value, decimals=column.decimals)  # type: ignore[arg-type]
+            continue
+        whole = totals[fallback.share_of]
+        if whole.is_number:
+            share = 100 - reported.value if fallback.complement else reported.value  # type: ignore[operator]
+            totals[column.key] = fig.number(share * whole.value / 100, decimals=column.decimals,  # type: ignore[operator]
+                                            approximate=True)
+    return totals
+
+
+def derive(spec: TableSpec, resolved: list[ResolvedRow], figures: Mapping[str, Figure],
+           context: ComputeContext, summary_extra: Mapping[str, Figure] | None = None) -> ComputedTable:
+    """Computed columns, the totals row and the summary, from resolved inputs."""
+    rows = [dict(r.cells) for r in resolved]
+    totals = _totals_inputs(spec, rows, figures) if spec.totals else None
+    for column in spec.computed:
+        if column.kind in (ComputedKind.SUM, ComputedKind.SHARE, ComputedKind.RATIO,
+                           ComputedKind.PRODUCT, ComputedKind.NIGHTS):
+            for cells in rows:
+                cells[column.key] = _with_fallback(_row_value(column, cells, context), cells, column)
+            if totals is not None:
+                if not column.total:
+                    totals[column.key] = fig.state(FigureState.EMPTY)
+                elif column.kind in (ComputedKind.PRODUCT, ComputedKind.NIGHTS):
+                    totals[column.key] = fig.total((r[column.key] for r in rows), decimals=column.decimals)
+                else:
+                    totals[column.key] = _row_value(column, totals, context)
+        elif column.kind is ComputedKind.SHARE_OF_TOTAL:
+            base = _base(column, rows, figures)
+            for cells in rows:
+                share = fig.percentage(cells[column.columns[0]], base, decimals=column.decimals)
+                cells[column.key] = _with_fallback(share, cells, column)
+            if totals is not None:  # the listed rows' share of the whole (= listed count / base)
+                totals[column.key] = (fig.total((r[column.key] for r in rows), decimals=column.decimals)
+                                      if column.total else fig.state(FigureState.EMPTY))
+                totals[column.key] = _as_percent(totals[column.key])
+        elif column.kind is ComputedKind.RANK:
+            for cells, rank in zip(rows, _rank([r[column.columns[0]] for r in rows])):
+                cells[column.key] = rank
+            if totals is not None:
+                totals[column.key] = fig.state(FigureState.EMPTY)
+    computed_rows = tuple(ComputedRow(r.key, r.label, cells) for r, cells in zip(resolved, rows))
+    total_row = ComputedRow(TOTAL_KEY, spec.total_label, totals, is_total=True) if totals is not None else None
+    table = ComputedTable(spec, computed_rows, total_row, figures)
+    summary = dict(_summary(table))
+    summary.update(summary_extra or {})
+    return ComputedTable(spec, computed_rows, total_row, figures, summary)
+
+
+def _summary(table: ComputedTable) -> dict[str, Figure]:
+    summary: dict[str, Figure] = {}
+    if table.spec.row_source is RowSource.FREE:
+        summary["rows"] = fig.number(len(table.rows))
+    if table.spec.kind == "nationalities":
+        from webapp.statistics.nationalities import summarize
+
+        summary.update(summarize(table))
+    return summary
+
+
+def compute(spec: TableSpec, data: TableData | None, context: ComputeContext) -> ComputedTable:
+    """The whole table as it is shown: every row, computed column, totals and summary."""
+    resolved, figures = resolve(spec, data or TableData(), context)
+    return derive(spec, resolved, figures, context)

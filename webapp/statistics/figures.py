@@ -1,0 +1,155 @@
+"""Figures: the cells of a computed table, and the arithmetic that keeps unknowns unknown.
+
+A figure is a number (or text, date, country) — or says why it is not one. Empty and *uppgift
+saknas* never count as zero: any sum or share that needs them is *incomplete*. *Ej tillämpligt*
+means the part does not exist: a sum leaves it out (a women's shelter has no men's nights), a
+share of it is not applicable either. Division by zero is *not computable*, never a crash.
+All arithmetic is exact (int and Decimal), so totals never drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, localcontext
+from enum import StrEnum
+
+from webapp.statistics.countries import country_by_code
+from webapp.statistics.formatting import format_number, format_percent, short_month_name
+
+Number = int | Decimal
+
+
+class CountryCode(str):
+    """A country's ISO code as a figure's value, so it is shown by its Swedish name."""
+
+
+class FigureState(StrEnum):
+    VALUE = "value"
+    EMPTY = "empty"  # not filled in
+    MISSING = "missing"  # uppgift saknas
+    NOT_APPLICABLE = "not_applicable"  # ej tillämpligt
+    INCOMPLETE = "incomplete"  # needs a figure that is empty, missing or wrong
+    NOT_COMPUTABLE = "not_computable"  # e.g. a share of zero
+    INVALID = "invalid"  # typed, but not readable as the column's type
+
+
+NOT_A_NUMBER_TEXT = {
+    FigureState.EMPTY: "",
+    FigureState.MISSING: "uppgift saknas",
+    FigureState.NOT_APPLICABLE: "ej tillämpligt",
+    FigureState.INCOMPLETE: "ofullständigt",
+    FigureState.NOT_COMPUTABLE: "–",
+}
+_UNKNOWN = frozenset({FigureState.EMPTY, FigureState.MISSING, FigureState.INCOMPLETE, FigureState.INVALID,
+                      FigureState.NOT_COMPUTABLE})
+
+
+@dataclass(frozen=True)
+class Figure:
+    state: FigureState
+    value: int | Decimal | str | date | None = None
+    decimals: int = 0
+    percent: bool = False
+    defaulted: bool = False  # an empty cell standing for its suggestion (e.g. capacity)
+    approximate: bool = False  # derived from a rounded, reported share
+
+    @property
+    def is_number(self) -> bool:
+        return self.state is FigureState.VALUE and isinstance(self.value, int | Decimal)
+
+    @property
+    def number(self) -> Number | None:
+        return self.value if self.is_number else None  # type: ignore[return-value]
+
+    @property
+    def text(self) -> str:
+        """The figure as a Swedish table shows it: '14 245', '74,6 %', 'ca 2 519', 'uppgift saknas'."""
+        if self.state is FigureState.INVALID:
+            return str(self.value)
+        if self.state is not FigureState.VALUE:
+            return NOT_A_NUMBER_TEXT[self.state]
+        value = self.value
+        if isinstance(value, bool):  # pragma: no cover - never stored
+            return str(value)
+        if isinstance(value, int | Decimal):
+            shown = format_percent(value, self.decimals) if self.percent else format_number(value, self.decimals)
+            return f"ca {shown}" if self.approximate else shown
+        if isinstance(value, date):
+            return f"{value.day} {short_month_name(value.month)} {value.year}"
+        if isinstance(value, CountryCode) and (country := country_by_code(value)):
+            return country.name_sv
+        return str(value)
+
+
+def number(value: Number, *, decimals: int = 0, percent: bool = False, approximate: bool = False,
+           defaulted: bool = False) -> Figure:
+    return Figure(FigureState.VALUE, value, decimals, percent, defaulted, approximate)
+
+
+def state(value: FigureState, *, decimals: int = 0, percent: bool = False) -> Figure:
+    return Figure(value, None, decimals, percent)
+
+
+def total(terms: Iterable[Figure], *, decimals: int = 0) -> Figure:
+    """Σ terms. Ej tillämpligt terms are left out; any unknown term makes it incomplete.
+
+    All terms empty is still empty (nothing filled in yet), all missing is still *uppgift
+    saknas*; all not applicable (or none at all) is *ej tillämpligt*.
+    """
+    terms = list(terms)
+    states = {t.state for t in terms}
+    if not terms or states == {FigureState.NOT_APPLICABLE}:
+        return state(FigureState.NOT_APPLICABLE, decimals=decimals)
+    if states == {FigureState.EMPTY}:
+        return state(FigureState.EMPTY, decimals=decimals)
+    counted = [t for t in terms if t.state is not FigureState.NOT_APPLICABLE]
+    if all(t.state is FigureState.MISSING for t in counted):
+        return state(FigureState.MISSING, decimals=decimals)
+    if any(not t.is_number for t in counted):
+        return state(FigureState.INCOMPLETE, decimals=decimals)
+    return number(sum((t.value for t in counted), 0), decimals=decimals,  # type: ignore[misc]
+                  approximate=any(t.approximate for t in counted))
+
+
+def product(factors: Iterable[Figure], *, decimals: int = 0) -> Figure:
+    factors = list(factors)
+    if any(f.state is FigureState.NOT_APPLICABLE for f in factors):
+        return state(FigureState.NOT_APPLICABLE, decimals=decimals)
+    if any(not f.is_number for f in factors):
+        return state(FigureState.INCOMPLETE, decimals=decimals)
+    result: Number = 1
+    for factor in factors:
+        result = result * factor.value  # type: ignore[operator]
+    return number(result, decimals=decimals, approximate=any(f.approximate for f in factors))
+
+
+def percentage(part: Figure, whole: Figure, *, decimals: int = 1) -> Figure:
+    """part / whole × 100, exact to 28 significant digits."""
+    if FigureState.NOT_APPLICABLE in (part.state, whole.state):
+        return state(FigureState.NOT_APPLICABLE, decimals=decimals, percent=True)
+    if not (part.is_number and whole.is_number):
+        return state(FigureState.INCOMPLETE, decimals=decimals, percent=True)
+    if whole.value == 0:
+        return state(FigureState.NOT_COMPUTABLE, decimals=decimals, percent=True)
+    return number(percent_of(part.value, whole.value), decimals=decimals, percent=True,  # type: ignore[arg-type]
+                  approximate=part.approximate or whole.approximate)
+
+
+def percent_of(part: Number, whole: Number) -> Decimal:
+    with localcontext() as context:
+        context.prec = 28
+        return Decimal(part) * 100 / Decimal(whole)
+
+
+def change_percent(previous: Figure, current: Figure) -> Decimal | None:
+    """(current − previous) / previous × 100; None when either is not a number or previous is 0."""
+    if not (previous.is_number and current.is_number) or previous.value == 0:
+        return None
+    return percent_of(current.value - previous.value, previous.value)  # type: ignore[operator]
+
+
+def is_unknown(figure: Figure) -> bool:
+    """Not a usable value and not a deliberate 'does not apply'."""
+    return figure.state in _UNKNOWN

@@ -1,0 +1,157 @@
+"""Nationalities: shares, EU/EEA versus third-country split, and the joint list of several units.
+
+A unit lists its most common nationalities with a count (preferably) or a share. Shares are of
+the ``base`` figure when given (all guests or visits, so a top-5 list shows how much it covers)
+or else of the listed counts. The split sums the listed shares: EU/EEA, third country, and
+"other" — what the list does not cover plus "Okänd" and Switzerland, which is neither EU/EEA
+nor a third country — so the three always add up to 100 %.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from webapp.statistics import figures as fig
+from webapp.statistics.cells import Cell, Row, TableData
+from webapp.statistics.countries import country_by_code, swedish_sort_key
+from webapp.statistics.figures import Figure, FigureState
+
+COUNTRY, COUNT, SHARE, PERCENT, RANK = "country", "count", "share", "percent", "rank"
+BASE, NATIONALITY_COUNT = "base", "nationality_count"
+COMPLETE_LIST = Decimal("99.5")  # listed shares this high cover everyone (reported shares are rounded)
+
+
+def _split(table) -> tuple[list[tuple[str, Figure, Figure]], bool]:
+    """(country code, count, percent) of each listed row, and whether every row is usable."""
+    listed, usable = [], True
+    for row in table.rows:
+        country = row[COUNTRY]
+        if country.state is not FigureState.VALUE:
+            usable = usable and country.state is FigureState.NOT_APPLICABLE
+            continue
+        listed.append((str(country.value), row[COUNT], row[PERCENT]))
+    return listed, usable
+
+
+def _share_sum(parts: Iterable[Figure]) -> Figure:
+    return fig.total(parts, decimals=1)
+
+
+def summarize(table) -> dict[str, Figure]:
+    """EU/EEA, third-country and other shares, counts, and the number of nationalities."""
+    listed, usable = _split(table)
+    groups: dict[str, list[tuple[Figure, Figure]]] = {"eu_eea": [], "third_country": [], "other": []}
+    for code, count, percent in listed:
+        country = country_by_code(code)
+        group = "eu_eea" if country and country.eea else "third_country" if country and country.third_country else "other"
+        groups[group].append((count, percent))
+    summary: dict[str, Figure] = {"listed": fig.number(len({code for code, _, _ in listed}))}
+    shares = {}
+    for group, members in groups.items():
+        share = _share_sum(p for _, p in members) if members else fig.number(Decimal(0), decimals=1)
+        shares[group] = share if usable else fig.state(FigureState.INCOMPLETE)
+        counts = fig.total(c for c, _ in members) if members else fig.number(0)
+        summary[f"{group}_count"] = counts if usable else fig.state(FigureState.INCOMPLETE)
+    summary["eu_eea_share"] = _percent(shares["eu_eea"])
+    summary["third_country_share"] = _percent(shares["third_country"])
+    known = fig.total([shares["eu_eea"], shares["third_country"], shares["other"]])
+    summary["other_share"] = (
+        _percent(fig.number(100 - known.value + shares["other"].value))  # type: ignore[operator]
+        if known.is_number else fig.state(FigureState.INCOMPLETE, percent=True)
+    )
+    summary["listed_share"] = _percent(known)
+    reported = table.figures.get(NATIONALITY_COUNT)
+    if reported is not None and reported.is_number:
+        summary["nationalities"] = reported
+    elif known.is_number and known.value >= COMPLETE_LIST:  # type: ignore[operator]
+        summary["nationalities"] = summary["listed"]  # the list covers everyone: count it
+    else:
+        summary["nationalities"] = fig.state(FigureState.INCOMPLETE)
+    return summary
+
+
+def _percent(figure: Figure) -> Figure:
+    if figure.is_number:
+        return fig.number(figure.value, decimals=1, percent=True, approximate=figure.approximate)  # type: ignore[arg-type]
+    return Figure(figure.state, None, 1, True)
+
+
+# --- the joint list ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UnitList:
+    unit_key: str
+    unit_name: str
+    data: TableData | None
+
+
+@dataclass(frozen=True)
+class JointNationalities:
+    table: object  # ComputedTable with one row per country (key = country code)
+    included: tuple[str, ...]  # unit names whose counts are in the list
+    left_out: tuple[str, ...]  # unit names without counts (only shares, or nothing yet)
+
+    @property
+    def messages(self) -> tuple[str, ...]:
+        return tuple(f"{name} har inte angett antal per land och ingår inte i den gemensamma listan."
+                     for name in self.left_out)
+
+
+def _unit_counts(spec, unit: UnitList, context) -> tuple[dict[str, Figure], Figure] | None:
+    """{country: count}, and the unit's base, when every listed country has a count."""
+    from webapp.statistics.compute import compute
+
+    if unit.data is None:
+        return None
+    table = compute(spec, unit.data, context)
+    counts: dict[str, Figure] = {}
+    for row in table.rows:
+        country, count = row[COUNTRY], row[COUNT]
+        if country.state is not FigureState.VALUE or not count.is_number:
+            return None
+        code = str(country.value)
+        counts[code] = fig.total([counts[code], count]) if code in counts else count
+    if not counts:
+        return None
+    base = table.figures.get(BASE)
+    return counts, base if base is not None and base.is_number else fig.total(counts.values())
+
+
+def joint_nationalities(spec, units: Iterable[UnitList], context) -> JointNationalities:
+    """Counts per country summed over the units that gave counts; shares of their summed bases.
+
+    Units are taken in name order, so the result does not depend on the order they come in.
+    """
+    from webapp.statistics.compute import compute
+
+    ordered = sorted(units, key=lambda u: (swedish_sort_key(u.unit_name), u.unit_key))
+    totals: dict[str, Figure] = {}
+    bases: list[Figure] = []
+    included, left_out = [], []
+    for unit in ordered:
+        result = _unit_counts(spec, unit, context)
+        if result is None:
+            left_out.append(unit.unit_name)
+            continue
+        counts, base = result
+        included.append(unit.unit_name)
+        bases.append(base)
+        for code, count in counts.items():
+            totals[code] = fig.total([totals[code], count]) if code in totals else count
+    rows = tuple(
+        Row(str(code), None, {COUNTRY: Cell.of(str(code)), COUNT: Cell.of(int(count.value))})  # type: ignore[arg-type]
+        for code, count in sorted(totals.items(), key=lambda item: (-item[1].value, _name(item[0])))  # type: ignore[operator]
+    )
+    figures: Mapping[str, Cell] = {}
+    base = fig.total(bases)
+    if bases and base.is_number:
+        figures = {BASE: Cell.of(int(base.value))}  # type: ignore[arg-type]
+    table = compute(spec, TableData(rows, figures=figures), context)
+    return JointNationalities(table, tuple(included), tuple(left_out))
+
+
+def _name(code: str):
+    country = country_by_code(code)
+    return swedish_sort_key(country.name_sv if country else code)
