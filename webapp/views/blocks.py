@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,7 +13,7 @@ from webapp.htmx import wants_fragment
 from webapp.models import Block, Revision
 from webapp.permissions import PermissionDenied, can_edit_block, can_read_report, require_edit_block
 from webapp.services import blocks as block_service
-from webapp.services import reports
+from webapp.services import reports, statistics
 from webapp.services.revisions import line_diff
 
 bp = Blueprint("blocks", __name__, url_prefix="/blocks")
@@ -35,7 +35,9 @@ def _load_editable_block(block_id: int) -> Block:
     return block
 
 
-def _editor_context(block: Block, form: BlockForm | None = None, conflict: str | None = None) -> dict:
+def _editor_context(block: Block, form: BlockForm | None = None, conflict: str | None = None,
+                    tables: dict | None = None) -> dict:
+    """The editor as the writer left it: their draft, or what they just posted, or the block."""
     draft = block_service.draft_for(block, current_user) if can_edit_block(current_user, block) else None
     if draft is not None and draft.base_version != block.version and conflict is None:
         # The unsaved text was started from an older version: show it as a conflict.
@@ -45,6 +47,8 @@ def _editor_context(block: Block, form: BlockForm | None = None, conflict: str |
             source=draft.source if draft else block_service.current_source(block),
             base_version=block.version,
         )
+    if tables is None:
+        tables = draft.tables if draft else block_service.current_content(block).tables
     return {
         "block": block,
         "form": form,
@@ -52,7 +56,15 @@ def _editor_context(block: Block, form: BlockForm | None = None, conflict: str |
         "draft": draft,
         "conflict_source": conflict,
         "preview_html": render_markdown(form.source.data or ""),
+        "grids": _grids(block, tables),
     }
+
+
+def _grids(block: Block, tables: dict) -> tuple:
+    if not statistics.block_specs(block):
+        return ()
+    previous = reports.previous_period_block(block)
+    return tuple(statistics.build_grid(t) for t in statistics.block_tables(block, tables, previous))
 
 
 def _page_context(block: Block) -> dict:
@@ -62,6 +74,14 @@ def _page_context(block: Block) -> dict:
         "previous_block": previous,
         "guidance_html": render_markdown(block.section.guidance),
     }
+
+
+def _posted_tables(block: Block) -> dict:
+    """The grid cells in the posted form applied to the block's stored tables."""
+    try:
+        return statistics.apply_table_fields(block, block_service.current_content(block).tables, request.form)
+    except statistics.TableInputError as error:
+        abort(422, description=str(error))
 
 
 def _save_options() -> dict:
@@ -87,16 +107,16 @@ def preview(block_id: int):
 
 
 def _form_errors(block: Block, form: BlockForm):
-    context = _editor_context(block, form=form)
+    context = _editor_context(block, form=form, tables=_posted_tables(block))
     if wants_fragment():
         return render_template("blocks/_editor.html", **context), 422
     return render_template("blocks/page.html", **context, **_page_context(block)), 422
 
 
-def _conflict_response(block: Block, form: BlockForm, outcome: block_service.SaveOutcome):
-    # The writer keeps their text; the form now starts from the version that won.
+def _conflict_response(block: Block, form: BlockForm, outcome: block_service.SaveOutcome, tables: dict):
+    # The writer keeps their text and figures; the form now starts from the version that won.
     form.base_version.data, form.base_version.raw_data = block.version, []
-    context = _editor_context(block, form=form, conflict=outcome.current_source)
+    context = _editor_context(block, form=form, conflict=outcome.current_source, tables=tables)
     if wants_fragment():
         # An autosave targets its status line; a conflict replaces the whole editor.
         headers = {"HX-Retarget": "#block-editor", "HX-Reswap": "outerHTML"}
@@ -110,12 +130,13 @@ def save(block_id: int):
     form = BlockForm()
     if not form.validate_on_submit():
         return _form_errors(block, form)
+    tables = _posted_tables(block)
     outcome = block_service.save_block(
-        block, current_user, form.source.data or "", base_version=form.base_version.data,
+        block, current_user, form.source.data or "", base_version=form.base_version.data, tables=tables,
         note=(form.note.data or "").strip(), **_save_options(),
     )
     if outcome.kind == "conflict":
-        return _conflict_response(block, form, outcome)
+        return _conflict_response(block, form, outcome, tables)
     db.session.commit()
     if not wants_fragment():
         return redirect(url_for("blocks.show", block_id=block_id))
@@ -132,15 +153,42 @@ def autosave(block_id: int):
     form = BlockForm()
     if not form.validate_on_submit():
         return render_template("blocks/_autosave_status.html", status="invalid", block=block), 422
+    tables = _posted_tables(block)
     outcome = block_service.save_block(
-        block, current_user, form.source.data or "", base_version=form.base_version.data,
+        block, current_user, form.source.data or "", base_version=form.base_version.data, tables=tables,
         autosave=True, **_save_options(),
     )
     if outcome.kind == "conflict":
-        return _conflict_response(block, form, outcome)
+        return _conflict_response(block, form, outcome, tables)
     db.session.commit()
     return render_template("blocks/_autosave_status.html", status=outcome.kind, block=block,
                            revision=outcome.revision)
+
+
+@bp.post("/<int:block_id>/tables")
+def tables(block_id: int):
+    """A grid cell changed: keep the whole form as the writer's draft, answer with recomputed tables."""
+    block = _load_editable_block(block_id)
+    form = BlockForm()
+    if not form.validate_on_submit():
+        return render_template("blocks/_autosave_status.html", status="invalid", block=block), 422
+    before = block_service.current_content(block).tables
+    draft = block_service.draft_for(block, current_user)
+    if draft is not None:
+        before = draft.tables
+    posted = _posted_tables(block)
+    outcome = block_service.save_block(
+        block, current_user, form.source.data or "", base_version=form.base_version.data, tables=posted,
+        autosave=True, **_save_options(),
+    )
+    if outcome.kind == "conflict":
+        return _conflict_response(block, form, outcome, posted)
+    db.session.commit()
+    block = reports.load_block(block_id)
+    return render_template("blocks/_tables_saved.html", block=block, grids=_grids(block, posted),
+                           status=outcome.kind, revision=outcome.revision,
+                           edited_id=request.headers.get("HX-Trigger", ""),
+                           whole_tables=statistics.reshaped_tables(block, before, posted))
 
 
 def _load_revision(block: Block, number: int) -> Revision:
