@@ -109,3 +109,17 @@ def test_block_page_with_tables_keeps_a_bounded_number_of_queries(app, signed_in
     with count_queries() as counter:
         assert client.get(f"/blocks/{block_id}").status_code == 200
     assert counter.count <= 14, counter.statements
+
+
+def test_the_revision_page_lists_changed_figures(app, signed_in, block_id):
+    client = signed_in(WRITER)
+    for women in ("170", "172"):
+        data = {"source": "Text", "base_version": block_version(app, block_id),
+                **_cells({("2022-12", "women"): women})}
+        assert post(client, f"/blocks/{block_id}/save", data).status_code == 302
+    with app.app_context():
+        number = db.session.get(Block, block_id).current_revision.number
+    page = client.get(f"/blocks/{block_id}/revisions/{number}").get_data(as_text=True)
+    assert "Ändrade siffror" in page
+    changed = page.split("Ändrade siffror", 1)[1].split("</table>", 1)[0]
+    assert "December" in changed and "Kvinnor" in changed and "<del>170</del>" in changed and "<ins>172</ins>" in changed

@@ -322,3 +322,36 @@ def build_grid(table: BlockTable) -> Grid:
 
     return Grid(table, headers, tuple(rows), figures, tuple(f.label for f in spec.figures),
                 tuple(grid_issue(i) for i in table.errors), tuple(grid_issue(i) for i in table.warnings))
+
+
+# --- What changed in the tables between two revisions ------------------------------------------
+
+@dataclass(frozen=True)
+class TableChange:
+    table: str
+    row: str
+    column: str
+    before: str
+    after: str
+
+
+def table_changes(block: Block, before: Mapping, after: Mapping) -> tuple[TableChange, ...]:
+    """Every input that differs between two versions of the block's tables, in table order."""
+    changes = []
+    for spec in block_specs(block):
+        old, new = _table_data(before, spec.key), _table_data(after, spec.key)
+        row_keys = [r.key for r in spec.rows] if spec.row_source is not RowSource.FREE else list(
+            dict.fromkeys([r.key for r in old.rows] + [r.key for r in new.rows]))
+        for position, row_key in enumerate(row_keys, start=1):
+            fixed = spec.fixed_row(row_key)
+            row_label = fixed.label if fixed else f"Rad {position}"
+            for column in spec.inputs:
+                was = input_text(old.cell(row_key, column.key), column.type)
+                now = input_text(new.cell(row_key, column.key), column.type)
+                if was != now:
+                    changes.append(TableChange(spec.title, row_label, column.label, was, now))
+        for figure in spec.figures:
+            was, now = input_text(old.figure(figure.key), figure.type), input_text(new.figure(figure.key), figure.type)
+            if was != now:
+                changes.append(TableChange(spec.title, "", figure.label, was, now))
+    return tuple(changes)

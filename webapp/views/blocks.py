@@ -212,6 +212,7 @@ def revision(block_id: int, number: int):
         revision=current,
         previous=before,
         diff=line_diff(before.source if before else "", current.source),
+        table_changes=statistics.table_changes(block, before.tables if before else {}, current.tables or {}),
         can_edit=can_edit_block(current_user, block),
         restore_form=RestoreForm(base_version=block.version),
     )
