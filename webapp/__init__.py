@@ -55,7 +55,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webapp.views import auth, blocks, main, reports
+    from webapp.views import auth, blocks, imports, main, reports, review
 
-    for blueprint in (auth.bp, main.bp, reports.bp, blocks.bp):
+    for blueprint in (auth.bp, main.bp, reports.bp, blocks.bp, review.bp, imports.bp):
         app.register_blueprint(blueprint)

@@ -54,6 +54,8 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         status = error.code or 500
         title, message = _http_messages().get(status, (error.name, error.description or ""))
+        if error.description and error.description != type(error).description:
+            message = error.description  # a specific Swedish message given by the view
         return render_error(status, title, message)
 
     @app.errorhandler(Exception)

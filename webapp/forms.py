@@ -31,3 +31,10 @@ class PreviewForm(FlaskForm):
 
 class RestoreForm(FlaskForm):
     base_version = IntegerField("base_version", validators=[InputRequired(), NumberRange(min=1)])
+
+
+class TransitionForm(FlaskForm):
+    action = StringField("action", validators=[DataRequired(), Length(max=40)])
+    reason = TextAreaField(_l("Motivering"), validators=[Length(max=2000, message=_l("Högst 2000 tecken."))])
+    nothing_to_report = StringField(_l("Inget att rapportera, eftersom"),
+                                    validators=[Length(max=2000, message=_l("Högst 2000 tecken."))])

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from webapp.models import Block, Role, User
+from webapp.models import Block, BlockState, Role, User
+
+# Writers change a block only while it is theirs to work on; a submitted block waits for
+# review (or a withdrawal), an approved one for reopening.
+EDITABLE_STATES = frozenset({BlockState.DRAFT, BlockState.CHANGES_REQUESTED})
 
 
 class PermissionDenied(Exception):
@@ -22,20 +26,27 @@ def can_read_report(user: User) -> bool:
     return user.is_authenticated and user.active
 
 
-def can_edit_block(user: User, block: Block) -> bool:
+def is_block_writer(user: User, block: Block) -> bool:
     """Members of the block's unit write it; admins may step in."""
     if not user.is_authenticated or not user.active:
-        return False
-    if block.report.is_locked:
         return False
     return user.has_role(Role.ADMIN) or is_unit_member(user, block.unit_id)
 
 
+def can_edit_block(user: User, block: Block) -> bool:
+    return not block.report.is_locked and block.state in EDITABLE_STATES and is_block_writer(user, block)
+
+
 def require_edit_block(user: User, block: Block) -> None:
+    """The one check every mutation of a block's content goes through."""
     if block.report.is_locked:
         raise StateForbids("Rapporten är låst. Inga ändringar kan göras.")
-    if not can_edit_block(user, block):
+    if not is_block_writer(user, block):
         raise PermissionDenied("Du kan bara redigera bidrag från din egen verksamhet.")
+    if block.state == BlockState.SUBMITTED:
+        raise StateForbids("Bidraget är inskickat för granskning. Ta tillbaka det om du behöver ändra något.")
+    if block.state == BlockState.APPROVED:
+        raise StateForbids("Bidraget är godkänt. En granskare kan öppna det igen om något behöver ändras.")
 
 
 class StateForbids(Exception):

@@ -70,6 +70,12 @@ class Block(db.Model):
     )
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The review round began here (creation, approval or reopening): whoever wrote a
+    # revision since then may not approve it (four eyes).
+    # None: the round began when the block was created.
+    round_started_at: Mapped[datetime | None]
+    # Set when a writer submits an empty block on purpose ("inget att rapportera").
+    nothing_to_report: Mapped[str | None] = mapped_column(String(2000))
 
     report: Mapped[Report] = relationship(back_populates="blocks")
     section: Mapped[TemplateSection] = relationship()

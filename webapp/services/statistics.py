@@ -355,3 +355,8 @@ def table_changes(block: Block, before: Mapping, after: Mapping) -> tuple[TableC
             if was != now:
                 changes.append(TableChange(spec.title, "", figure.label, was, now))
     return tuple(changes)
+
+
+def unresolved_problems(block: Block, tables: Mapping, previous_block: Block | None) -> int:
+    """Errors plus warnings nobody has justified: any of them keeps the block from being submitted."""
+    return sum(len(t.errors) + len(t.unresolved_warnings) for t in block_tables(block, tables, previous_block))

@@ -8,12 +8,12 @@ from flask_login import current_user
 
 from webapp.content import render_markdown
 from webapp.extensions import db
-from webapp.forms import BlockForm, PreviewForm, RestoreForm
+from webapp.forms import BlockForm, PreviewForm, RestoreForm, TransitionForm
 from webapp.htmx import wants_fragment
 from webapp.models import Block, Revision
 from webapp.permissions import PermissionDenied, can_edit_block, can_read_report, require_edit_block
 from webapp.services import blocks as block_service
-from webapp.services import reports, statistics
+from webapp.services import review, reports, statistics
 from webapp.services.revisions import line_diff
 
 bp = Blueprint("blocks", __name__, url_prefix="/blocks")
@@ -49,6 +49,9 @@ def _editor_context(block: Block, form: BlockForm | None = None, conflict: str |
         )
     if tables is None:
         tables = draft.tables if draft else block_service.current_content(block).tables
+    grids = _grids(block, tables)
+    problems = sum(len(g.table.errors) + len(g.table.unresolved_warnings) for g in grids)
+    shown_empty = not (form.source.data or "").strip() and not tables
     return {
         "block": block,
         "form": form,
@@ -56,7 +59,9 @@ def _editor_context(block: Block, form: BlockForm | None = None, conflict: str |
         "draft": draft,
         "conflict_source": conflict,
         "preview_html": render_markdown(form.source.data or ""),
-        "grids": _grids(block, tables),
+        "grids": grids,
+        "workflow": review.block_workflow(current_user, block, problems, is_empty=shown_empty),
+        "transition_form": TransitionForm(),
     }
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from webapp.document import build_document, render_document_html, render_pdf
 from webapp.permissions import PermissionDenied, can_read_report
-from webapp.services import reports
+from webapp.services import reports, review
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -23,7 +23,9 @@ def overview(report_id: int):
     outline = reports.load_outline(report_id)
     if outline is None:
         abort(404)
-    return render_template("reports/overview.html", outline=outline, report=outline.report)
+    report_actions = review.allowed_report_actions(current_user, outline.report, outline.blocks)
+    return render_template("reports/overview.html", outline=outline, report=outline.report,
+                           report_actions=report_actions)
 
 
 def _draft_document(report_id: int):

@@ -1,0 +1,253 @@
+"""The review workflow: one transition table that both draws the buttons and guards every move.
+
+``allowed_actions`` tells a page which actions to offer; ``perform`` runs one and refuses
+anything ``allowed_actions`` would not offer, with the same reasons. No block or report
+changes state any other way. Every transition writes an audit event.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Block, BlockState, Report, ReportState, Revision, Role, User
+from webapp.models.base import utcnow
+from webapp.permissions import PermissionDenied, StateForbids, is_block_writer  # noqa: F401 (re-exported)
+from webapp.services import audit
+
+
+class Action(enum.StrEnum):
+    SUBMIT = "submit"
+    WITHDRAW = "withdraw"
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+    REOPEN = "reopen"
+
+
+class ReportAction(enum.StrEnum):
+    LOCK = "lock"
+    UNLOCK = "unlock"
+
+
+class Who(enum.StrEnum):
+    WRITER = "writer"  # a member of the block's unit, or an admin
+    REVIEWER = "reviewer"  # a reviewer or the chair
+    CHAIR = "chair"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset
+    target: str
+    who: Who
+    reason_required: bool
+    label: str  # the button, in Swedish
+    done: str  # what happened, for the audit log and messages
+
+
+BLOCK_TRANSITIONS: dict[Action, Transition] = {
+    t.action: t for t in (
+        Transition(Action.SUBMIT, frozenset({BlockState.DRAFT, BlockState.CHANGES_REQUESTED}), BlockState.SUBMITTED,
+                   Who.WRITER, False, "Skicka in för granskning", "skickade in"),
+        Transition(Action.WITHDRAW, frozenset({BlockState.SUBMITTED}), BlockState.DRAFT,
+                   Who.WRITER, False, "Ta tillbaka", "tog tillbaka"),
+        Transition(Action.APPROVE, frozenset({BlockState.SUBMITTED}), BlockState.APPROVED,
+                   Who.REVIEWER, False, "Godkänn", "godkände"),
+        Transition(Action.REQUEST_CHANGES, frozenset({BlockState.SUBMITTED}), BlockState.CHANGES_REQUESTED,
+                   Who.REVIEWER, True, "Begär ändringar", "begärde ändringar"),
+        Transition(Action.REOPEN, frozenset({BlockState.APPROVED}), BlockState.DRAFT,
+                   Who.REVIEWER, True, "Öppna igen", "öppnade igen"),
+    )
+}
+
+REPORT_TRANSITIONS: dict[ReportAction, Transition] = {
+    t.action: t for t in (
+        Transition(ReportAction.LOCK, frozenset({ReportState.OPEN}), ReportState.LOCKED,
+                   Who.CHAIR, False, "Lås rapporten", "låste rapporten"),
+        Transition(ReportAction.UNLOCK, frozenset({ReportState.LOCKED}), ReportState.OPEN,
+                   Who.CHAIR, True, "Lås upp rapporten", "låste upp rapporten"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class BlockFacts:
+    """Everything the rules look at, gathered once, so the rules themselves are pure."""
+
+    state: BlockState
+    report_locked: bool
+    is_writer: bool
+    is_reviewer: bool
+    edited_this_round: bool
+    is_empty: bool
+    nothing_to_report: bool
+    statistics_problems: int  # errors plus warnings nobody has justified
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int  # 403: not yours to do; 409: not possible in this state
+    message: str
+
+
+def refusal(facts: BlockFacts, action: Action) -> Refusal | None:
+    """Why ``action`` may not happen now, or None when it may."""
+    transition = BLOCK_TRANSITIONS[action]
+    if facts.report_locked:
+        return Refusal(409, "Rapporten är låst. Inga ändringar kan göras.")
+    allowed_person = facts.is_writer if transition.who is Who.WRITER else facts.is_reviewer
+    if not allowed_person:
+        who = "din verksamhets" if transition.who is Who.WRITER else "granskarnas"
+        return Refusal(403, f"Det här är {who} uppgift: du kan inte {transition.label.lower()}.")
+    if facts.state not in transition.sources:
+        return Refusal(409, f"Det går inte att {transition.label.lower()} ett bidrag som är "
+                            f"{STATE_WORDS[facts.state]}.")
+    if action is Action.APPROVE and facts.edited_this_round:
+        return Refusal(409, "Du har själv ändrat bidraget i den här omgången; någon annan måste godkänna det.")
+    if action is Action.SUBMIT:
+        if facts.is_empty and not facts.nothing_to_report:
+            return Refusal(409, "Bidraget är tomt. Skriv något, eller ange varför det inte finns något att rapportera.")
+        if facts.statistics_problems:
+            return Refusal(409, "Statistiken har fel eller varningar utan förklaring. Rätta felen och förklara "
+                                "varningarna först.")
+    return None
+
+
+STATE_WORDS = {
+    BlockState.DRAFT: "ett utkast",
+    BlockState.SUBMITTED: "inskickat",
+    BlockState.CHANGES_REQUESTED: "tillbakaskickat för ändringar",
+    BlockState.APPROVED: "godkänt",
+}
+
+
+def allowed(facts: BlockFacts) -> tuple[Transition, ...]:
+    return tuple(t for action, t in BLOCK_TRANSITIONS.items() if refusal(facts, action) is None)
+
+
+# --- Facts from the database --------------------------------------------------------------------
+
+def _is_reviewer(user: User) -> bool:
+    return bool(user.roles & {Role.REVIEWER, Role.CHAIR})
+
+
+def edited_this_round(user: User, block: Block) -> bool:
+    statement = select(Revision.id).where(Revision.block_id == block.id, Revision.author_id == user.id)
+    if block.round_started_at is not None:
+        statement = statement.where(Revision.created_at >= block.round_started_at)
+    return db.session.scalars(statement.limit(1)).first() is not None
+
+
+def block_facts(user: User, block: Block, statistics_problems: int, *, is_empty: bool | None = None) -> BlockFacts:
+    """``is_empty`` overrides the saved content's emptiness, e.g. for what an editor shows."""
+    return BlockFacts(
+        state=BlockState(block.state),
+        report_locked=block.report.is_locked,
+        is_writer=is_block_writer(user, block),
+        is_reviewer=_is_reviewer(user),
+        edited_this_round=edited_this_round(user, block) if block.state == BlockState.SUBMITTED else False,
+        is_empty=block.is_empty if is_empty is None else is_empty,
+        nothing_to_report=bool(block.nothing_to_report),
+        statistics_problems=statistics_problems,
+    )
+
+
+def allowed_actions(user: User, block: Block, statistics_problems: int) -> tuple[Transition, ...]:
+    return allowed(block_facts(user, block, statistics_problems))
+
+
+@dataclass(frozen=True)
+class BlockWorkflow:
+    """What the block page offers: submitting (with or without a reason for an empty block),
+    the review actions, and why submitting is not possible yet."""
+
+    offer_submit: bool
+    ask_nothing_to_report: bool  # the block is empty: submitting needs a reason
+    submit_blocked_because: str | None
+    review_actions: tuple[Transition, ...]
+
+
+def block_workflow(user: User, block: Block, statistics_problems: int, *, is_empty: bool | None = None) -> BlockWorkflow:
+    facts = block_facts(user, block, statistics_problems, is_empty=is_empty)
+    declared = replace(facts, nothing_to_report=True)  # as it would be with a reason given
+    submit_problem = refusal(declared, Action.SUBMIT)
+    is_writers_turn = (facts.is_writer and not facts.report_locked
+                       and facts.state in BLOCK_TRANSITIONS[Action.SUBMIT].sources)
+    return BlockWorkflow(
+        offer_submit=submit_problem is None,
+        ask_nothing_to_report=facts.is_empty and not facts.nothing_to_report,
+        submit_blocked_because=submit_problem.message if is_writers_turn and submit_problem else None,
+        review_actions=tuple(t for t in allowed(facts) if t.action is not Action.SUBMIT),
+    )
+
+
+def perform(user: User, block: Block, action: Action, *, reason: str = "", statistics_problems: int = 0,
+            nothing_to_report: str = "") -> Transition:
+    """Move ``block`` by ``action`` if the rules allow it; raises PermissionDenied / StateForbids."""
+    reason, nothing_to_report = reason.strip(), nothing_to_report.strip()[:2000]
+    transition = BLOCK_TRANSITIONS[action]
+    facts = block_facts(user, block, statistics_problems)
+    declaring_nothing = action is Action.SUBMIT and facts.is_empty and bool(nothing_to_report)
+    if declaring_nothing:
+        facts = replace(facts, nothing_to_report=True)
+    problem = refusal(facts, action)
+    if problem is None and transition.reason_required and not reason:
+        problem = Refusal(409, "Skriv en motivering.")
+    if problem is not None:
+        raise (PermissionDenied if problem.status == 403 else StateForbids)(problem.message)
+    if declaring_nothing:
+        block.nothing_to_report = nothing_to_report
+        reason = reason or nothing_to_report
+    before = block.state
+    block.state = transition.target
+    block.updated_at = utcnow()
+    if action in (Action.APPROVE, Action.REOPEN):
+        block.round_started_at = utcnow()
+    if action is Action.REOPEN:
+        block.nothing_to_report = None
+    audit.record(f"block.{action.value}", user=user, block=block, from_state=before, to_state=transition.target,
+                 reason=reason[:2000])
+    db.session.flush()
+    return transition
+
+
+# --- The report ---------------------------------------------------------------------------------
+
+def report_refusal(user: User, report: Report, action: ReportAction, blocks: Iterable[Block]) -> Refusal | None:
+    transition = REPORT_TRANSITIONS[action]
+    if not user.has_role(Role.CHAIR):
+        return Refusal(403, "Bara ordföranden kan låsa och låsa upp rapporten.")
+    if report.state not in transition.sources:
+        return Refusal(409, "Rapporten är redan låst." if action is ReportAction.LOCK else "Rapporten är inte låst.")
+    if action is ReportAction.LOCK:
+        waiting = sum(1 for block in blocks if block.state != BlockState.APPROVED)
+        if waiting:
+            return Refusal(409, f"{waiting} bidrag är inte godkända än; rapporten kan låsas när alla är godkända.")
+    return None
+
+
+def allowed_report_actions(user: User, report: Report, blocks: Iterable[Block]) -> tuple[Transition, ...]:
+    blocks = list(blocks)
+    return tuple(t for action, t in REPORT_TRANSITIONS.items() if report_refusal(user, report, action, blocks) is None)
+
+
+def perform_on_report(user: User, report: Report, action: ReportAction, blocks: Iterable[Block], *,
+                      reason: str = "") -> Transition:
+    reason = reason.strip()
+    transition = REPORT_TRANSITIONS[action]
+    problem = report_refusal(user, report, action, list(blocks))
+    if problem is None and transition.reason_required and not reason:
+        problem = Refusal(409, "Skriv en motivering.")
+    if problem is not None:
+        raise (PermissionDenied if problem.status == 403 else StateForbids)(problem.message)
+    before = report.state
+    report.state = transition.target
+    audit.record(f"report.{action.value}", user=user, report_id=report.id, from_state=before,
+                 to_state=transition.target, reason=reason[:2000])
+    db.session.flush()
+    return transition

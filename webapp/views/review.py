@@ -1,0 +1,89 @@
+"""Workflow transitions of blocks and reports. The buttons come from the same rules (services/review)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from webapp.extensions import db
+from webapp.forms import BlockForm, TransitionForm
+from webapp.htmx import htmx_redirect, wants_fragment
+from webapp.permissions import PermissionDenied, StateForbids, can_read_report
+from webapp.services import blocks as block_service
+from webapp.services import reports, review, statistics
+
+bp = Blueprint("review", __name__)
+
+
+def _done(url: str):
+    return htmx_redirect(url) if wants_fragment() else redirect(url)
+
+
+def _save_posted_editor(block) -> None:
+    """Submitting from the editor saves what is in it first, in the same request."""
+    form = BlockForm()
+    if "source" not in request.form:
+        return
+    if not form.validate_on_submit():
+        abort(422, description=_("Texten kunde inte sparas; rätta fälten och försök igen."))
+    tables = statistics.apply_table_fields(block, block_service.current_content(block).tables, request.form)
+    outcome = block_service.save_block(
+        block, current_user, form.source.data or "", base_version=form.base_version.data, tables=tables,
+        max_bytes=current_app.config["MAX_BLOCK_BYTES"], coalesce_seconds=current_app.config["AUTOSAVE_COALESCE_SECONDS"],
+    )
+    if outcome.kind == "conflict":
+        abort(409, description=_("Någon annan har sparat bidraget sedan du öppnade det. Ladda om sidan; din text "
+                                 "finns kvar som utkast."))
+
+
+@bp.post("/blocks/<int:block_id>/transition")
+def block_transition(block_id: int):
+    if not can_read_report(current_user):
+        raise PermissionDenied(_("Du har inte behörighet att läsa rapporten."))
+    block = reports.load_block_for_update(block_id)
+    if block is None:
+        abort(404)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        abort(422, description="; ".join(e for errors in form.errors.values() for e in errors))
+    try:
+        action = review.Action(form.action.data)
+    except ValueError:
+        abort(422, description=_("Okänd åtgärd."))
+    if action is review.Action.SUBMIT:
+        _save_posted_editor(block)
+    problems = statistics.unresolved_problems(
+        block, block_service.current_content(block).tables, reports.previous_period_block(block))
+    try:
+        transition = review.perform(current_user, block, action, reason=form.reason.data or "",
+                                    statistics_problems=problems, nothing_to_report=form.nothing_to_report.data or "")
+    except (PermissionDenied, StateForbids) as refused:
+        if action is not review.Action.SUBMIT or not review.is_block_writer(current_user, block):
+            raise
+        # Submitting from the editor: what the writer wrote is saved; the block page says what is missing.
+        db.session.commit()
+        flash(refused.message, "error")
+        return _done(url_for("blocks.show", block_id=block_id))
+    db.session.commit()
+    flash(_("Du %(done)s bidraget.", done=transition.done), "success")
+    return _done(url_for("blocks.show", block_id=block_id))
+
+
+@bp.post("/reports/<int:report_id>/transition")
+def report_transition(report_id: int):
+    outline = reports.load_outline(report_id)
+    if outline is None:
+        abort(404)
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        abort(422, description="; ".join(e for errors in form.errors.values() for e in errors))
+    try:
+        action = review.ReportAction(form.action.data)
+    except ValueError:
+        abort(422, description=_("Okänd åtgärd."))
+    transition = review.perform_on_report(current_user, outline.report, action, outline.blocks,
+                                          reason=form.reason.data or "")
+    db.session.commit()
+    flash(_("Du %(done)s.", done=transition.done), "success")
+    return _done(url_for("reports.overview", report_id=report_id))
