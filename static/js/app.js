@@ -60,6 +60,10 @@
     else if (event.key === "ArrowUp" || (event.key === "Enter" && event.shiftKey)) moved = moveFrom(input, -1, 0);
     else if (event.key === "ArrowRight" && atEnd) moved = moveFrom(input, 0, 1);
     else if (event.key === "ArrowLeft" && atStart) moved = moveFrom(input, 0, -1);
+    if (event.key === "Enter" && !moved) {
+      // Last row: nowhere to go, but Enter still means "this value is done".
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    }
     if (moved || event.key === "Enter") event.preventDefault();  // Enter never submits from a grid
   });
 

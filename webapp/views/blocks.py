@@ -50,8 +50,6 @@ def _editor_context(block: Block, form: BlockForm | None = None, conflict: str |
     if tables is None:
         tables = draft.tables if draft else block_service.current_content(block).tables
     grids = _grids(block, tables)
-    problems = sum(len(g.table.errors) + len(g.table.unresolved_warnings) for g in grids)
-    shown_empty = not (form.source.data or "").strip() and not tables
     return {
         "block": block,
         "form": form,
@@ -60,7 +58,7 @@ def _editor_context(block: Block, form: BlockForm | None = None, conflict: str |
         "conflict_source": conflict,
         "preview_html": render_markdown(form.source.data or ""),
         "grids": grids,
-        "workflow": review.block_workflow(current_user, block, problems, is_empty=shown_empty),
+        "workflow": _workflow(block, grids, form.source.data, tables),
         "transition_form": TransitionForm(),
     }
 
@@ -70,6 +68,12 @@ def _grids(block: Block, tables: dict) -> tuple:
         return ()
     previous = reports.previous_period_block(block)
     return tuple(statistics.build_grid(t) for t in statistics.block_tables(block, tables, previous))
+
+
+def _workflow(block: Block, grids: tuple, source: str | None, tables: dict) -> review.BlockWorkflow:
+    """What the writer may do with the block as the editor shows it (draft included)."""
+    problems = sum(len(g.table.errors) + len(g.table.unresolved_warnings) for g in grids)
+    return review.block_workflow(current_user, block, problems, is_empty=not (source or "").strip() and not tables)
 
 
 def _page_context(block: Block) -> dict:
@@ -190,7 +194,9 @@ def tables(block_id: int):
         return _conflict_response(block, form, outcome, posted)
     db.session.commit()
     block = reports.load_block(block_id)
-    return render_template("blocks/_tables_saved.html", block=block, grids=_grids(block, posted),
+    grids = _grids(block, posted)
+    return render_template("blocks/_tables_saved.html", block=block, grids=grids,
+                           workflow=_workflow(block, grids, form.source.data, posted),
                            status=outcome.kind, revision=outcome.revision,
                            edited_id=request.headers.get("HX-Trigger", ""),
                            whole_tables=statistics.reshaped_tables(block, before, posted))
