@@ -2,10 +2,11 @@
 
 The template says ``{ key = "occupancy", kind = "occupancy", title = "Beläggning per månad" }``;
 ``build_spec`` knows what an occupancy table asks for and computes. Optional fields of the entry
-adjust it (see ``COMMON_FIELDS`` and each kind's fields below), and a few well-known table keys
-of the 2021–22 template get their categories here when the entry does not give them, so the
-template works as it stands. Month rows and month columns come from the period, so the same
-entry serves every half-year.
+adjust it (see ``COMMON_FIELDS`` and each kind's fields below). Everything particular to one
+table — the categories of an advice table, the shelters and measures of a tickets table, the
+figures of a facts table — is written in the template entry itself, which is data an admin
+edits; nothing is supplied here by table key. Month rows and month columns come from the
+period, so the same entry serves every half-year.
 """
 
 from __future__ import annotations
@@ -50,35 +51,6 @@ KIND_FIELDS = {
     "facts": frozenset({"figures", "type"}),
 }
 
-# What the 2021–22 template's entries mean when they do not say it themselves.
-KNOWN_TABLES: dict[str, dict] = {
-    "advice": {"categories": ["Arbetsmarknad", "Social välfärd", "Migrationsrättslig juridik", "Övriga frågor"]},
-    "tickets": {
-        "months_as": "rows",
-        "categories": [{"key": "stadsmissionen", "label": "Stadsmissionen"},
-                       {"key": "fa-arsta", "label": "FA Årsta"},
-                       {"key": "fa-liljeholmen", "label": "FA Liljeholmen"}],
-        "measures": [{"key": "places", "label": "Platser"}, {"key": "tickets", "label": "Biljetter"}],
-        "extra_columns": [{"key": "no_place", "label": "Inte plats", "aliases": ["Inte fått plats", "Ej plats"]}],
-    },
-    "unique": {"figures": [{"key": "total", "label": "Unika deltagare"},
-                           {"key": "women", "label": "varav kvinnor"},
-                           {"key": "men", "label": "varav män"}]},
-    "basic_needs": {"totals": True, "figures": [
-        {"key": "meals", "label": "Måltider"},
-        {"key": "hygiene", "label": "Dusch och tvätt"},
-        {"key": "food_bags", "label": "Matkassar"},
-        {"key": "clothes", "label": "Kläder och hygienartiklar"},
-        {"key": "other", "label": "Övriga basbehovsinsatser"},
-    ]},
-    "cases": {"figures": [{"key": "cases", "label": "Aktiva ärenden"},
-                          {"key": "women", "label": "varav kvinnor"},
-                          {"key": "men", "label": "varav män"},
-                          {"key": "gender_unknown", "label": "varav kön ej angivet"},
-                          {"key": "minors", "label": "varav minderåriga"}]},
-    "respondents": {"figures": [{"key": "respondents", "label": "Antal svarande"}]},
-}
-
 
 def build_spec(raw: dict, period_start: date, period_end: date) -> TableSpec:
     """The full spec for a template table entry and a report period; SpecError if the entry is wrong."""
@@ -89,7 +61,7 @@ def build_spec(raw: dict, period_start: date, period_end: date) -> TableSpec:
         raise SpecError("En tabell i mallen saknar 'key'.")
     if kind not in KIND_FIELDS:
         raise SpecError(f"tabell {key!r}: okänd sort {kind!r} (möjliga: {', '.join(KIND_FIELDS)}).")
-    entry = {**KNOWN_TABLES.get(key, {}), **raw} if kind in ("category_month", "facts") else dict(raw)
+    entry = dict(raw)
     unknown = set(entry) - COMMON_FIELDS - KIND_FIELDS[kind]
     if unknown:
         raise SpecError(f"tabell {key!r}: okänt fält {sorted(unknown)[0]!r} för sorten {kind}.")

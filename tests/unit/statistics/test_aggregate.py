@@ -3,6 +3,7 @@
 import pytest
 
 from tests.unit.statistics import seed_figures as seed
+from tests.unit.statistics.template_tables import template_table
 from webapp.statistics.aggregate import GapReason, UnitTable, aggregate, swedish_list, unit_summary
 from webapp.statistics.cells import MISSING, TableData
 from webapp.statistics.compute import ComputeContext
@@ -125,13 +126,13 @@ def test_free_row_tables_cannot_be_added_row_by_row():
     spec = build_spec({"key": "ekn", "kind": "log"}, START, END)
     with pytest.raises(SpecError):
         aggregate(spec, [], CONTEXT)
-    facts = build_spec({"key": "unique", "kind": "facts"}, START, END)
+    facts = build_spec(template_table("unique"), START, END)
     with pytest.raises(SpecError):
         unit_summary(facts, [], CONTEXT)
 
 
 def test_facts_add_up_across_units_where_they_apply():
-    spec = build_spec({"key": "unique", "kind": "facts"}, START, END)
+    spec = build_spec(template_table("unique"), START, END)
     units = [UnitTable(u, u, seed.facts_data(seed.UNIQUE[u]), CONTEXT) for u in ("convictus-natt", "ng-inskrivning")]
     joint = aggregate(spec, units, CONTEXT)
     assert joint.table.row("total")["value"].value == 434  # Convictus: ej tillämpligt, left out

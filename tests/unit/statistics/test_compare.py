@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from tests.unit.statistics import seed_figures as seed
+from tests.unit.statistics.template_tables import template_table
 from webapp.statistics.capacity import CapacityEntry
 from webapp.statistics.cells import Cell, Row, TableData
 from webapp.statistics.compare import compare
@@ -64,7 +65,7 @@ def test_free_rows_compare_only_their_totals_and_half_years_only_their_totals():
 
 
 def test_zero_before_is_not_a_percentage():
-    spec = build_spec({"key": "respondents", "kind": "facts"}, START, END)
+    spec = build_spec(template_table("respondents"), START, END)
     context = ComputeContext(START, END)
     before = compute(spec, seed.facts_data({"respondents": 0}), context)
     after = compute(spec, seed.facts_data({"respondents": 25}), context)

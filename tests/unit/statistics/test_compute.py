@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from tests.unit.statistics import seed_figures as seed
+from tests.unit.statistics.template_tables import template_table
 from webapp.statistics.capacity import CapacityEntry
 from webapp.statistics.cells import MISSING, NOT_APPLICABLE, Cell, Row, TableData
 from webapp.statistics.compute import ComputeContext, compute
@@ -139,7 +140,7 @@ def test_a_typed_month_total_stands_and_an_empty_one_is_the_sum():
 
 
 def test_crossroads_advice_adds_up_to_1087():
-    spec = build_spec({"key": "advice", "kind": "category_month"}, START, END)
+    spec = build_spec(template_table("advice"), START, END)
     table = compute(spec, seed.advice_data(), ComputeContext(START, END))
     assert [row["total"].value for row in table.rows] == [191, 218, 248, 430]
     assert table.total["total"].value == 1087
@@ -147,7 +148,7 @@ def test_crossroads_advice_adds_up_to_1087():
 
 
 def test_tickets_per_shelter_and_month():
-    spec = build_spec({"key": "tickets", "kind": "category_month"}, START, END)
+    spec = build_spec(template_table("tickets"), START, END)
     table = compute(spec, seed.tickets_data(), ComputeContext(START, END))
     assert [row["total.tickets"].value for row in table.rows] == list(seed.TICKETS_TOTAL_TICKETS_STATED)
     assert [row["total.places"].value for row in table.rows] == [655, 1004, 870, 798, 1015, 749]
@@ -190,12 +191,12 @@ def test_capacity_table_gives_bed_nights_per_entry():
 
 
 def test_facts_are_figures_or_answers():
-    spec = build_spec({"key": "unique", "kind": "facts"}, START, END)
+    spec = build_spec(template_table("unique"), START, END)
     table = compute(spec, seed.facts_data(seed.UNIQUE["convictus-natt"]), ComputeContext(START, END))
     assert table.row("total")["value"].text == "ej tillämpligt"
     table = compute(spec, seed.facts_data(seed.UNIQUE["fa-arsta"]), ComputeContext(START, END))
     assert table.row("total")["value"].text == "uppgift saknas"
-    basic = build_spec({"key": "basic_needs", "kind": "facts"}, START, END)
+    basic = build_spec(template_table("basic_needs"), START, END)
     table = compute(basic, seed.facts_data(seed.BASIC_NEEDS["crossroads"]), ComputeContext(START, END))
     assert table.total["value"].value == seed.BASIC_NEEDS_STATED["crossroads"]
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit.statistics.template_tables import template_table
 from webapp.statistics.aggregate import UnitTable, aggregate, unit_summary
 from webapp.statistics.capacity import CapacityEntry, offered_by_month, offered_in_range
 from webapp.statistics.cells import MISSING, NOT_APPLICABLE, Cell, Row, TableData, ValueType, parse_input
@@ -19,7 +20,7 @@ from webapp.statistics.specs import spec_from_dict, spec_to_dict
 START, END = date(2021, 11, 1), date(2022, 4, 30)
 MONTHS = ("2021-11", "2021-12", "2022-01", "2022-02", "2022-03", "2022-04")
 OCCUPANCY = build_spec({"key": "occupancy", "kind": "occupancy"}, START, END)
-ADVICE = build_spec({"key": "advice", "kind": "category_month"}, START, END)
+ADVICE = build_spec(template_table("advice"), START, END)
 CONTEXT = ComputeContext(START, END, (CapacityEntry(30),))
 FAST = settings(max_examples=60, deadline=None)
 
@@ -164,9 +165,9 @@ def test_monthly_offered_adds_up_to_the_period(places, opens, length):
     assert sum(offered_by_month([entry], START, END).values()) == offered_in_range([entry], START, END)
 
 
-SPECS = [build_spec({"key": key, "kind": kind}, START, END) for key, kind in (
-    ("capacity", "capacity"), ("occupancy", "occupancy"), ("visits", "visits"), ("nationalities", "nationalities"),
-    ("tickets", "category_month"), ("advice", "category_month"), ("ekn", "log"), ("basic_needs", "facts"))]
+SPECS = [build_spec(template_table(key, section), START, END) for key, section in (
+    ("capacity", None), ("occupancy", None), ("visits", None), ("nationalities", "dag-nationaliteter"),
+    ("tickets", None), ("advice", None), ("ekn", None), ("basic_needs", None))]
 messy_values = st.one_of(st.integers(min_value=-10**6, max_value=10**14), st.sampled_from(
     ["12,5", "-3", "1 054", "RO", "Atlantis", "2021-12-24", "2031-01-01", "abc", "1e9", "0", "100", "150", "∞"]))
 messy_cells = st.one_of(messy_values.map(Cell.of), st.just(MISSING), st.just(NOT_APPLICABLE), st.just(Cell()))

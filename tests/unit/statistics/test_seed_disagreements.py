@@ -7,6 +7,7 @@ engine or the seed figures change, the list in the note must change with it.
 from decimal import ROUND_HALF_UP, Decimal
 
 from tests.unit.statistics import seed_figures as seed
+from tests.unit.statistics.template_tables import template_table
 from webapp.statistics.aggregate import UnitTable, aggregate, unit_summary
 from webapp.statistics.compute import ComputeContext, compute
 from webapp.statistics.presets import build_spec
@@ -87,7 +88,7 @@ def test_stated_visit_totals_and_the_joint_split():
 
 
 def test_stated_ticket_totals_per_month():
-    spec = build_spec({"key": "tickets", "kind": "category_month"}, START, END)
+    spec = build_spec(template_table("tickets"), START, END)
     table = compute(spec, seed.tickets_data(), CONTEXT)
     computed = [row["total.places"].value for row in table.rows]
     assert [(m, s, c) for m, s, c in zip(seed.MONTHS, seed.TICKETS_TOTAL_PLACES_STATED, computed) if s != c] == [

@@ -1,12 +1,11 @@
 """Specs and presets: every table of the 2021–22 template builds, and specs survive storage."""
 
-import tomllib
 from datetime import date
 from decimal import Decimal
 
 import pytest
 
-from webapp.services.report_templates import DEFAULT_TEMPLATE_FILE
+from tests.unit.statistics.template_tables import template_table, template_tables
 from webapp.statistics.cells import ValueType
 from webapp.statistics.presets import KIND_FIELDS, build_spec, slug
 from webapp.statistics.specs import (
@@ -24,25 +23,26 @@ from webapp.statistics.specs import (
 )
 
 START, END = date(2021, 11, 1), date(2022, 4, 30)
+DEMO_PERIODS = ((START, END), (date(2022, 11, 1), date(2023, 4, 30)))
 
 
-def _template_tables() -> list[dict]:
-    with DEFAULT_TEMPLATE_FILE.open("rb") as handle:
-        template = tomllib.load(handle)
-    return [table for chapter in template["chapters"] for section in chapter["sections"]
-            for table in section.get("tables", [])]
-
-
-def test_every_table_of_the_template_builds_and_round_trips():
-    tables = _template_tables()
-    assert {t["key"] for t in tables} == {"capacity", "occupancy", "unique", "nationalities", "tickets", "ekn",
-                                          "visits", "basic_needs", "advice", "cases", "respondents"}
+@pytest.mark.parametrize(("start", "end"), DEMO_PERIODS)
+def test_every_table_of_the_template_builds_and_round_trips(start, end):
+    tables = [raw for _section, raw in template_tables()]
+    assert {t["key"] for t in tables} == {"capacity", "occupancy", "unique", "nationalities", "tickets",
+                                          "ticket_nationalities", "ekn", "visits", "basic_needs", "advice", "cases",
+                                          "case_shares", "respondents"}
     for raw in tables:
-        spec = build_spec(raw, START, END)
+        spec = build_spec(raw, start, end)
         assert spec.title == raw["title"]
         stored = spec_to_dict(spec)
         assert spec_from_dict(stored) == spec
         assert spec_to_dict(spec_from_dict(stored)) == stored
+
+
+def test_table_keys_are_unique_within_a_section():
+    keys = [(section, raw["key"]) for section, raw in template_tables()]
+    assert len(keys) == len(set(keys))
 
 
 def test_month_rows_follow_the_period():
@@ -79,20 +79,21 @@ def test_headers_and_month_names_are_matched_for_import():
     assert spec.match_row("Totalt") is None
 
 
-def test_advice_categories_come_from_the_entry_or_the_known_default():
-    default = build_spec({"key": "advice", "kind": "category_month", "title": "Råd"}, START, END)
-    assert [r.label for r in default.rows] == ["Arbetsmarknad", "Social välfärd", "Migrationsrättslig juridik",
-                                               "Övriga frågor"]
-    assert default.rows[3].key == "ovriga-fragor"
-    assert [c.label for c in default.inputs] == ["Nov", "Dec", "Jan", "Feb", "Mar", "Apr"]
+def test_advice_categories_come_from_the_template_entry():
+    advice = build_spec(template_table("advice"), START, END)
+    assert [r.label for r in advice.rows] == ["Arbetsmarknad", "Social välfärd", "Migrationsrättslig juridik",
+                                              "Övriga frågor"]
+    assert advice.rows[3].key == "ovriga-fragor"
+    assert [c.label for c in advice.inputs] == ["Nov", "Dec", "Jan", "Feb", "Mar", "Apr"]
     own = build_spec({"key": "advice", "kind": "category_month", "categories": ["Juridik", "Hälsa"]}, START, END)
     assert [r.key for r in own.rows] == ["juridik", "halsa"]
-    free = build_spec({"key": "support", "kind": "category_month"}, START, END)
-    assert free.row_source is RowSource.FREE
+    # No hidden defaults by key: an entry without categories has free rows, whatever its key.
+    for key in ("advice", "support"):
+        assert build_spec({"key": key, "kind": "category_month"}, START, END).row_source is RowSource.FREE
 
 
 def test_tickets_are_months_by_shelter_and_measure_with_people_without_a_place():
-    spec = build_spec({"key": "tickets", "kind": "category_month", "title": "Biljetter"}, START, END)
+    spec = build_spec(template_table("tickets"), START, END)
     assert spec.row_source is RowSource.MONTHS
     assert spec.input("fa-arsta.tickets").group == "FA Årsta"
     assert spec.input("fa-arsta.tickets").full_label == "Biljetter (FA Årsta)"
@@ -111,10 +112,14 @@ def test_log_and_facts_presets():
         {"key": "day", "label": "Dag", "type": "date", "required": True},
         {"key": "guests", "label": "Gäster"}]}, START, END)
     assert custom.computed == ()
-    unique = build_spec({"key": "unique", "kind": "facts", "title": "Unika"}, START, END)
+    unique = build_spec(template_table("unique"), START, END)
     assert [r.key for r in unique.rows] == ["total", "women", "men"] and not unique.totals
-    basic = build_spec({"key": "basic_needs", "kind": "facts", "title": "Basbehov"}, START, END)
-    assert basic.totals
+    basic = build_spec(template_table("basic_needs"), START, END)
+    assert basic.totals and [r.key for r in basic.rows][:2] == ["meals", "hygiene"]
+    bare = build_spec({"key": "unique", "kind": "facts", "title": "Unika"}, START, END)
+    assert [r.key for r in bare.rows] == ["value"] and bare.rows[0].label == "Unika"
+    shares = build_spec(template_table("case_shares"), START, END)
+    assert shares.input("value").type is ValueType.DECIMAL and shares.input("value").label == "Andel, %"
     own = build_spec({"key": "x", "kind": "facts", "figures": ["Antal svarande"], "type": "decimal"}, START, END)
     assert own.rows == (FixedRow("antal-svarande", "Antal svarande"),)
     assert own.input("value").type is ValueType.DECIMAL

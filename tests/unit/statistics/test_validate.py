@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from tests.unit.statistics import seed_figures as seed
+from tests.unit.statistics.template_tables import template_table
 from webapp.statistics.capacity import CapacityEntry
 from webapp.statistics.cells import MISSING, NOT_APPLICABLE, Cell, Row, TableData
 from webapp.statistics.compute import ComputeContext, compute
@@ -30,7 +31,7 @@ def test_the_seed_tables_validate_cleanly():
     for unit in seed.OCCUPANCY:
         assert _issues(OCCUPANCY, seed.occupancy_data(unit), ComputeContext(START, END,
                                                                              seed.capacity_schedule(unit))) == ()
-    advice = build_spec({"key": "advice", "kind": "category_month"}, START, END)
+    advice = build_spec(template_table("advice"), START, END)
     assert _issues(advice, seed.advice_data()) == ()
     ekn = build_spec({"key": "ekn", "kind": "log"}, START, END)
     assert _issues(ekn, seed.ekn_data()) == ()
@@ -170,7 +171,7 @@ def test_a_change_of_more_than_30_per_cent_against_last_year_is_a_warning():
 
 
 def test_small_figures_and_unmatched_months_do_not_warn_about_change():
-    facts = build_spec({"key": "respondents", "kind": "facts"}, START, END)
+    facts = build_spec(template_table("respondents"), START, END)
     before = compute(facts, seed.facts_data({"respondents": 3}), ComputeContext(START, END))
     assert _issues(facts, seed.facts_data({"respondents": 6}), previous=before) == ()
     jumped = _issues(facts, seed.facts_data({"respondents": 60}), previous=before)
