@@ -123,3 +123,11 @@ def test_the_revision_page_lists_changed_figures(app, signed_in, block_id):
     assert "Ändrade siffror" in page
     changed = page.split("Ändrade siffror", 1)[1].split("</table>", 1)[0]
     assert "December" in changed and "Kvinnor" in changed and "<del>170</del>" in changed and "<ins>172</ins>" in changed
+
+
+def test_readers_see_the_tables_computed_and_read_only(app, signed_in):
+    locked = find_block(app, "natt-belaggning", "stadsmissionen-natt", report_id=1)
+    page = signed_in("granskare.convictus@demo.iop").get(f"/blocks/{locked}").get_data(as_text=True)
+    assert 'name="cell|' not in page
+    assert "68,0\u00a0%" in page  # December 2021: 1 054 / 1 550
+    assert 'scope="col"' in page
