@@ -28,6 +28,7 @@ BENCHMARKS = {
     "save": "save_throughput.py",
     "preview": "preview_latency.py",
     "pdf": "pdf_render.py",
+    "statistics": "statistics_section.py",
 }
 
 
@@ -99,12 +100,19 @@ def summary_rows(results: dict) -> list[tuple[str, str, str, str]]:
             rows.append((f"  preview, {' '.join(filter(None, (kind, number)))} ({p['pages']} pages)",
                          f"{p['median_time_s']:.3f} s = {p['ratio_to_full']:.3f}× full",
                          "≤ 0.15" if is_section else "", yes_no(p["ratio_to_full"] <= 0.15) if is_section else ""))
+    section = results.get("statistics", {}).get("statistics_section")
+    if section:
+        rows += [
+            ("joint occupancy section: compute", f"median {section['compute']['median_ms']:.2f} ms", "", ""),
+            ("joint occupancy section: compute + render HTML", f"median {section['render']['median_ms']:.2f} ms",
+             "", ""),
+        ]
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated: save,preview,pdf")
+    parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated: save,preview,pdf,statistics")
     parser.add_argument("--save-args", default="", help="extra arguments for save_throughput.py")
     args = parser.parse_args(argv)
 
