@@ -19,6 +19,25 @@ STATE_LABELS = {
 }
 
 
+ACTION_LABELS = {
+    "block.saved": _l("sparade"),
+    "block.restored": _l("återställde en äldre version av"),
+    "block.submit": _l("skickade in"),
+    "block.withdraw": _l("tog tillbaka"),
+    "block.approve": _l("godkände"),
+    "block.request_changes": _l("begärde ändringar i"),
+    "block.reopen": _l("öppnade igen"),
+    "report.created": _l("skapade rapporten"),
+    "report.lock": _l("låste rapporten"),
+    "report.unlock": _l("låste upp rapporten"),
+}
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label is not None else action
+
+
 def state_label(state: str) -> str:
     return str(STATE_LABELS[BlockState(state)])
 
@@ -40,13 +59,18 @@ def period_label(start: date, end: date) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        state_label=state_label, human_date=human_date, human_datetime=human_datetime
+        state_label=state_label, action_label=action_label, human_date=human_date, human_datetime=human_datetime
     )
     app.jinja_env.globals.update(period_label=period_label, csrf_token=generate_csrf)
 
     @app.context_processor
     def layout_context():
+        from flask_login import current_user
+
+        from webapp.services.review import is_reviewer
+
         return {
             "demo_mode": current_app.config["DEMO_MODE"],
             "current_locale": str(get_locale()),
+            "show_review_queue": is_reviewer(current_user),
         }

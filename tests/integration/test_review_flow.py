@@ -174,3 +174,35 @@ def test_the_overview_offers_the_chair_the_report_actions_the_rules_allow(signed
     open_report = chair.get("/reports/2").get_data(as_text=True)
     assert "Lås rapporten" not in open_report  # not every block is approved
     assert "Lås upp rapporten" not in signed_in(REVIEWER).get("/reports/1").get_data(as_text=True)
+
+
+def test_the_review_queue_lists_submitted_blocks_oldest_first_for_reviewers_only(app, signed_in, block_id):
+    _submit_from_editor(app, signed_in(WRITER), block_id)
+    reviewer = signed_in(REVIEWER)
+    page = reviewer.get("/review").get_data(as_text=True)
+    assert "Att granska" in page and "Inkomna klagomål" in page
+    with app.app_context():
+        submitted = db.session.scalars(select(Block).where(Block.report_id == 2, Block.state == "submitted")
+                                       .order_by(Block.updated_at)).all()
+        first, last = submitted[0].section.title, submitted[-1].section.title
+    queue = page.split("<tbody>", 1)[1]
+    assert queue.index(first) <= queue.index(last)
+    assert queue.count('href="/blocks/') == len(submitted)
+    with app.app_context():
+        unit_id = db.session.get(Block, block_id).unit_id
+    filtered = reviewer.get(f"/review?unit={unit_id}").get_data(as_text=True).split("<tbody>", 1)[1]
+    assert filtered.count('href="/blocks/') == 1
+    assert signed_in(WRITER).get("/review").status_code == 403
+    assert 'href="/review"' not in signed_in(WRITER).get("/").get_data(as_text=True)
+
+
+def test_the_activity_log_tells_who_did_what_and_why(app, signed_in, block_id):
+    _submit_from_editor(app, signed_in(WRITER), block_id)
+    _transition(signed_in(REVIEWER), block_id, "request_changes", reason="Saknar siffror för mars.")
+    page = signed_in(WRITER).get("/reports/2/activity").get_data(as_text=True)
+    assert "begärde ändringar i" in page and "Saknar siffror för mars." in page
+    assert "skickade in" in page and "Anna Lindqvist" in page
+    only = signed_in(WRITER).get("/reports/2/activity?action=block.submit").get_data(as_text=True)
+    assert "begärde ändringar i" not in only.split("<ol", 1)[1]
+    block_page = signed_in(WRITER).get(f"/blocks/{block_id}").get_data(as_text=True)
+    assert "Saknar siffror för mars." in block_page

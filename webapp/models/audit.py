@@ -27,3 +27,4 @@ class AuditEvent(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
     user: Mapped[User | None] = relationship()
+    block: Mapped["Block | None"] = relationship("Block")  # noqa: F821 (defined in reports.py)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import (
+    AuditEvent,
     Block,
     BlockState,
     Report,
@@ -204,3 +205,58 @@ def previous_period_block(block: Block) -> Block | None:
         )
         .options(joinedload(Block.current_revision))
     ).first()
+
+
+def review_queue(*, chapter_id: int | None = None, unit_id: int | None = None) -> list[Block]:
+    """Submitted blocks of open reports, the longest-waiting first."""
+    statement = (
+        select(Block)
+        .join(Block.report)
+        .join(Block.section)
+        .where(Block.state == BlockState.SUBMITTED, Report.state == ReportState.OPEN)
+        .options(*_block_loading(), joinedload(Block.report))
+        .order_by(Block.updated_at, Block.id)
+    )
+    if chapter_id is not None:
+        statement = statement.where(TemplateSection.chapter_id == chapter_id)
+    if unit_id is not None:
+        statement = statement.where(Block.unit_id == unit_id)
+    return list(db.session.scalars(statement).unique())
+
+
+@dataclass(frozen=True)
+class ProgressMatrix:
+    """Sections × units, each cell the unit's block in that section (or None)."""
+
+    units: tuple[Unit, ...]
+    rows: tuple[tuple[SectionView, tuple[Block | None, ...]], ...]
+
+
+def progress_matrix(outline: ReportOutline) -> ProgressMatrix:
+    units = {b.unit.id: b.unit for b in outline.blocks if not b.joint}
+    ordered = tuple(sorted(units.values(), key=lambda u: (u.kind != "night", u.kind, u.name)))
+    rows = []
+    for chapter in outline.chapters:
+        for section in chapter.sections:
+            by_unit = {b.unit_id: b for b in section.blocks if not b.joint}
+            rows.append((section, tuple(by_unit.get(u.id) for u in ordered)))
+    return ProgressMatrix(ordered, tuple(rows))
+
+
+def activity(report_id: int, *, block_id: int | None = None, action: str | None = None,
+             limit: int = 200) -> list[AuditEvent]:
+    """The report's (or one block's) audit events, newest first."""
+    statement = (
+        select(AuditEvent)
+        .where(AuditEvent.report_id == report_id)
+        .options(joinedload(AuditEvent.user),
+                 joinedload(AuditEvent.block).joinedload(Block.section),
+                 joinedload(AuditEvent.block).joinedload(Block.unit))
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    )
+    if block_id is not None:
+        statement = statement.where(AuditEvent.block_id == block_id)
+    if action:
+        statement = statement.where(AuditEvent.action == action)
+    return list(db.session.scalars(statement))

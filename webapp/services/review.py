@@ -132,8 +132,8 @@ def allowed(facts: BlockFacts) -> tuple[Transition, ...]:
 
 # --- Facts from the database --------------------------------------------------------------------
 
-def _is_reviewer(user: User) -> bool:
-    return bool(user.roles & {Role.REVIEWER, Role.CHAIR})
+def is_reviewer(user: User) -> bool:
+    return user.is_authenticated and bool(user.roles & {Role.REVIEWER, Role.CHAIR})
 
 
 def edited_this_round(user: User, block: Block) -> bool:
@@ -149,7 +149,7 @@ def block_facts(user: User, block: Block, statistics_problems: int, *, is_empty:
         state=BlockState(block.state),
         report_locked=block.report.is_locked,
         is_writer=is_block_writer(user, block),
-        is_reviewer=_is_reviewer(user),
+        is_reviewer=is_reviewer(user),
         edited_this_round=edited_this_round(user, block) if block.state == BlockState.SUBMITTED else False,
         is_empty=block.is_empty if is_empty is None else is_empty,
         nothing_to_report=bool(block.nothing_to_report),

@@ -79,6 +79,7 @@ def _workflow(block: Block, grids: tuple, source: str | None, tables: dict) -> r
 def _page_context(block: Block) -> dict:
     previous = reports.previous_period_block(block)
     return {
+        "events": reports.activity(block.report_id, block_id=block.id, limit=20),
         "history": reports.block_history(block),
         "previous_block": previous,
         "guidance_html": render_markdown(block.section.guidance),

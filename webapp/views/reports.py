@@ -25,7 +25,7 @@ def overview(report_id: int):
         abort(404)
     report_actions = review.allowed_report_actions(current_user, outline.report, outline.blocks)
     return render_template("reports/overview.html", outline=outline, report=outline.report,
-                           report_actions=report_actions)
+                           report_actions=report_actions, matrix=reports.progress_matrix(outline))
 
 
 def _draft_document(report_id: int):

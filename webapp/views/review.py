@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,7 +11,9 @@ from webapp.forms import BlockForm, TransitionForm
 from webapp.htmx import htmx_redirect, wants_fragment
 from webapp.permissions import PermissionDenied, StateForbids, can_read_report
 from webapp.services import blocks as block_service
+from webapp.models import Report
 from webapp.services import reports, review, statistics
+from webapp.templating import ACTION_LABELS
 
 bp = Blueprint("review", __name__)
 
@@ -87,3 +89,41 @@ def report_transition(report_id: int):
     db.session.commit()
     flash(_("Du %(done)s.", done=transition.done), "success")
     return _done(url_for("reports.overview", report_id=report_id))
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/review")
+def queue():
+    """"Att granska": every submitted block, the longest-waiting first."""
+    if not review.is_reviewer(current_user):
+        raise PermissionDenied(_("Granskningskön är för samverkansgruppens granskare."))
+    chapter_id, unit_id = _int_arg("chapter"), _int_arg("unit")
+    blocks = reports.review_queue(chapter_id=chapter_id, unit_id=unit_id)
+    everything = reports.review_queue()
+    chapters = {b.section.chapter.id: b.section.chapter for b in everything}
+    units = {b.unit.id: b.unit for b in everything}
+    return render_template(
+        "review/queue.html", blocks=blocks, total=len(everything),
+        chapters=sorted(chapters.values(), key=lambda c: c.position),
+        units=sorted(units.values(), key=lambda u: u.name),
+        chapter_id=chapter_id, unit_id=unit_id,
+    )
+
+
+@bp.get("/reports/<int:report_id>/activity")
+def activity(report_id: int):
+    if not can_read_report(current_user):
+        raise PermissionDenied(_("Du har inte behörighet att läsa rapporten."))
+    report = db.session.get(Report, report_id)
+    if report is None:
+        abort(404)
+    action = request.args.get("action") or None
+    if action is not None and action not in ACTION_LABELS:
+        action = None
+    events = reports.activity(report_id, action=action)
+    return render_template("review/activity.html", report=report, events=events, action=action,
+                           actions=ACTION_LABELS)
