@@ -206,3 +206,15 @@ def test_the_activity_log_tells_who_did_what_and_why(app, signed_in, block_id):
     assert "begärde ändringar i" not in only.split("<ol", 1)[1]
     block_page = signed_in(WRITER).get(f"/blocks/{block_id}").get_data(as_text=True)
     assert "Saknar siffror för mars." in block_page
+
+
+def test_the_writers_are_notified_of_decisions_but_not_the_reviewer(app, signed_in, block_id):
+    from webapp.models import Notification, User
+
+    _submit_from_editor(app, signed_in(WRITER), block_id)
+    _transition(signed_in(REVIEWER), block_id, "request_changes", reason="Lägg till mars.")
+    with app.app_context():
+        rows = db.session.scalars(select(Notification)).all()
+        recipients = {db.session.get(User, n.user_id).email for n in rows}
+        assert recipients == {WRITER}
+        assert "begärde ändringar" in rows[0].message and "Lägg till mars." in rows[0].message

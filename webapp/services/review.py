@@ -17,7 +17,7 @@ from webapp.extensions import db
 from webapp.models import Block, BlockState, Report, ReportState, Revision, Role, User
 from webapp.models.base import utcnow
 from webapp.permissions import PermissionDenied, StateForbids, is_block_writer  # noqa: F401 (re-exported)
-from webapp.services import audit
+from webapp.services import audit, notifications
 
 
 class Action(enum.StrEnum):
@@ -212,6 +212,7 @@ def perform(user: User, block: Block, action: Action, *, reason: str = "", stati
         block.nothing_to_report = None
     audit.record(f"block.{action.value}", user=user, block=block, from_state=before, to_state=transition.target,
                  reason=reason[:2000])
+    notifications.on_block_transition(block, action.value, user, reason)
     db.session.flush()
     return transition
 
