@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.extensions import db
 from webapp.models.accounts import User
 from webapp.models.base import utcnow
+
+if TYPE_CHECKING:
+    from webapp.models.reports import Block
 
 
 class AuditEvent(db.Model):
@@ -27,4 +31,4 @@ class AuditEvent(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)
 
     user: Mapped[User | None] = relationship()
-    block: Mapped["Block | None"] = relationship("Block")  # noqa: F821 (defined in reports.py)
+    block: Mapped[Block | None] = relationship()
