@@ -55,7 +55,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webapp.views import auth, blocks, imports, main, reports, review
+    from webapp.views import auth, blocks, comments, imports, live, main, notifications, reports, review
 
-    for blueprint in (auth.bp, main.bp, reports.bp, blocks.bp, review.bp, imports.bp):
+    for blueprint in (auth.bp, main.bp, reports.bp, blocks.bp, review.bp, imports.bp, comments.bp,
+                      notifications.bp, live.bp):
         app.register_blueprint(blueprint)

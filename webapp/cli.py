@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(render_pdf_command)
+    app.cli.add_command(notify_deadlines_command)
 
 
 @click.command("seed-demo")
@@ -75,3 +76,19 @@ def render_pdf_command(report_id: int, outfile: Path) -> None:
             raise click.UsageError(f"Rapport {report_id} finns inte.")
         outfile.write_bytes(render_pdf(render_document_html(document, for_print=True)))
     click.echo(f"Skrev {outfile} ({outfile.stat().st_size} byte).")
+
+
+@click.command("notify-deadlines")
+@with_appcontext
+@click.option("--days", default=7, show_default=True, type=click.IntRange(min=0),
+              help="Remind about deadlines within this many days.")
+def notify_deadlines_command(days: int) -> None:
+    """Remind writers of unsubmitted blocks whose report deadline is near (once per block and day)."""
+    from datetime import date
+
+    from webapp.services.notifications import deadline_reminders, send_pending_mail
+
+    rows = deadline_reminders(date.today(), days=days)
+    db.session.commit()
+    sent = send_pending_mail()
+    click.echo(f"{len(rows)} påminnelser skapades; {sent} e-postmeddelanden skickades.")

@@ -53,6 +53,14 @@ class Config:
     # Static files WeasyPrint may read (fonts, print CSS); nothing else.
     STATIC_FOLDER = str(PROJECT_ROOT / "static")
 
+    # E-mail for notifications: off unless MAIL_SERVER is set.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "0") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "iop-rapport@localhost")
+
 
 def normalise_database_url(url: str) -> str:
     """Accept plain postgres:// URLs and route them to psycopg 3."""

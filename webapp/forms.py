@@ -38,3 +38,13 @@ class TransitionForm(FlaskForm):
     reason = TextAreaField(_l("Motivering"), validators=[Length(max=2000, message=_l("Högst 2000 tecken."))])
     nothing_to_report = StringField(_l("Inget att rapportera, eftersom"),
                                     validators=[Length(max=2000, message=_l("Högst 2000 tecken."))])
+
+
+class CommentForm(FlaskForm):
+    # Emptiness and the 10 000 character limit are the comment service's rules (422 with a message);
+    # these limits only reject absurd input early.
+    body = TextAreaField(_l("Kommentar"), validators=[Length(max=200_000)])
+    quote = TextAreaField(_l("Citat"), validators=[Length(max=200_000)])
+    table_key = StringField("table_key", validators=[Length(max=200)])
+    row_key = StringField("row_key", validators=[Length(max=200)])
+    column_key = StringField("column_key", validators=[Length(max=200)])

@@ -69,8 +69,12 @@ def init_app(app: Flask) -> None:
 
         from webapp.services.review import is_reviewer
 
+        from webapp.services.notifications import unread_count
+
         return {
             "demo_mode": current_app.config["DEMO_MODE"],
             "current_locale": str(get_locale()),
             "show_review_queue": is_reviewer(current_user),
+            # One COUNT query, only for a signed-in user: the nav badge.
+            "unread_notifications": unread_count(current_user) if current_user.is_authenticated else 0,
         }

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from email.message import EmailMessage
 
-from sqlalchemy import select
+from flask import has_app_context, has_request_context, request
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
-from webapp.models import Block, Comment, Notification, User, unit_memberships
+from webapp.models import Block, BlockState, Comment, Notification, Report, ReportState, User, unit_memberships
+from webapp.models.base import utcnow
+from webapp.services import mail
+
+logger = logging.getLogger(__name__)
 
 
 def notify(user_ids: Iterable[int], kind: str, message: str, *, actor: User | None = None,
@@ -60,3 +69,159 @@ def on_comment(comment: Comment, thread: Comment, block: Block, actor: User) -> 
     verb = "svarade i en tråd om" if comment.parent_id else "kommenterade"
     message = f"{actor.name} {verb} {block.section.title} ({block.unit.name})."
     return notify(people, kind, message, actor=actor, block=block, comment=comment)
+
+
+# --- Reading and marking -------------------------------------------------------------------------
+
+def unread_count(user: User) -> int:
+    """One COUNT query: the nav badge."""
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    ) or 0
+
+
+def list_for(user: User, limit: int = 200) -> list[Notification]:
+    """The user's notifications, newest first."""
+    return list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    ))
+
+
+def mark_read(user: User, notification_id: int) -> Notification | None:
+    """Mark one of the user's own notifications read; None when it is not theirs (or does not exist)."""
+    row = db.session.get(Notification, notification_id)
+    if row is None or row.user_id != user.id:
+        return None
+    if row.read_at is None:
+        row.read_at = utcnow()
+    return row
+
+
+def mark_all_read(user: User) -> int:
+    result = db.session.execute(
+        update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
+# --- Deadline reminders --------------------------------------------------------------------------
+
+DEADLINE_KIND = "deadline.reminder"
+UNSUBMITTED = (BlockState.DRAFT, BlockState.CHANGES_REQUESTED)
+
+
+def deadline_reminders(today: date, days: int = 7) -> list[Notification]:
+    """Remind the writers of blocks still unsubmitted in open reports due within ``days`` days.
+
+    At most one reminder per person and block per (UTC) day, so running it twice changes nothing.
+    """
+    blocks = db.session.scalars(
+        select(Block).join(Block.report).where(
+            Report.state == ReportState.OPEN, Report.deadline.is_not(None),
+            Report.deadline >= today, Report.deadline <= today + timedelta(days=days),
+            Block.state.in_([s.value for s in UNSUBMITTED]),
+        ).options(joinedload(Block.report), joinedload(Block.section), joinedload(Block.unit))
+        .order_by(Block.id)
+    ).unique().all()
+    if not blocks:
+        return []
+    day_start = datetime.combine(utcnow().date(), time.min)
+    already = set(db.session.execute(
+        select(Notification.user_id, Notification.block_id).where(
+            Notification.kind == DEADLINE_KIND, Notification.created_at >= day_start,
+            Notification.block_id.in_([b.id for b in blocks]),
+        )
+    ).tuples())
+    writers_by_unit: dict[int, set[int]] = {}
+    rows: list[Notification] = []
+    for block in blocks:
+        if block.unit_id not in writers_by_unit:
+            writers_by_unit[block.unit_id] = unit_writer_ids(block.unit_id)
+        people = {uid for uid in writers_by_unit[block.unit_id] if (uid, block.id) not in already}
+        if not people:
+            continue
+        left = (block.report.deadline - today).days
+        when = "i dag" if left == 0 else ("i morgon" if left == 1 else f"om {left} dagar")
+        message = (f"Påminnelse: {block.section.title} ({block.unit.name}) i {block.report.title} är inte "
+                   f"inskickat. Sista dag är {block.report.deadline.isoformat()} ({when}).")
+        rows.extend(notify(people, DEADLINE_KIND, message, block=block))
+    return rows
+
+
+# --- E-mail, sent only after the notifications are committed ------------------------------------
+#
+# After every flush the ids of new notifications are noted on the session; a commit moves them to
+# "committed", a rollback forgets them. `send_pending_mail()` (run after each request, and by the CLI
+# after its commit) e-mails the committed ones and sets `emailed_at`. Failures are logged, never raised.
+
+_PENDING, _COMMITTED = "notifications.mail_pending", "notifications.mail_committed"
+
+
+def _note_new_notifications(session, _flush_context) -> None:
+    if not has_app_context() or not mail.mail_enabled():
+        return
+    ids = [obj.id for obj in session.new if isinstance(obj, Notification)]
+    if ids:
+        session.info.setdefault(_PENDING, []).extend(ids)
+
+
+def _committed(session) -> None:
+    pending = session.info.pop(_PENDING, None)
+    if pending:
+        session.info.setdefault(_COMMITTED, []).extend(pending)
+
+
+def _rolled_back(session) -> None:
+    session.info.pop(_PENDING, None)
+
+
+if not event.contains(db.session, "after_flush", _note_new_notifications):
+    event.listen(db.session, "after_flush", _note_new_notifications)
+    event.listen(db.session, "after_commit", _committed)
+    event.listen(db.session, "after_rollback", _rolled_back)
+
+
+def _link(block_id: int | None, report_id: int | None) -> str | None:
+    if block_id is not None:
+        path = f"/blocks/{block_id}"
+    elif report_id is not None:
+        path = f"/reports/{report_id}"
+    else:
+        return None
+    return request.host_url.rstrip("/") + path if has_request_context() else path
+
+
+def _mail_for(row: Notification, user: User) -> EmailMessage:
+    lines = [f"Hej {user.name}!", "", row.message, ""]
+    link = _link(row.block_id, row.report_id)
+    if link:
+        lines += [f"Öppna: {link}", ""]
+    lines += ["Du får det här meddelandet från IOP-rapport eftersom det gäller dig. "
+              "Alla notiser finns under Notiser när du är inloggad.", "", "– IOP-rapport"]
+    subject = "IOP-rapport: " + (row.message if len(row.message) <= 80 else row.message[:77] + "…")
+    return mail.build_message(user.email, subject, "\n".join(lines))
+
+
+def send_pending_mail() -> int:
+    """E-mail the notifications committed in this session; never raises. Returns how many were sent."""
+    ids = db.session.info.pop(_COMMITTED, None)
+    if not ids or not mail.mail_enabled():
+        return 0
+    try:
+        rows = db.session.execute(
+            select(Notification, User).join(User, User.id == Notification.user_id)
+            .where(Notification.id.in_(ids), Notification.emailed_at.is_(None), User.active.is_(True))
+        ).all()
+        messages = [_mail_for(row, user) for row, user in rows if user.email]
+        mail.send_messages(messages)
+        sent_at = utcnow()
+        db.session.execute(update(Notification).where(Notification.id.in_([row.id for row, _ in rows]))
+                           .values(emailed_at=sent_at))
+        db.session.commit()
+        return len(messages)
+    except Exception:  # noqa: BLE001 — mail must never break the request
+        logger.exception("Kunde inte skicka e-post för notiser %s", ids)
+        db.session.rollback()
+        return 0

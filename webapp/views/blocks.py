@@ -13,7 +13,9 @@ from webapp.htmx import wants_fragment
 from webapp.models import Block, Revision
 from webapp.permissions import PermissionDenied, can_edit_block, can_read_report, require_edit_block
 from webapp.services import blocks as block_service
-from webapp.services import review, reports, statistics
+from webapp.services import comments
+from webapp.services import presence, review, reports, statistics
+from webapp.services.review_changes import changes_since_review
 from webapp.services.revisions import line_diff
 
 bp = Blueprint("blocks", __name__, url_prefix="/blocks")
@@ -83,6 +85,10 @@ def _page_context(block: Block) -> dict:
         "history": reports.block_history(block),
         "previous_block": previous,
         "guidance_html": render_markdown(block.section.guidance),
+        "threads": comments.threads_for(block, current_user),
+        "live": (live := presence.live_state(block, current_user)),
+        "presence": live.editors,
+        "changes_since_review": changes_since_review(block),
     }
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from webapp.document import build_document, render_document_html, render_pdf
 from webapp.permissions import PermissionDenied, can_read_report
-from webapp.services import reports, review
+from webapp.services import comments, reports, review
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -25,7 +25,8 @@ def overview(report_id: int):
         abort(404)
     report_actions = review.allowed_report_actions(current_user, outline.report, outline.blocks)
     return render_template("reports/overview.html", outline=outline, report=outline.report,
-                           report_actions=report_actions, matrix=reports.progress_matrix(outline))
+                           report_actions=report_actions, matrix=reports.progress_matrix(outline),
+                           open_threads=comments.open_thread_counts(report_id))
 
 
 def _draft_document(report_id: int):

@@ -1,0 +1,60 @@
+"""Live parts of the block page: presence heartbeats and the polled state fragment (polling, not SSE)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from webapp.extensions import db
+from webapp.models import Block
+from webapp.permissions import PermissionDenied, can_read_report, require_edit_block
+from webapp.services import presence, reports
+
+bp = Blueprint("live", __name__, url_prefix="/blocks")
+
+
+def _require_reader() -> None:
+    if not can_read_report(current_user):
+        raise PermissionDenied(_("Du har inte behörighet att läsa rapporten."))
+
+
+@bp.post("/<int:block_id>/presence")
+def heartbeat(block_id: int):
+    """The editor is open: refresh the writer's presence. Refused like any edit (403 / 409)."""
+    _require_reader()
+    block = reports.load_block_for_update(block_id)
+    if block is None:
+        abort(404)
+    require_edit_block(current_user, block)
+    presence.heartbeat(block.id, current_user.id)
+    db.session.commit()
+    return Response(status=204)
+
+
+@bp.post("/<int:block_id>/presence/leave")
+def leave(block_id: int):
+    _require_reader()
+    presence.leave(block_id, current_user.id)
+    db.session.commit()
+    return Response(status=204)
+
+
+@bp.get("/<int:block_id>/live")
+def live(block_id: int):
+    """The polled fragment. Unchanged since the browser's copy: 304, no body, no template."""
+    _require_reader()
+    block = db.session.get(Block, block_id)
+    if block is None:
+        abort(404)
+    state = presence.live_state(block, current_user)
+    etag = f"{state.etag}-{current_user.id}"
+    if request.if_none_match.contains(etag):
+        response = Response(status=304)
+    else:
+        response = Response(render_template("blocks/_live.html", block=block, live=state))
+    response.set_etag(etag)
+    # Revalidate every time (the app's default is no-store, which would defeat the ETag).
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.vary.add("HX-Request")
+    return response
