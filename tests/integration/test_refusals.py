@@ -87,6 +87,18 @@ def test_the_locked_report_refuses_even_its_own_writer_and_the_admin(app, signed
                 continue  # the chair may unlock; locking a locked report is refused below
             response = user.post(url, data={**data, "csrf_token": token})
             assert response.status_code in (403, 409), (email, url, data.get("action"), response.status_code)
+    # Comments, presence and imports are refused on a locked report too.
+    writer = signed_in("skribent.crossroads@demo.iop")
+    token = csrf_token(writer)
+    for url, data in [
+        (f"/blocks/{block_id}/comments", {"body": "En kommentar"}),
+        (f"/blocks/{block_id}/presence", {}),
+        (f"/blocks/{block_id}/tables/visits/import/preview", {"import-visits-text": "Nov\t1\t2"}),
+        (f"/blocks/{block_id}/tables/visits/import/apply",
+         {"import-visits-text": "Nov\t1\t2", "base_version": version}),
+    ]:
+        response = writer.post(url, data={**data, "csrf_token": token}, headers={"HX-Request": "true"})
+        assert response.status_code == 409, (url, response.status_code)
     assert post_lock_again(signed_in("ordforande@demo.iop")) == 409
     assert _counts(app) == before
 
