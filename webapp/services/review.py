@@ -33,6 +33,11 @@ class ReportAction(enum.StrEnum):
     UNLOCK = "unlock"
 
 
+def N_(text: str) -> str:
+    """Marks a UI string for the translation catalogue; templates translate it when shown."""
+    return text
+
+
 class Who(enum.StrEnum):
     WRITER = "writer"  # a member of the block's unit, or an admin
     REVIEWER = "reviewer"  # a reviewer or the chair
@@ -46,31 +51,30 @@ class Transition:
     target: str
     who: Who
     reason_required: bool
-    label: str  # the button, in Swedish
-    done: str  # what happened, for the audit log and messages
+    label: str  # the button, in Swedish (translated where it is shown)
 
 
 BLOCK_TRANSITIONS: dict[Action, Transition] = {
     t.action: t for t in (
         Transition(Action.SUBMIT, frozenset({BlockState.DRAFT, BlockState.CHANGES_REQUESTED}), BlockState.SUBMITTED,
-                   Who.WRITER, False, "Skicka in för granskning", "skickade in"),
+                   Who.WRITER, False, N_("Skicka in för granskning")),
         Transition(Action.WITHDRAW, frozenset({BlockState.SUBMITTED}), BlockState.DRAFT,
-                   Who.WRITER, False, "Ta tillbaka", "tog tillbaka"),
+                   Who.WRITER, False, N_("Ta tillbaka")),
         Transition(Action.APPROVE, frozenset({BlockState.SUBMITTED}), BlockState.APPROVED,
-                   Who.REVIEWER, False, "Godkänn", "godkände"),
+                   Who.REVIEWER, False, N_("Godkänn")),
         Transition(Action.REQUEST_CHANGES, frozenset({BlockState.SUBMITTED}), BlockState.CHANGES_REQUESTED,
-                   Who.REVIEWER, True, "Begär ändringar", "begärde ändringar"),
+                   Who.REVIEWER, True, N_("Begär ändringar")),
         Transition(Action.REOPEN, frozenset({BlockState.APPROVED}), BlockState.DRAFT,
-                   Who.REVIEWER, True, "Öppna igen", "öppnade igen"),
+                   Who.REVIEWER, True, N_("Öppna igen")),
     )
 }
 
 REPORT_TRANSITIONS: dict[ReportAction, Transition] = {
     t.action: t for t in (
         Transition(ReportAction.LOCK, frozenset({ReportState.OPEN}), ReportState.LOCKED,
-                   Who.CHAIR, False, "Lås rapporten", "låste rapporten"),
+                   Who.CHAIR, False, N_("Lås rapporten")),
         Transition(ReportAction.UNLOCK, frozenset({ReportState.LOCKED}), ReportState.OPEN,
-                   Who.CHAIR, True, "Lås upp rapporten", "låste upp rapporten"),
+                   Who.CHAIR, True, N_("Lås upp rapporten")),
     )
 }
 

@@ -13,7 +13,7 @@ from webapp.permissions import PermissionDenied, StateForbids, can_read_report
 from webapp.services import blocks as block_service
 from webapp.models import Report
 from webapp.services import reports, review, statistics
-from webapp.templating import ACTION_LABELS
+from webapp.templating import ACTION_LABELS, action_label
 
 bp = Blueprint("review", __name__)
 
@@ -68,7 +68,7 @@ def block_transition(block_id: int):
         flash(refused.message, "error")
         return _done(url_for("blocks.show", block_id=block_id))
     db.session.commit()
-    flash(_("Du %(done)s bidraget.", done=transition.done), "success")
+    flash(_("Du %(done)s bidraget.", done=action_label(f"block.{action.value}")), "success")
     return _done(url_for("blocks.show", block_id=block_id))
 
 
@@ -87,7 +87,7 @@ def report_transition(report_id: int):
     transition = review.perform_on_report(current_user, outline.report, action, outline.blocks,
                                           reason=form.reason.data or "")
     db.session.commit()
-    flash(_("Du %(done)s.", done=transition.done), "success")
+    flash(_("Du %(done)s.", done=action_label(f"report.{action.value}")), "success")
     return _done(url_for("reports.overview", report_id=report_id))
 
 
