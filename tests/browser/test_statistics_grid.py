@@ -73,6 +73,6 @@ def test_submitting_after_explaining_the_warnings(app, demo, page: Page, live_se
     expect(page.get_by_role("button", name="Spara och skicka in för granskning")).to_be_visible()
     page.get_by_role("button", name="Spara och skicka in för granskning").click()
     expect(page.locator(".alert-success")).to_contain_text("skickade in")
-    expect(page.locator(".lead .badge")).to_have_text("Inskickat")
+    expect(page.locator("#block-live .badge")).to_have_text("Inskickat")
     expect(page.locator("#source")).to_have_count(0)  # read-only while in review
     console.assert_no_csp_violations()
