@@ -22,9 +22,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from webapp import cli, errors, security, templating
+    from webapp import cli, errors, locking, security, templating
 
     security.init_app(app)
+    locking.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

@@ -66,3 +66,51 @@ def test_revisions_cannot_be_changed_or_deleted(app, demo):
         with pytest.raises(ValueError, match="may not be deleted"):
             db.session.flush()
         db.session.rollback()
+
+
+def test_no_save_lands_after_a_lock_commits(app, signed_in):
+    """20 rounds of a save racing a lock: a save either commits before the lock or is refused."""
+    import threading
+
+    from sqlalchemy import text, update
+
+    from webapp.models import Report
+
+    with app.app_context():
+        block_id = db.session.scalars(select(Block.id).where(Block.report_id == 2, Block.state == "draft")).first()
+    client = signed_in(ADMIN)
+    token = csrf_token(client)
+    for round_number in range(20):
+        with app.app_context():
+            db.session.execute(update(Report).where(Report.id == 2).values(state="open"))
+            db.session.commit()
+            start_version = db.session.get(Block, block_id).version
+        seen = {}
+        barrier = threading.Barrier(2)
+
+        def lock():
+            with app.app_context():
+                barrier.wait()
+                db.session.execute(update(Report).where(Report.id == 2).values(state="locked"))
+                db.session.flush()
+                seen["version_at_lock"] = db.session.scalar(
+                    text("SELECT version FROM blocks WHERE id = :id"), {"id": block_id})
+                db.session.commit()
+
+        def save():
+            barrier.wait()
+            seen["status"] = _save(client, token, block_id, f"Runda {round_number}", start_version)
+
+        threads = [threading.Thread(target=lock), threading.Thread(target=save)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with app.app_context():
+            final_version = db.session.get(Block, block_id).version
+        assert seen["status"] in (302, 409), seen
+        # Nothing may have been written to the block after the lock committed.
+        assert final_version == seen["version_at_lock"], (round_number, seen, final_version)
+    with app.app_context():
+        db.session.execute(update(Report).where(Report.id == 2).values(state="open"))
+        db.session.commit()

@@ -17,9 +17,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.content import render_markdown
 from webapp.extensions import db
-from webapp.models import Block, BlockDraft, Revision, User
+from webapp.models import Block, BlockDraft, Report, ReportState, Revision, User
 from webapp.models.base import utcnow
-from webapp.permissions import require_edit_block
+from webapp.permissions import StateForbids, require_edit_block
 from webapp.services import audit
 from webapp.services.revisions import should_seal_draft
 
@@ -133,9 +133,23 @@ def save_block(
         else:
             outcome = _commit_content(block, author, content, html, note)
         db.session.flush()
+        _still_open_inside_the_write(block)
     except (StaleDataError, IntegrityError):
         return _lost_race(block)
     return outcome
+
+
+def _still_open_inside_the_write(block: Block) -> None:
+    """Re-read the report's state inside the write transaction.
+
+    The first check happened before writing; a lock may have committed since. On
+    SQLite the write transaction (BEGIN IMMEDIATE) excludes the lock's; on PostgreSQL
+    FOR SHARE waits for a lock in progress. Either way no save lands after a lock.
+    """
+    state = db.session.scalar(
+        select(Report.state).where(Report.id == block.report_id).with_for_update(read=True))
+    if state == ReportState.LOCKED:
+        raise StateForbids("Rapporten låstes just. Ingenting sparades.")
 
 
 def _store_draft(block: Block, author: User, draft: BlockDraft | None, content: Content, base_version: int,
@@ -184,6 +198,7 @@ def restore_revision(block: Block, author: User, revision: Revision, *, base_ver
         new_revision = _add_revision(block, author, content, revision.html,
                                      note=f"Återställd från version {revision.number}", restored_from=revision)
         db.session.flush()
+        _still_open_inside_the_write(block)
     except (StaleDataError, IntegrityError):
         return _lost_race(block)
     return SaveOutcome("saved", block, revision=new_revision)
