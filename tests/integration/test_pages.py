@@ -98,3 +98,13 @@ def test_the_progress_matrix_shows_every_units_block_by_state(app, signed_in):
     assert "Crossroads" in matrix and "Stadsmissionens nattverksamhet" in matrix
     for state in ("state-draft", "state-submitted", "state-approved", "state-changes_requested", 'class="none"'):
         assert state in matrix
+
+
+def test_my_blocks_has_counts_and_a_state_filter(signed_in):
+    client = signed_in(WRITER)
+    page = client.get("/").get_data(as_text=True)
+    assert "Utkast (" in page and "Alla (" in page
+    drafts = client.get("/?state=draft").get_data(as_text=True)
+    listing = drafts.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert "Inskickat" not in listing and "Utkast" in listing
+    assert client.get("/?state=nonsense").status_code == 200  # unknown filter: everything

@@ -103,6 +103,14 @@ def my_blocks(user: User) -> list[Block]:
     return list(db.session.scalars(statement).unique())
 
 
+def count_by_state(blocks: list[Block]) -> dict[str, int]:
+    """How many of the blocks are in each state, in workflow order (states with none left out)."""
+    counts = {state.value: 0 for state in BlockState}
+    for block in blocks:
+        counts[block.state] += 1
+    return {state: n for state, n in counts.items() if n}
+
+
 def list_reports() -> list[Report]:
     return list(db.session.scalars(select(Report).order_by(Report.period_start.desc())))
 

@@ -13,9 +13,17 @@ bp = Blueprint("main", __name__)
 
 @bp.get("/")
 def dashboard():
+    state = request.args.get("state") or None
+    mine = reports.my_blocks(current_user)
+    counts = reports.count_by_state(mine)
+    if state not in counts:
+        state = None
     return render_template(
         "dashboard/index.html",
-        blocks=reports.my_blocks(current_user),
+        blocks=[b for b in mine if state is None or b.state == state],
+        counts=counts,
+        total=len(mine),
+        state=state,
         reports=reports.list_reports(),
     )
 
