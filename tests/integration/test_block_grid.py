@@ -131,3 +131,17 @@ def test_readers_see_the_tables_computed_and_read_only(app, signed_in):
     assert 'name="cell|' not in page
     assert "68,0\u00a0%" in page  # December 2021: 1 054 / 1 550
     assert 'scope="col"' in page
+
+
+def test_a_justification_does_not_redraw_the_issues_the_writer_may_be_typing_in(app, signed_in, block_id):
+    client = signed_in(WRITER)
+    fields = _cells({("2022-12", "women"): "172"})
+    page = _post_cells(app, client, block_id, fields).get_data(as_text=True)
+    assert 'id="issues-occupancy"' in page  # a cell changed: issues are redrawn
+    justification_id = page.split('id="c-j-', 1)[1].split('"', 1)[0]
+    name = page.split('name="justify|occupancy|', 1)[1].split('"', 1)[0]
+    response = _post_cells(app, client, block_id, {**fields, f"justify|occupancy|{name}": "ok"},
+                           trigger=f"c-j-{justification_id}")
+    assert response.status_code == 200
+    assert 'id="issues-occupancy"' not in response.get_data(as_text=True)
+    assert 'id="submit-panel"' in response.get_data(as_text=True)

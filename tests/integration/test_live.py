@@ -158,3 +158,20 @@ def test_changes_since_review_show_the_edit_word_by_word(app, signed_in, block_i
     assert "<del>12</del><ins>14</ins>" in section
     assert "<del>en vecka</del><ins>två dagar</ins>" in section
     assert "klagomål under året.\n\nAlla besvarades inom " in section  # paragraphs kept, unchanged text shown
+
+
+def test_the_polled_fragment_carries_the_notification_badge_and_a_reload_hint(app, signed_in):
+    from tests.integration.helpers import block_version, find_block, post
+
+    writer, reviewer = signed_in("skribent.crossroads@demo.iop"), signed_in("granskare.fralsningsarmen@demo.iop")
+    block_id = find_block(app, "gem-klagomal", "crossroads")
+    post(writer, f"/blocks/{block_id}/transition",
+         {"action": "submit", "source": "Text", "base_version": block_version(app, block_id)})
+    first = writer.get(f"/blocks/{block_id}/live?drawn_in=submitted")
+    post(reviewer, f"/blocks/{block_id}/transition", {"action": "request_changes", "reason": "Mer om mars."})
+    second = writer.get(f"/blocks/{block_id}/live?drawn_in=submitted", headers={"If-None-Match": first.headers["ETag"]})
+    assert second.status_code == 200
+    fragment = second.get_data(as_text=True)
+    assert 'id="nav-notifications"' in fragment and 'hx-swap-oob="true"' in fragment
+    assert "1 olästa" in fragment
+    assert "ladda om sidan" in fragment

@@ -269,6 +269,9 @@ def input_text(cell, value_type) -> str:
     return str(cell.raw)
 
 
+JUSTIFICATION_ID_PREFIX = "c-j-"
+
+
 def _element_id(*parts: str) -> str:
     return "c-" + "-".join(part.replace("_", "").replace(".", "") for part in parts)
 

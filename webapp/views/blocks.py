@@ -202,10 +202,14 @@ def tables(block_id: int):
     db.session.commit()
     block = reports.load_block(block_id)
     grids = _grids(block, posted)
+    edited_id = request.headers.get("HX-Trigger", "")
     return render_template("blocks/_tables_saved.html", block=block, grids=grids,
                            workflow=_workflow(block, grids, form.source.data, posted),
                            status=outcome.kind, revision=outcome.revision,
-                           edited_id=request.headers.get("HX-Trigger", ""),
+                           edited_id=edited_id,
+                           # A justification changes no issue; redrawing the panel would only
+                           # replace the field the writer may be typing in next.
+                           redraw_issues=not edited_id.startswith(statistics.JUSTIFICATION_ID_PREFIX),
                            whole_tables=statistics.reshaped_tables(block, before, posted))
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from webapp.extensions import db
 from webapp.models import Block
 from webapp.permissions import PermissionDenied, can_read_report, require_edit_block
-from webapp.services import presence, reports
+from webapp.services import notifications, presence, reports
 
 bp = Blueprint("live", __name__, url_prefix="/blocks")
 
@@ -48,11 +48,15 @@ def live(block_id: int):
     if block is None:
         abort(404)
     state = presence.live_state(block, current_user)
-    etag = f"{state.etag}-{current_user.id}"
+    # The state the page was drawn in: when it changes, the page offers a reload.
+    drawn_in = request.args.get("drawn_in", str(block.state))[:30]
+    unread = notifications.unread_count(current_user)
+    etag = f"{state.etag}-{current_user.id}-{unread}-{drawn_in}"
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
-        response = Response(render_template("blocks/_live.html", block=block, live=state))
+        response = Response(render_template("blocks/_live.html", block=block, live=state, drawn_in=drawn_in,
+                                            live_update=True))
     response.set_etag(etag)
     # Revalidate every time (the app's default is no-store, which would defeat the ETag).
     response.headers["Cache-Control"] = "private, no-cache"
