@@ -16,9 +16,8 @@ from datetime import UTC, datetime
 
 from flask import Flask, request
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import String, Text, event, text
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy import String, Text, text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 class Base(DeclarativeBase):
@@ -37,26 +36,10 @@ class Row(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC).replace(tzinfo=None))
 
 
-@event.listens_for(Engine, "connect")
-def _configure_sqlite(dbapi_connection, _record):
-    if not isinstance(dbapi_connection, sqlite3.Connection):
-        return
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.close()
-
-
-@event.listens_for(Session, "before_flush")
-def _begin_immediate_on_sqlite(session, _flush_context, _instances):
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    if not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+# The app's own SQLite setup (WAL, synchronous=NORMAL, foreign keys, busy timeout,
+# BEGIN IMMEDIATE before the first flush): importing the module registers its listeners
+# on every Engine and Session, so the yardstick pays exactly what the app pays.
+import webapp.extensions  # noqa: E402,F401
 
 
 def create_table(database_path: str) -> None:

@@ -109,8 +109,8 @@ def fresh_database(keep: bool = False) -> Iterator[BenchDatabase]:
 
 
 def editable_blocks(database: BenchDatabase, report_id: int = 2) -> dict[str, list[int]]:
-    """Per writer email (skribent.<unit>@demo.iop), the ids of their unit's blocks in the report;
-    plus ADMIN_EMAIL with every block of the report (an admin may edit any block)."""
+    """Per writer email (skribent.<unit>@demo.iop), the ids of their unit's editable blocks in the
+    report (draft or sent back); plus ADMIN_EMAIL with every editable block of the report."""
     with contextlib.closing(database.connect()) as connection:
         rows = connection.execute(
             """
@@ -118,6 +118,7 @@ def editable_blocks(database: BenchDatabase, report_id: int = 2) -> dict[str, li
             FROM users u
             JOIN unit_memberships m ON m.user_id = u.id
             JOIN blocks b ON b.unit_id = m.unit_id AND b.report_id = ?
+                          AND b.state IN ('draft', 'changes_requested')
             JOIN user_roles r ON r.user_id = u.id AND r.role = 'writer'
             WHERE u.email LIKE 'skribent.%@demo.iop'
             ORDER BY u.email, b.id
@@ -128,7 +129,8 @@ def editable_blocks(database: BenchDatabase, report_id: int = 2) -> dict[str, li
         if state is None or state["state"] != "open":
             raise RuntimeError(f"report {report_id} is not open in the demo (state: {state and state['state']})")
         everything = [r["id"] for r in connection.execute(
-            "SELECT id FROM blocks WHERE report_id = ? ORDER BY id", (report_id,))]
+            "SELECT id FROM blocks WHERE report_id = ? AND state IN ('draft', 'changes_requested') ORDER BY id",
+            (report_id,))]
     result: dict[str, list[int]] = {}
     for row in rows:
         result.setdefault(row["email"], []).append(row["block_id"])

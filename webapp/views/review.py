@@ -39,6 +39,17 @@ def _save_posted_editor(block) -> None:
                                  "finns kvar som utkast."))
 
 
+def _posted_transition(actions):
+    """The posted form and its action, one of ``actions``; 422 with a message otherwise."""
+    form = TransitionForm()
+    if not form.validate_on_submit():
+        abort(422, description="; ".join(e for errors in form.errors.values() for e in errors))
+    try:
+        return form, actions(form.action.data)
+    except ValueError:
+        abort(422, description=_("Okänd åtgärd."))
+
+
 @bp.post("/blocks/<int:block_id>/transition")
 def block_transition(block_id: int):
     if not can_read_report(current_user):
@@ -46,19 +57,13 @@ def block_transition(block_id: int):
     block = reports.load_block_for_update(block_id)
     if block is None:
         abort(404)
-    form = TransitionForm()
-    if not form.validate_on_submit():
-        abort(422, description="; ".join(e for errors in form.errors.values() for e in errors))
-    try:
-        action = review.Action(form.action.data)
-    except ValueError:
-        abort(422, description=_("Okänd åtgärd."))
+    form, action = _posted_transition(review.Action)
     if action is review.Action.SUBMIT:
         _save_posted_editor(block)
     problems = statistics.unresolved_problems(
         block, block_service.current_content(block).tables, reports.previous_period_block(block))
     try:
-        transition = review.perform(current_user, block, action, reason=form.reason.data or "",
+        review.perform(current_user, block, action, reason=form.reason.data or "",
                                     statistics_problems=problems, nothing_to_report=form.nothing_to_report.data or "")
     except (PermissionDenied, StateForbids) as refused:
         if action is not review.Action.SUBMIT or not review.is_block_writer(current_user, block):
@@ -77,14 +82,8 @@ def report_transition(report_id: int):
     outline = reports.load_outline(report_id)
     if outline is None:
         abort(404)
-    form = TransitionForm()
-    if not form.validate_on_submit():
-        abort(422, description="; ".join(e for errors in form.errors.values() for e in errors))
-    try:
-        action = review.ReportAction(form.action.data)
-    except ValueError:
-        abort(422, description=_("Okänd åtgärd."))
-    transition = review.perform_on_report(current_user, outline.report, action, outline.blocks,
+    form, action = _posted_transition(review.ReportAction)
+    review.perform_on_report(current_user, outline.report, action, outline.blocks,
                                           reason=form.reason.data or "")
     db.session.commit()
     flash(_("Du %(done)s.", done=action_label(f"report.{action.value}")), "success")
