@@ -218,3 +218,19 @@ def test_the_writers_are_notified_of_decisions_but_not_the_reviewer(app, signed_
         recipients = {db.session.get(User, n.user_id).email for n in rows}
         assert recipients == {WRITER}
         assert "begärde ändringar" in rows[0].message and "Lägg till mars." in rows[0].message
+
+
+def test_every_audited_action_reads_as_words_in_the_activity_log():
+    import re
+    from pathlib import Path
+
+    from webapp.services.review import BLOCK_TRANSITIONS, REPORT_TRANSITIONS
+    from webapp.templating import ACTION_LABELS
+
+    services = Path(__file__).resolve().parents[2] / "webapp" / "services"
+    literal = set()
+    for path in services.glob("*.py"):
+        literal |= set(re.findall(r'audit\.record\(\s*"([a-z_]+\.[a-z_]+)"', path.read_text()))
+    recorded = literal | {"block.saved", "block.restored"} | {f"block.{a.value}" for a in BLOCK_TRANSITIONS} \
+        | {f"report.{a.value}" for a in REPORT_TRANSITIONS}
+    assert recorded <= set(ACTION_LABELS), recorded - set(ACTION_LABELS)
