@@ -133,7 +133,8 @@ def _copy_rows() -> dict[str, list[dict]]:
 
 
 def _restore_rows(rows: dict[str, list[dict]]) -> None:
-    """Insert the snapshot back; foreign keys to tables not yet inserted are patched afterwards."""
+    """Insert the snapshot back; foreign keys to tables not yet inserted (or to the same table)
+    are patched afterwards, so row order never matters."""
     db.session.remove()
     with db.engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
@@ -143,8 +144,10 @@ def _restore_rows(rows: dict[str, list[dict]]) -> None:
         later: list[tuple] = []
         for table in db.metadata.sorted_tables:
             data = rows[table.name]
+            # Columns pointing at a table not inserted yet, the table itself included
+            # (reports.previous_report_id, comments.parent_id), are patched afterwards.
             deferred = [c.name for c in table.columns for fk in c.foreign_keys
-                        if fk.column.table.name not in inserted and fk.column.table.name != table.name]
+                        if fk.column.table.name not in inserted]
             if data:
                 connection.execute(insert(table), [{**row, **{c: None for c in deferred}} for row in data])
                 for column in deferred:
