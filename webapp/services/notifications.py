@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 
-from flask import has_app_context, has_request_context, request
+from flask import has_app_context
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import joinedload
 
@@ -183,19 +183,19 @@ if not event.contains(db.session, "after_flush", _note_new_notifications):
     event.listen(db.session, "after_rollback", _rolled_back)
 
 
-def _link(block_id: int | None, report_id: int | None) -> str | None:
+def _link(block_id: int | None, report_id: int | None, base_url: str | None) -> str | None:
     if block_id is not None:
         path = f"/blocks/{block_id}"
     elif report_id is not None:
         path = f"/reports/{report_id}"
     else:
         return None
-    return request.host_url.rstrip("/") + path if has_request_context() else path
+    return base_url.rstrip("/") + path if base_url else path
 
 
-def _mail_for(row: Notification, user: User) -> EmailMessage:
+def _mail_for(row: Notification, user: User, base_url: str | None) -> EmailMessage:
     lines = [f"Hej {user.name}!", "", row.message, ""]
-    link = _link(row.block_id, row.report_id)
+    link = _link(row.block_id, row.report_id, base_url)
     if link:
         lines += [f"Öppna: {link}", ""]
     lines += ["Du får det här meddelandet från IOP-rapport eftersom det gäller dig. "
@@ -204,8 +204,10 @@ def _mail_for(row: Notification, user: User) -> EmailMessage:
     return mail.build_message(user.email, subject, "\n".join(lines))
 
 
-def send_pending_mail() -> int:
-    """E-mail the notifications committed in this session; never raises. Returns how many were sent."""
+def send_pending_mail(base_url: str | None = None) -> int:
+    """E-mail the notifications committed in this session; never raises. Returns how many were sent.
+
+    ``base_url`` (the site's address) makes the links in the mail absolute."""
     ids = db.session.info.pop(_COMMITTED, None)
     if not ids or not mail.mail_enabled():
         return 0
@@ -214,7 +216,7 @@ def send_pending_mail() -> int:
             select(Notification, User).join(User, User.id == Notification.user_id)
             .where(Notification.id.in_(ids), Notification.emailed_at.is_(None), User.active.is_(True))
         ).all()
-        messages = [_mail_for(row, user) for row, user in rows if user.email]
+        messages = [_mail_for(row, user, base_url) for row, user in rows if user.email]
         mail.send_messages(messages)
         sent_at = utcnow()
         db.session.execute(update(Notification).where(Notification.id.in_([row.id for row, _ in rows]))

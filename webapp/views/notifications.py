@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import request, Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from webapp.extensions import db
@@ -15,7 +15,7 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.after_app_request
 def _send_committed_mail(response):
     """Notifications committed during this request are e-mailed now, outside its transaction."""
-    notifications.send_pending_mail()
+    notifications.send_pending_mail(base_url=request.host_url)
     return response
 
 
