@@ -118,6 +118,8 @@ def apply_table_fields(block: Block, tables: Mapping, fields: Mapping[str, str])
     Only fields that are posted change anything; a free row whose cells all become
     empty disappears. Unknown tables, rows or columns raise TableInputError.
     """
+    if not any(name.partition(FIELD_SEPARATOR)[0] in ("cell", "figure", "justify") for name in fields):
+        return dict(tables)  # a text-only save: no specs to build, nothing to parse
     specs = {spec.key: spec for spec in block_specs(block)}
     data = {key: _table_data(tables, key) for key in specs}
     new_rows: dict[str, str] = {}
