@@ -170,15 +170,20 @@ def autosave(block_id: int):
     if not form.validate_on_submit():
         return render_template("blocks/_autosave_status.html", status="invalid", block=block), 422
     tables = _posted_tables(block)
-    outcome = block_service.save_block(
-        block, current_user, form.source.data or "", base_version=form.base_version.data, tables=tables,
-        autosave=True, **_save_options(),
-    )
+    outcome = _keep_as_draft(block, form, tables)
     if outcome.kind == "conflict":
         return _conflict_response(block, form, outcome, tables)
     db.session.commit()
     return render_template("blocks/_autosave_status.html", status=outcome.kind, block=block,
                            revision=outcome.revision)
+
+
+def _keep_as_draft(block: Block, form: BlockForm, tables: dict) -> block_service.SaveOutcome:
+    """The posted editor becomes the writer's draft (or a revision once the coalescing window closed)."""
+    return block_service.save_block(
+        block, current_user, form.source.data or "", base_version=form.base_version.data, tables=tables,
+        autosave=True, **_save_options(),
+    )
 
 
 @bp.post("/<int:block_id>/tables")
@@ -188,15 +193,10 @@ def tables(block_id: int):
     form = BlockForm()
     if not form.validate_on_submit():
         return render_template("blocks/_autosave_status.html", status="invalid", block=block), 422
-    before = block_service.current_content(block).tables
     draft = block_service.draft_for(block, current_user)
-    if draft is not None:
-        before = draft.tables
+    before = draft.tables if draft is not None else block_service.current_content(block).tables
     posted = _posted_tables(block)
-    outcome = block_service.save_block(
-        block, current_user, form.source.data or "", base_version=form.base_version.data, tables=posted,
-        autosave=True, **_save_options(),
-    )
+    outcome = _keep_as_draft(block, form, posted)
     if outcome.kind == "conflict":
         return _conflict_response(block, form, outcome, posted)
     db.session.commit()
