@@ -11,10 +11,14 @@ PORT      ?= 5000
 
 .PHONY: run test test-postgres install system-deps browser-deps translations bench clean
 
+# The background worker (python -m webapp.worker) renders full-report PDFs one at a time
+# beside the web server; the trap stops it when the web server stops.
 run: install system-deps translations
 	$(FLASK) db upgrade
 	IOP_DEMO=1 $(FLASK) seed-demo
-	@echo "IOP-rapport: http://$(HOST):$(PORT)  (Ctrl+C stops)"
+	@echo "IOP-rapport: http://$(HOST):$(PORT)  (Ctrl+C stops the web server and the PDF worker)"
+	IOP_DEMO=1 $(BIN)/python -m webapp.worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	IOP_DEMO=1 $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install system-deps browser-deps translations

@@ -18,6 +18,7 @@ from flask_migrate import upgrade
 from sqlalchemy import event, text
 
 from webapp import create_app
+from webapp.db_guards import create_publication_guards, drop_publication_guards
 from webapp.extensions import db
 
 DEMO_PASSWORD = "demo-iop-2026"
@@ -49,8 +50,11 @@ def _empty_all_tables() -> None:
         # Blocks and revisions point at each other; emptying them needs the checks off.
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # TRUNCATE passes row triggers on PostgreSQL; SQLite's DELETE needs them out of the way.
+        drop_publication_guards(connection)
         for table in tables:
             connection.exec_driver_sql(f'DELETE FROM "{table}"')
+        create_publication_guards(connection)
         connection.exec_driver_sql("COMMIT")
         connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
@@ -64,6 +68,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": _database_url(tmp_path_factory),
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "DEMO_MODE": False,
+            "HUEY_IMMEDIATE": True,  # background renders run at once, in the request that asks
         }
     )
     with app.app_context():

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# openpyxl parses with lxml whenever lxml is installed (pikepdf brings it) and then skips
+# defusedxml; untrusted workbooks must go through defusedxml. openpyxl reads this switch
+# once, when first imported, so it is set here, before anything can import openpyxl.
+os.environ.setdefault("OPENPYXL_LXML", "False")
+
 from flask import Flask
 
 from webapp.config import PROJECT_ROOT, Config, normalise_database_url
@@ -56,8 +63,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webapp.views import auth, blocks, comments, imports, live, main, notifications, reports, review
+    from webapp.views import (account, admin, auth, blocks, capacity, comments, documents, imports, live, main,
+                              notifications, publishing, reports, review)
 
     for blueprint in (auth.bp, main.bp, reports.bp, blocks.bp, review.bp, imports.bp, comments.bp,
-                      notifications.bp, live.bp):
+                      notifications.bp, live.bp, admin.bp, capacity.bp, documents.bp, account.bp,
+                      publishing.bp):
         app.register_blueprint(blueprint)

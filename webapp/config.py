@@ -61,6 +61,9 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "iop-rapport@localhost")
 
+    # Invitation and new-password links stop working after this many days.
+    ACCOUNT_LINK_VALID_DAYS = float(os.environ.get("ACCOUNT_LINK_VALID_DAYS", "7"))
+
 
 def normalise_database_url(url: str) -> str:
     """Accept plain postgres:// URLs and route them to psycopg 3."""

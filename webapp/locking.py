@@ -15,7 +15,9 @@ from webapp.permissions import StateForbids
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Unlocking is the one change a locked report accepts; the service lets only the chair do it.
-EXEMPT_ENDPOINTS = frozenset({"review.report_transition"})
+# Rendering PDFs and publishing read a locked report and store what is made from it.
+EXEMPT_ENDPOINTS = frozenset({"review.report_transition", "reports.request_draft_pdf", "publishing.publish",
+                              "publishing.request_final_pdf"})
 LOCKED_MESSAGE = "Rapporten är låst. Inga ändringar kan göras."
 
 

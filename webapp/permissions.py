@@ -55,3 +55,13 @@ class StateForbids(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+def is_admin(user: User) -> bool:
+    return user.is_authenticated and user.active and user.has_role(Role.ADMIN)
+
+
+def require_admin(user: User) -> None:
+    """Administration pages and actions: the City's coordinator only."""
+    if not is_admin(user):
+        raise PermissionDenied("Bara administratörer kommer åt administrationen.")

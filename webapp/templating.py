@@ -36,7 +36,54 @@ ACTION_LABELS = {
     "report.created": _l("skapade rapporten"),
     "report.lock": _l("låste rapporten"),
     "report.unlock": _l("låste upp rapporten"),
+    "report.settings_changed": _l("ändrade rapportens titel, period eller deadline"),
+    "report.section_added": _l("lade till ett avsnitt i rapporten"),
+    "block.reassigned": _l("flyttade till en annan verksamhet:"),
+    "capacity.confirmed": _l("bekräftade verksamhetens nattplatser i"),
+    "report.published": _l("publicerade rapporten"),
+    # Administration (the admin's activity log): "<who> <label> <subject>".
+    "template.created": _l("skapade rapportmallen"),
+    "template.copied": _l("kopierade en rapportmall till"),
+    "template.imported": _l("importerade rapportmallen"),
+    "template.retired": _l("tog ur bruk rapportmallen"),
+    "template.unretired": _l("tog i bruk igen rapportmallen"),
+    "template.updated": _l("ändrade namn eller beskrivning för rapportmallen"),
+    "template.chapter_added": _l("lade till ett kapitel i rapportmallen"),
+    "template.chapter_updated": _l("ändrade ett kapitel i rapportmallen"),
+    "template.chapter_moved": _l("flyttade ett kapitel i rapportmallen"),
+    "template.chapter_removed": _l("tog bort ett kapitel ur rapportmallen"),
+    "template.section_added": _l("lade till ett avsnitt i rapportmallen"),
+    "template.section_updated": _l("ändrade ett avsnitt i rapportmallen"),
+    "template.section_moved": _l("flyttade ett avsnitt i rapportmallen"),
+    "template.section_removed": _l("tog bort ett avsnitt ur rapportmallen"),
+    "template.table_added": _l("lade till en statistiktabell i rapportmallen"),
+    "template.table_updated": _l("ändrade en statistiktabell i rapportmallen"),
+    "template.table_moved": _l("flyttade en statistiktabell i rapportmallen"),
+    "template.table_removed": _l("tog bort en statistiktabell ur rapportmallen"),
+    "organisation.created": _l("skapade organisationen"),
+    "organisation.renamed": _l("bytte namn på organisationen"),
+    "unit.created": _l("skapade verksamheten"),
+    "unit.changed": _l("ändrade namn eller typ för verksamheten"),
+    "unit.deactivated": _l("avvecklade verksamheten"),
+    "unit.reactivated": _l("återaktiverade verksamheten"),
+    "unit.capacity_added": _l("lade till nattplatser för verksamheten"),
+    "unit.capacity_changed": _l("ändrade nattplatserna för verksamheten"),
+    "unit.capacity_removed": _l("tog bort nattplatser för verksamheten"),
+    "user.invited": _l("bjöd in"),
+    "user.invitation_renewed": _l("skapade en ny inbjudningslänk för"),
+    "user.invitation_accepted": _l("tog emot inbjudan och valde lösenord:"),
+    "user.reset_link_created": _l("skapade en länk för nytt lösenord för"),
+    "user.password_reset": _l("valde nytt lösenord via länk:"),
+    "user.password_changed": _l("bytte sitt lösenord:"),
+    "user.name_changed": _l("ändrade sitt namn:"),
+    "user.roles_changed": _l("ändrade roller för"),
+    "user.units_changed": _l("ändrade verksamheter för"),
+    "user.deactivated": _l("stängde av"),
+    "user.reactivated": _l("aktiverade igen"),
 }
+
+# The admin log shows events outside any report; these prefixes are administration.
+ADMIN_ACTION_PREFIXES = ("template.", "organisation.", "unit.", "user.")
 
 
 def action_label(action: str) -> str:
@@ -73,6 +120,7 @@ def init_app(app: Flask) -> None:
     def layout_context():
         from flask_login import current_user
 
+        from webapp.permissions import is_admin
         from webapp.services.review import is_reviewer
 
         from webapp.services.notifications import unread_count
@@ -81,6 +129,7 @@ def init_app(app: Flask) -> None:
             "demo_mode": current_app.config["DEMO_MODE"],
             "current_locale": str(get_locale()),
             "show_review_queue": is_reviewer(current_user),
+            "show_admin": is_admin(current_user),
             # One COUNT query, only for a signed-in user: the nav badge.
             "unread_notifications": unread_count(current_user) if current_user.is_authenticated else 0,
         }

@@ -17,7 +17,6 @@ from webapp.extensions import db
 from webapp.models import Block, Report, TemplateSection, Unit
 from webapp.services.demo import demo_table_json
 from webapp.statistics.aggregate import UnitTable, aggregate
-from webapp.statistics.capacity import schedule_for_unit
 from webapp.statistics.cells import TableData
 from webapp.statistics.compute import ComputeContext, compute
 from webapp.statistics.presets import build_spec
@@ -29,8 +28,7 @@ NIGHT_UNITS = ("convictus-natt", "stadsmissionen-natt", "fa-arsta", "fa-liljehol
 
 def _context(block: Block) -> ComputeContext:
     unit, report = block.unit, block.report
-    return ComputeContext(report.period_start, report.period_end,
-                          schedule_for_unit(unit.places, unit.open_from, unit.open_until))
+    return ComputeContext(report.period_start, report.period_end, unit.schedule)
 
 
 def _spec(block: Block, key: str):

@@ -52,7 +52,7 @@ def test_preview_shows_cover_contents_and_chapters(signed_in):
     assert '<html lang="sv">' in html
     assert "1 november 2021 – 30 april 2022" in html
     assert "Samverkande organisationer" in html and "Stockholms Stadsmission" in html
-    assert "UTKAST – ej publicerad" in html
+    assert "Utkast – inte publicerat" in html
     assert 'class="toc"' in html and "Innehåll" in html
     assert 'href="#kap-1"' in html and 'id="kap-1"' in html and 'href="#avsn-1-2"' in html
     for title in CHAPTERS:

@@ -89,7 +89,7 @@ def test_page_queries_do_not_grow_with_the_number_of_blocks(app, signed_in, coun
         with count_queries() as counter:
             assert client.get(url).status_code == 200
         assert counter.count == before[url], (url, counter.statements)
-        assert counter.count <= 12, (url, counter.count)
+        assert counter.count <= 14, (url, counter.count)  # +2: each report keeps its own capacity schedules
 
 
 def test_the_progress_matrix_shows_every_units_block_by_state(app, signed_in):

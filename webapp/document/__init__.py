@@ -1,6 +1,6 @@
 """The report as a document: built from the database, rendered to HTML, printed to PDF."""
 
-from webapp.document.build import ReportDocument, build_document
+from webapp.document.build import ReportDocument, build_document, build_section_document
 from webapp.document.render import render_document_html
 
 
@@ -13,4 +13,4 @@ def render_pdf(html: str) -> bytes:
     return _render_pdf(html)
 
 
-__all__ = ["ReportDocument", "build_document", "render_document_html", "render_pdf"]
+__all__ = ["ReportDocument", "build_document", "build_section_document", "render_document_html", "render_pdf"]

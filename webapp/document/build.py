@@ -14,8 +14,9 @@ the units that have not reported named in a note.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from markupsafe import Markup
@@ -109,6 +110,8 @@ class ReportDocument:
     chapters: tuple[DocChapter, ...]
     draft: bool
     language: str = "sv"
+    # One section only, without cover and contents: a writer's preview of their part.
+    excerpt: bool = False
 
 
 def format_period(start: date, end: date) -> str:
@@ -118,6 +121,19 @@ def format_period(start: date, end: date) -> str:
 
 def anchor_for(prefix: str, number: str) -> str:
     return f"{prefix}-{number.replace('.', '-')}"
+
+
+_HEADER_CELL_WITHOUT_SCOPE = re.compile(r"<th(?![^>]*\sscope=)(?=[\s>])")
+
+
+def with_header_scope(html: str) -> str:
+    """A writer's Markdown tables with ``scope="col"`` on their header cells.
+
+    Markdown makes header cells only in a table's first row (raw HTML is off and nh3 keeps
+    nothing else), so every ``<th>`` in a block heads a column; saying so lets screen readers
+    and the PDF's tags tie each cell to its header.
+    """
+    return _HEADER_CELL_WITHOUT_SCOPE.sub('<th scope="col"', html)
 
 
 # ------------------------------------------------------------------ charts
@@ -256,19 +272,37 @@ def build_document(report_id: int, *, draft: bool) -> ReportDocument | None:
     outline = load_outline(report_id)
     if outline is None:
         return None
-    report = outline.report
+    return _document(outline, draft=draft)
 
+
+def build_section_document(report_id: int, section_id: int, *, draft: bool = True) -> ReportDocument | None:
+    """Only the section ``section_id`` of the report (inside its chapter, with its real numbers),
+    as an excerpt: no cover, no contents. ``None`` if the report has no such section (a section
+    without blocks is not part of the document either)."""
+    outline = load_outline(report_id)
+    if outline is None:
+        return None
+    document = _document(outline, draft=draft, only_section=section_id)
+    if not any(chapter.sections for chapter in document.chapters):
+        return None
+    return replace(document, chapters=tuple(c for c in document.chapters if c.sections), excerpt=True)
+
+
+def _document(outline, *, draft: bool, only_section: int | None = None) -> ReportDocument:
+    report = outline.report
     partners: set[str] = set()
     chapters = []
     for chapter_view in outline.chapters:
         sections = []
         for section_view in chapter_view.sections:
+            if only_section is not None and section_view.section.id != only_section:
+                continue
             blocks = []
             anchor = anchor_for("avsn", section_view.number)
             for index, block in enumerate(section_view.blocks, start=1):
                 partners.add(block.unit.organisation.name)
                 revision = block.current_revision
-                html = revision.html if revision is not None and not block.is_empty else ""
+                html = with_header_scope(revision.html) if revision is not None and not block.is_empty else ""
                 heading = JOINT_HEADING if block.joint else block.unit.name
                 tables, unfilled = _doc_tables(block, "" if block.joint else block.unit.name,
                                                f"{anchor}-{index}")

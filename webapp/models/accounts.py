@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.base import utcnow
+from webapp.statistics.capacity import CapacityEntry
 
 
 class UnitKind(enum.StrEnum):
@@ -56,16 +57,49 @@ class Unit(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[UnitKind] = mapped_column(String(20))
-    # Night units: places per night and the dates they are open, if not the whole period.
-    places: Mapped[int | None]
-    open_from: Mapped[date | None]
-    open_until: Mapped[date | None]
+    # A deactivated unit keeps its history but gets no new blocks.
     active: Mapped[bool] = mapped_column(default=True)
 
     organisation: Mapped[Organisation] = relationship(back_populates="units")
+    # Night units: places per night and the dates they apply (the capacity schedule).
+    capacity: Mapped[list[UnitCapacity]] = relationship(
+        back_populates="unit", cascade="all, delete-orphan", order_by="UnitCapacity.id"
+    )
+
+    @property
+    def schedule(self) -> tuple[CapacityEntry, ...]:
+        return tuple(entry.as_entry() for entry in self.capacity)
+
+    def is_open_during(self, start: date, end: date) -> bool:
+        """Active, and (for a unit with a capacity schedule) offering places in the period."""
+        if not self.active:
+            return False
+        if not self.capacity:
+            return True
+        return any(entry.overlaps(start, end) for entry in self.capacity)
 
     def __repr__(self) -> str:
         return f"<Unit {self.key}>"
+
+
+class UnitCapacity(db.Model):
+    """Places per night from one date until another (both inclusive; open ends allowed)."""
+
+    __tablename__ = "unit_capacity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"), index=True)
+    places: Mapped[int]
+    from_date: Mapped[date | None]
+    until_date: Mapped[date | None]
+
+    unit: Mapped[Unit] = relationship(back_populates="capacity")
+
+    def as_entry(self) -> CapacityEntry:
+        return CapacityEntry(self.places, self.from_date, self.until_date)
+
+    def overlaps(self, start: date, end: date) -> bool:
+        return (self.from_date is None or self.from_date <= end) and (self.until_date is None or self.until_date >= start)
 
 
 class User(UserMixin, db.Model):
@@ -103,3 +137,25 @@ class UserRole(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[Role] = mapped_column(String(20))
+
+
+class TokenPurpose(enum.StrEnum):
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"
+
+
+class UserToken(db.Model):
+    """A one-time link: an invitation or a password reset. Only the token's hash is stored."""
+
+    __tablename__ = "user_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -20,6 +20,13 @@ section_named_units = Table(
 
 
 class ReportTemplate(db.Model):
+    """A template, or (``snapshot``) the frozen copy of one that a report was created from.
+
+    A report owns its structure: creating a report copies the template's tree into a
+    snapshot, so editing the template afterwards never alters the report. ``version``
+    counts the template's saved edits; a snapshot records which version it copied.
+    """
+
     __tablename__ = "report_templates"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -27,6 +34,14 @@ class ReportTemplate(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+    snapshot: Mapped[bool] = mapped_column(default=False)
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("report_templates.id"))
+    based_on_version: Mapped[int | None]
+    retired: Mapped[bool] = mapped_column(default=False)
+
+    based_on: Mapped[ReportTemplate | None] = relationship(remote_side=[id])
 
     chapters: Mapped[list[TemplateChapter]] = relationship(
         back_populates="report_template",

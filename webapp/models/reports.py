@@ -12,6 +12,7 @@ from webapp.extensions import db
 from webapp.models.accounts import Unit, User
 from webapp.models.base import utcnow
 from webapp.models.report_templates import ReportTemplate, TemplateSection
+from webapp.statistics.capacity import CapacityEntry
 
 
 class ReportState(enum.StrEnum):
@@ -42,10 +43,47 @@ class Report(db.Model):
     report_template: Mapped[ReportTemplate] = relationship()
     previous_report: Mapped[Report | None] = relationship(remote_side=[id])
     blocks: Mapped[list[Block]] = relationship(back_populates="report")
+    capacities: Mapped[list[ReportCapacity]] = relationship(back_populates="report", cascade="all, delete-orphan")
 
     @property
     def is_locked(self) -> bool:
         return self.state == ReportState.LOCKED
+
+
+class ReportCapacity(db.Model):
+    """A night unit's capacity schedule for one report period.
+
+    Taken from the unit's schedule when the report is created, or carried over (moved
+    forward by the periods' distance) from the previous report, in which case it waits
+    "att bekräfta" until someone from the unit confirms it.
+    """
+
+    __tablename__ = "report_capacity"
+    __table_args__ = (UniqueConstraint("report_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    # [[places, "YYYY-MM-DD" | null, "YYYY-MM-DD" | null], …]
+    entries: Mapped[list] = mapped_column(JSON, default=list)
+    carried_over: Mapped[bool] = mapped_column(default=False)
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    report: Mapped[Report] = relationship(back_populates="capacities")
+    unit: Mapped[Unit] = relationship()
+
+    @property
+    def needs_confirmation(self) -> bool:
+        return self.carried_over and self.confirmed_at is None
+
+    @property
+    def schedule(self) -> tuple[CapacityEntry, ...]:
+        return tuple(
+            CapacityEntry(int(places), date.fromisoformat(start) if start else None,
+                          date.fromisoformat(until) if until else None)
+            for places, start, until in self.entries
+        )
 
 
 class Block(db.Model):

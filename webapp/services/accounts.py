@@ -1,16 +1,24 @@
-"""Signing in and creating users."""
+"""Signing in, creating users, and what a person does with their own account."""
 
 from __future__ import annotations
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
-from webapp.models import Role, Unit, User, UserRole
+from webapp.models import Role, TokenPurpose, Unit, User, UserRole, UserToken
+from webapp.services import audit, tokens
+from webapp.services.input_errors import N_, InputRefused
+from webapp.services.passwords import (
+    MIN_PASSWORD_LENGTH,
+    has_usable_password,
+    hash_password,
+    set_password,
+    verify_password,
+)
 
-MIN_PASSWORD_LENGTH = 10
+MAX_NAME_LENGTH = 200
 # Compared against when the e-mail is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -36,7 +44,7 @@ def find_user_by_email(email: str) -> User | None:
 def authenticate(email: str, password: str) -> User | None:
     """The user for these credentials, or None — unknown, wrong or deactivated alike."""
     user = find_user_by_email(email)
-    if user is None:
+    if user is None or not has_usable_password(user):  # unknown, or invited and no password chosen yet
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not check_password_hash(user.password_hash, password) or not user.active:
@@ -52,10 +60,63 @@ def create_user(email: str, name: str, password: str, roles: list[Role], units: 
     user = User(
         email=normalise_email(email),
         name=name.strip(),
-        password_hash=generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"]),
+        password_hash=hash_password(password),
         units=list(units),
         role_rows=[UserRole(role=Role(role)) for role in roles],
     )
     db.session.add(user)
     db.session.flush()
     return user
+
+
+# --- A person's own account ------------------------------------------------------------------------
+
+def clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise InputRefused(N_("Fyll i ett namn."), "name")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InputRefused(N_("Namnet får ha högst %(max)s tecken."), "name", max=MAX_NAME_LENGTH)
+    return name
+
+
+def change_own_name(user: User, name: str) -> bool:
+    """True when the name changed."""
+    name = clean_name(name)
+    if name == user.name:
+        return False
+    audit.record("user.name_changed", user=user, details={"user_id": user.id, "from": user.name, "to": name})
+    user.name = name
+    db.session.flush()
+    return True
+
+
+def change_own_password(user: User, current_password: str, new_password: str) -> None:
+    """The current password proves it is the person; the new one must follow the rules."""
+    if not verify_password(user, current_password):
+        raise InputRefused(N_("Det nuvarande lösenordet stämmer inte."), "current_password")
+    set_password(user, new_password)
+    audit.record("user.password_changed", user=user, details={"user_id": user.id})
+    db.session.flush()
+
+
+def choose_password_with_link(record: UserToken, password: str) -> User:
+    """The person behind a valid invitation or reset link chooses a password; the link is used up.
+
+    Raises InputRefused for a password that breaks the rules (the link still works) and
+    LinkAlreadyUsed when another request used the link first (nothing is kept: roll back).
+    """
+    user = record.user
+    set_password(user, password)
+    db.session.flush()  # opens the write transaction before the link is marked used
+    if not tokens.redeem(record):
+        raise LinkAlreadyUsed()
+    tokens.invalidate(user)  # any other open link of theirs has served its purpose too
+    action = "user.invitation_accepted" if record.purpose == TokenPurpose.INVITATION else "user.password_reset"
+    audit.record(action, user=user, details={"user_id": user.id, "link_id": record.id})
+    db.session.flush()
+    return user
+
+
+class LinkAlreadyUsed(Exception):
+    """Another request used the one-time link between our look-up and our write."""

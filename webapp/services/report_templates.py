@@ -10,7 +10,17 @@ from pathlib import Path
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.models import Organisation, ReportTemplate, TemplateChapter, TemplateSection, Unit, UnitKind
+import secrets
+
+from webapp.models import (
+    Organisation,
+    ReportTemplate,
+    TemplateChapter,
+    TemplateSection,
+    Unit,
+    UnitCapacity,
+    UnitKind,
+)
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_TEMPLATE_FILE = DATA_DIR / "report_template_2021.toml"
@@ -152,8 +162,9 @@ def _upsert_units(spec: TemplateSpec) -> dict[str, Unit]:
         if unit_spec.key not in units:
             units[unit_spec.key] = Unit(
                 key=unit_spec.key, organisation=organisations[unit_spec.organisation], name=unit_spec.name,
-                kind=unit_spec.kind, places=unit_spec.places, open_from=unit_spec.open_from,
-                open_until=unit_spec.open_until,
+                kind=unit_spec.kind,
+                capacity=[UnitCapacity(places=unit_spec.places, from_date=unit_spec.open_from,
+                                       until_date=unit_spec.open_until)] if unit_spec.places else [],
             )
             db.session.add(units[unit_spec.key])
     return units
@@ -182,3 +193,39 @@ def install_template(spec: TemplateSpec) -> ReportTemplate:
     db.session.add(report_template)
     db.session.flush()
     return report_template
+
+
+def copy_structure(source: ReportTemplate, *, snapshot: bool, key: str | None = None,
+                   name: str | None = None) -> ReportTemplate:
+    """A deep copy of a template's chapters and sections.
+
+    ``snapshot=True`` makes the frozen structure a report owns (it records the source and
+    the version it copied); otherwise a new, independent template (``key`` required).
+    """
+    if snapshot:
+        origin = source.based_on if source.snapshot and source.based_on is not None else source
+        copy = ReportTemplate(
+            key=f"{origin.key[:40]}.r{secrets.token_hex(4)}", name=name or source.name,
+            description=source.description, snapshot=True, based_on=origin,
+            based_on_version=source.based_on_version if source.snapshot else source.version,
+        )
+    else:
+        if not key:
+            raise ValueError("A copied template needs its own key.")
+        copy = ReportTemplate(key=key, name=name or source.name, description=source.description)
+    for chapter in source.chapters:
+        chapter_copy = TemplateChapter(key=chapter.key, position=chapter.position, title=chapter.title,
+                                       guidance=chapter.guidance)
+        for section in chapter.sections:
+            chapter_copy.sections.append(copy_section(section))
+        copy.chapters.append(chapter_copy)
+    db.session.add(copy)
+    return copy
+
+
+def copy_section(section: TemplateSection) -> TemplateSection:
+    return TemplateSection(
+        key=section.key, position=section.position, title=section.title, guidance=section.guidance,
+        joint=section.joint, responsible_unit=section.responsible_unit, unit_kinds=list(section.unit_kinds),
+        named_units=list(section.named_units), table_specs=[dict(table) for table in section.table_specs],
+    )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.extensions import db
 from webapp.models import (
@@ -14,6 +14,7 @@ from webapp.models import (
     Block,
     BlockState,
     Report,
+    ReportCapacity,
     ReportState,
     ReportTemplate,
     Revision,
@@ -23,24 +24,20 @@ from webapp.models import (
     User,
 )
 from webapp.services import audit
-
-
-def is_open_during(unit: Unit, start: date, end: date) -> bool:
-    """An active unit whose opening dates (if any) overlap the period."""
-    return (
-        unit.active
-        and (unit.open_from is None or unit.open_from <= end)
-        and (unit.open_until is None or unit.open_until >= start)
-    )
+from webapp.services.report_templates import copy_structure
+from webapp.statistics.period_shift import DateShift, shift_entries
 
 
 def assigned_units(section: TemplateSection, units: list[Unit], start: date, end: date) -> list[tuple[Unit, bool]]:
-    """(unit, joint) pairs a section gets blocks for: its joint block first, then each unit's."""
+    """(unit, joint) pairs a section gets blocks for: its joint block first, then each unit's.
+
+    Only active units get blocks: a deactivated responsible unit gets no joint block either.
+    """
     pairs: list[tuple[Unit, bool]] = []
-    if section.joint and section.responsible_unit is not None:
+    if section.joint and section.responsible_unit is not None and section.responsible_unit.active:
         pairs.append((section.responsible_unit, True))
     candidates = [u for u in units if u.kind in section.unit_kinds] + list(section.named_units)
-    chosen = {u.id: u for u in candidates if is_open_during(u, start, end)}
+    chosen = {u.id: u for u in candidates if u.is_open_during(start, end)}
     pairs.extend((unit, False) for unit in sorted(chosen.values(), key=lambda u: u.name))
     return pairs
 
@@ -54,28 +51,67 @@ def create_report(
     deadline: date | None,
     created_by: User | None,
     previous_report: Report | None = None,
+    carry_capacity: bool = False,
 ) -> Report:
-    """A new open report with a draft block for every section × assigned unit."""
+    """A new open report with a draft block for every section × assigned unit.
+
+    The report gets its own copy of the structure (``report_template`` may be a template
+    or the previous report's structure), so later template edits never reach it. Night
+    units' capacity comes from their schedules; with ``carry_capacity`` (a roll-over) from
+    ``previous_report`` instead, moved forward by the distance between the periods and
+    waiting "att bekräfta" until the unit confirms it.
+    """
     if period_end < period_start:
         raise ValueError("Perioden slutar innan den börjar.")
+    if carry_capacity and previous_report is None:
+        raise ValueError("Capacity can only be carried over from a previous report.")
+    structure = copy_structure(report_template, snapshot=True)
     report = Report(
         title=title,
         period_start=period_start,
         period_end=period_end,
         deadline=deadline,
-        report_template=report_template,
+        report_template=structure,
         previous_report=previous_report,
         state=ReportState.OPEN,
     )
     db.session.add(report)
-    units = list(db.session.scalars(select(Unit)))
-    for chapter in report_template.chapters:
+    units = list(db.session.scalars(select(Unit).options(selectinload(Unit.capacity))))
+    for chapter in structure.chapters:
         for section in chapter.sections:
-            for unit, joint in assigned_units(section, units, period_start, period_end):
-                db.session.add(Block(report=report, section=section, unit=unit, joint=joint))
+            add_section_blocks(report, section, units)
+    carried = _carried_capacities(previous_report, period_start) if carry_capacity else {}
+    for unit in units:
+        if unit.id in carried and unit.is_open_during(period_start, period_end):
+            report.capacities.append(ReportCapacity(unit=unit, entries=carried[unit.id], carried_over=True))
+        elif unit.capacity and unit.is_open_during(period_start, period_end):
+            report.capacities.append(ReportCapacity(unit=unit, entries=schedule_entries(unit.schedule)))
     db.session.flush()
-    audit.record("report.created", user=created_by, report_id=report.id, to_state=ReportState.OPEN)
+    audit.record("report.created", user=created_by, report_id=report.id, to_state=ReportState.OPEN,
+                 details={"template_id": structure.based_on_id, "template_version": structure.based_on_version,
+                          "previous_report_id": previous_report.id if previous_report else None,
+                          "carried_capacities": len(carried)})
     return report
+
+
+def _carried_capacities(previous_report: Report, period_start: date) -> dict[int, list]:
+    """unit id → the previous report's capacity entries, moved forward to the new period."""
+    shift = DateShift.between(previous_report.period_start, period_start)
+    return {capacity.unit_id: shift_entries(capacity.entries, shift) for capacity in previous_report.capacities}
+
+
+def add_section_blocks(report: Report, section: TemplateSection, units: list[Unit]) -> list[Block]:
+    """Draft blocks for every unit the section is assigned to (active units only)."""
+    blocks = [Block(report=report, section=section, unit=unit, joint=joint)
+              for unit, joint in assigned_units(section, units, report.period_start, report.period_end)]
+    db.session.add_all(blocks)
+    return blocks
+
+
+def schedule_entries(schedule) -> list[list]:
+    """A capacity schedule as JSON: [[places, from | None, until | None], …]."""
+    return [[entry.places, entry.from_date.isoformat() if entry.from_date else None,
+             entry.until_date.isoformat() if entry.until_date else None] for entry in schedule]
 
 
 def _block_loading():
@@ -203,15 +239,18 @@ def previous_period_block(block: Block) -> Block | None:
     previous_id = block.report.previous_report_id
     if previous_id is None:
         return None
+    # Each report owns a copy of its structure: the same section is the same key.
     return db.session.scalars(
         select(Block)
+        .join(Block.section)
         .where(
             Block.report_id == previous_id,
-            Block.section_id == block.section_id,
+            TemplateSection.key == block.section.key,
             Block.unit_id == block.unit_id,
             Block.joint == block.joint,
         )
-        .options(joinedload(Block.current_revision))
+        .options(joinedload(Block.current_revision), joinedload(Block.section),
+                 joinedload(Block.report).selectinload(Report.capacities))
     ).first()
 
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from webapp.models import Block, Report, TemplateSection, Unit
 from webapp.statistics.aggregate import JointTable, UnitTable, aggregate, unit_summary
-from webapp.statistics.capacity import schedule_for_unit
 from webapp.statistics.cells import TableData, TableDataError, parse_input
 from webapp.statistics.compare import Comparison, compare
 from webapp.statistics.compute import ComputeContext, ComputedTable, compute
@@ -70,8 +69,14 @@ def block_specs(block: Block) -> tuple[TableSpec, ...]:
 
 
 def compute_context(unit: Unit, report: Report) -> ComputeContext:
-    capacity = schedule_for_unit(unit.places, unit.open_from, unit.open_until) if unit.places else None
-    return ComputeContext(report.period_start, report.period_end, capacity)
+    """The period and the unit's capacity for this report.
+
+    A report keeps its own capacity schedules (taken from the units' schedules when it was
+    created, or carried over and confirmed), so later changes to a unit never alter it.
+    """
+    report_capacity = next((c for c in report.capacities if c.unit_id == unit.id), None)
+    schedule = report_capacity.schedule if report_capacity is not None else ()
+    return ComputeContext(report.period_start, report.period_end, schedule or None)
 
 
 def _table_data(tables: Mapping, key: str) -> TableData:

@@ -458,7 +458,7 @@ def read_xlsx(data: bytes, sheet: str | None = None) -> Grid:
 
     import openpyxl.xml
 
-    if not openpyxl.xml.DEFUSEDXML:  # fail closed: never parse untrusted XML without defusedxml
+    if not openpyxl.xml.DEFUSEDXML or openpyxl.xml.LXML:  # fail closed: untrusted XML only via defusedxml
         raise ImportRefused("Excel-import är avstängd: den säkra XML-läsaren (defusedxml) saknas på servern.")
     from openpyxl import load_workbook
 

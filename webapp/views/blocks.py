@@ -17,6 +17,7 @@ from webapp.services import comments
 from webapp.services import presence, review, reports, statistics
 from webapp.services.review_changes import changes_since_review
 from webapp.services.revisions import line_diff
+from webapp.views.capacity import capacity_panel
 
 bp = Blueprint("blocks", __name__, url_prefix="/blocks")
 
@@ -89,6 +90,7 @@ def _page_context(block: Block) -> dict:
         "live": (live := presence.live_state(block, current_user)),
         "presence": live.editors,
         "changes_since_review": changes_since_review(block),
+        "capacity_panel": capacity_panel(block),
     }
 
 

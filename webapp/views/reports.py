@@ -1,15 +1,22 @@
-"""The report overview, its document preview and the draft PDF."""
+"""The report overview, its document preview and draft PDFs (rendered by the background worker)."""
 
-from io import BytesIO
-
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
-from webapp.document import build_document, render_document_html, render_pdf
+from webapp.document import build_document, render_document_html
+from webapp.extensions import db
+from webapp.forms_publishing import RenderRequestForm
+from webapp.htmx import wants_fragment
+from webapp.models import RenderJob, RenderKind, RenderState, Report
 from webapp.permissions import PermissionDenied, can_read_report
-from webapp.services import comments, reports, review
+from webapp.services import comments, publishing, rendering, reports, review
+from webapp.views.downloads import send_stored_file
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+# htmx stops polling when a poll is answered with 286; the answer is still swapped in.
+STOP_POLLING = 286
 
 
 def _require_reader() -> None:
@@ -26,7 +33,9 @@ def overview(report_id: int):
     report_actions = review.allowed_report_actions(current_user, outline.report, outline.blocks)
     return render_template("reports/overview.html", outline=outline, report=outline.report,
                            report_actions=report_actions, matrix=reports.progress_matrix(outline),
-                           open_threads=comments.open_thread_counts(report_id))
+                           open_threads=comments.open_thread_counts(report_id),
+                           publications=publishing.publications_of(report_id), human_size=publishing.human_size,
+                           can_publish=publishing.is_chair(current_user) and outline.report.is_locked)
 
 
 def _draft_document(report_id: int):
@@ -42,9 +51,88 @@ def preview(report_id: int):
     return render_document_html(_draft_document(report_id), for_print=False)
 
 
+# --- Draft PDFs: requested here, rendered by the worker, downloaded when done ---------------------
+
+
+def render_download_name(job: RenderJob) -> str:
+    report = db.session.get(Report, job.report_id)
+    period = f"{report.period_start:%Y-%m}--{report.period_end:%Y-%m}"
+    if job.kind == RenderKind.DRAFT:
+        return f"UTKAST-IOP-verksamhetsrapport-{period}.pdf"
+    return f"IOP-verksamhetsrapport-{period}-ej-publicerad.pdf"
+
+
+def render_panel_context(report_id: int, job: RenderJob) -> dict:
+    """What _render_panel.html and _render_status.html show for a draft render."""
+    return {
+        "job": job,
+        "panel_id": "draft-render",
+        "poll_url": url_for("reports.render_page", report_id=report_id, job_id=job.id),
+        "download_url": url_for("reports.render_pdf", report_id=report_id, job_id=job.id),
+        "retry_url": url_for("reports.request_draft_pdf", report_id=report_id),
+        "progress": rendering.progress_of(job),
+        "progress_steps": rendering.PROGRESS_STEPS,
+    }
+
+
+def _requested_draft(report_id: int, *, retry: bool) -> RenderJob:
+    _require_reader()
+    job = rendering.request_render(report_id, RenderKind.DRAFT, current_user, retry=retry)
+    if job is None:
+        abort(404)
+    db.session.commit()  # the worker is handed the job only now, so it finds the row
+    db.session.refresh(job)  # in immediate mode (tests) the render has already happened
+    return job
+
+
+@bp.post("/<int:report_id>/draft-pdf")
+def request_draft_pdf(report_id: int):
+    """Ask for the draft PDF of the report as it is now; the answer shows the progress."""
+    form = RenderRequestForm()
+    if not form.validate_on_submit():
+        abort(422, description=_("Begäran kunde inte tolkas. Ladda om sidan och försök igen."))
+    job = _requested_draft(report_id, retry=True)
+    if wants_fragment():
+        return render_template("reports/_render_panel.html", **render_panel_context(report_id, job))
+    return redirect(url_for("reports.render_page", report_id=report_id, job_id=job.id))
+
+
 @bp.get("/<int:report_id>/draft.pdf")
 def draft_pdf(report_id: int):
-    document = _draft_document(report_id)
-    pdf = render_pdf(render_document_html(document, for_print=True))
-    filename = (f"UTKAST-IOP-verksamhetsrapport-{document.period_start:%Y-%m}--{document.period_end:%Y-%m}.pdf")
-    return send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=filename)
+    """The draft PDF when it is ready (made once per content), else the page that waits for it."""
+    job = _requested_draft(report_id, retry=False)
+    if job.state == RenderState.DONE:
+        return _send_job_pdf(job)
+    return redirect(url_for("reports.render_page", report_id=report_id, job_id=job.id))
+
+
+def _job_or_404(report_id: int, job_id: int) -> RenderJob:
+    _require_reader()
+    job = rendering.job_of_report(report_id, job_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.get("/<int:report_id>/renders/<int:job_id>")
+def render_page(report_id: int, job_id: int):
+    """A render's progress: the page, or (polled by htmx) its status fragment."""
+    job = _job_or_404(report_id, job_id)
+    context = render_panel_context(report_id, job)
+    if wants_fragment():
+        finished = job.state in (RenderState.DONE, RenderState.FAILED)
+        return render_template("reports/_render_status.html", **context), STOP_POLLING if finished else 200
+    return render_template("reports/render.html", report=db.session.get(Report, report_id), **context)
+
+
+@bp.get("/<int:report_id>/renders/<int:job_id>.pdf")
+def render_pdf(report_id: int, job_id: int):
+    job = _job_or_404(report_id, job_id)
+    if job.state != RenderState.DONE:
+        abort(404, description=_("PDF:en är inte klar än."))
+    return _send_job_pdf(job)
+
+
+def _send_job_pdf(job: RenderJob):
+    return send_stored_file(job.pdf or b"", mimetype="application/pdf", download_name=render_download_name(job),
+                            sha256=job.sha256 or "")

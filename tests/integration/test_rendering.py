@@ -1,0 +1,415 @@
+"""Full-report PDFs are rendered by the background worker, once per content, with progress."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from tests.integration.helpers import post
+from tests.integration.publishing_helpers import (
+    ADMIN,
+    CHAIR,
+    LOCKED_REPORT_ID,
+    OPEN_REPORT_ID,
+    WRITER,
+    counts,
+    install_render_spy,
+    pdf_pages,
+    real_worker,
+    renders,  # noqa: F401  (fixture)
+)
+from webapp.extensions import db
+from webapp.models import RenderJob, RenderKind, RenderState, User
+from webapp.models.base import utcnow
+from webapp.services import rendering
+
+SMALL_HTML = ('<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Prov</title></head>'
+              '<body><h1>Rubrik</h1><p>Ett stycke text.</p></body></html>')
+
+
+def _jobs(app, report_id=None) -> list[RenderJob]:
+    with app.app_context():
+        statement = select(RenderJob).order_by(RenderJob.id)
+        if report_id is not None:
+            statement = statement.where(RenderJob.report_id == report_id)
+        jobs = list(db.session.scalars(statement))
+        for job in jobs:
+            _ = job.pdf  # deferred: load it before leaving the session
+            db.session.expunge(job)
+        db.session.remove()
+    return jobs
+
+
+def _request_draft(client, report_id=OPEN_REPORT_ID, htmx=False):
+    return post(client, f"/reports/{report_id}/draft-pdf", htmx=htmx)
+
+
+# --- The renderer ---------------------------------------------------------------------------------
+
+
+def test_staged_render_reports_its_steps_and_makes_the_same_bytes_as_render_pdf(app_ctx):
+    from webapp.document.pdf import render_pdf, render_pdf_in_stages
+
+    steps = []
+    pdf, pages = render_pdf_in_stages(SMALL_HTML, steps.append)
+    assert steps == ["parse", "layout", "write"]
+    assert pages == 1
+    # Deterministic: the same HTML gives the same bytes, by either path, every time.
+    assert pdf == render_pdf(SMALL_HTML)
+    assert pdf == render_pdf_in_stages(SMALL_HTML, lambda _step: None)[0]
+
+
+# --- Draft PDFs through the worker ----------------------------------------------------------------
+
+
+def test_the_same_draft_twice_is_one_job_and_one_render(app, signed_in, renders):
+    client = signed_in(WRITER)
+    first = _request_draft(client)
+    assert first.status_code == 302
+    second = _request_draft(signed_in(ADMIN))
+    assert second.headers["Location"] == first.headers["Location"]
+    assert renders.count == 1
+    [job] = _jobs(app)
+    assert (job.kind, job.state, job.report_id) == (RenderKind.DRAFT, RenderState.DONE, OPEN_REPORT_ID)
+    assert first.headers["Location"].endswith(f"/reports/{OPEN_REPORT_ID}/renders/{job.id}")
+
+    page = client.get(first.headers["Location"])
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f"/reports/{OPEN_REPORT_ID}/renders/{job.id}.pdf" in html and 'hx-boost="false"' in html
+    assert "hx-trigger" not in html  # done: nothing to poll
+
+    download = client.get(f"/reports/{OPEN_REPORT_ID}/renders/{job.id}.pdf")
+    assert download.status_code == 200 and download.mimetype == "application/pdf"
+    assert download.headers["Content-Disposition"] == (
+        "attachment; filename=UTKAST-IOP-verksamhetsrapport-2022-11--2023-04.pdf")
+    assert download.headers["ETag"] == f'"{job.sha256}"'
+    assert hashlib.sha256(download.data).hexdigest() == job.sha256
+    assert len(download.data) == job.size
+    pages = pdf_pages(download.data)
+    assert len(pages) == job.page_count
+    assert "UTKAST" in "".join(pages)
+    again = client.get(f"/reports/{OPEN_REPORT_ID}/renders/{job.id}.pdf", headers={"If-None-Match": f'"{job.sha256}"'})
+    assert again.status_code == 304 and not again.data
+
+
+def test_a_changed_draft_is_rendered_anew(app, signed_in, renders):
+    from webapp.services import blocks as block_service
+    from tests.integration.helpers import find_block
+
+    client = signed_in(WRITER)
+    _request_draft(client)
+    block_id = find_block(app, "natt-analys", "stadsmissionen-natt")
+    with app.app_context():
+        from webapp.models import Block
+
+        block = db.session.get(Block, block_id)
+        writer = db.session.scalar(select(User).where(User.email == WRITER))
+        block_service.save_block(block, writer, "En ny mening om jämställdhet.", base_version=block.version,
+                                 max_bytes=10**6, coalesce_seconds=0)
+        db.session.commit()
+        db.session.remove()
+    _request_draft(client)
+    jobs = _jobs(app)
+    assert len(jobs) == 2 and jobs[0].content_hash != jobs[1].content_hash
+    assert jobs[1].revision_ids[str(block_id)] != jobs[0].revision_ids[str(block_id)]
+    assert renders.count == 2
+
+
+def test_the_draft_pdf_link_serves_the_finished_render(app, signed_in, renders):
+    client = signed_in(WRITER)
+    response = client.get(f"/reports/{OPEN_REPORT_ID}/draft.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    again = client.get(f"/reports/{OPEN_REPORT_ID}/draft.pdf")
+    assert again.data == response.data
+    assert renders.count == 1
+
+
+def test_while_the_job_waits_the_page_polls_its_status(app, signed_in, monkeypatch):
+    import webapp.worker as worker
+
+    handed_over = []
+    monkeypatch.setattr(worker, "enqueue_render", lambda job_id, html: handed_over.append(job_id))
+    client = signed_in(WRITER)
+    response = client.get(f"/reports/{OPEN_REPORT_ID}/draft.pdf")
+    [job] = _jobs(app)
+    assert handed_over == [job.id]  # after the commit
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/renders/{job.id}")
+
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f'hx-get="/reports/{OPEN_REPORT_ID}/renders/{job.id}"' in page and 'hx-trigger="every 1s"' in page
+    assert "Väntar på sin tur" in page and "<progress" in page
+
+    with app.app_context():
+        db.session.execute(update(RenderJob).values(state=RenderState.RUNNING, stage=rendering.STAGE_PAGINATING))
+        db.session.commit()
+    poll = client.get(f"/reports/{OPEN_REPORT_ID}/renders/{job.id}", headers={"HX-Request": "true"})
+    assert poll.status_code == 200
+    fragment = poll.get_data(as_text=True)
+    assert "Sätter sidorna" in fragment and 'value="2"' in fragment and "<html" not in fragment
+    # Not done: nothing to download yet.
+    assert client.get(f"/reports/{OPEN_REPORT_ID}/renders/{job.id}.pdf").status_code == 404
+
+    with app.app_context():
+        db.session.execute(update(RenderJob).values(state=RenderState.FAILED, error="Det gick fel."))
+        db.session.commit()
+    poll = client.get(f"/reports/{OPEN_REPORT_ID}/renders/{job.id}", headers={"HX-Request": "true"})
+    assert poll.status_code == 286  # htmx stops polling
+    assert "Det gick fel." in poll.get_data(as_text=True) and "Försök igen" in poll.get_data(as_text=True)
+
+
+def test_htmx_request_answers_with_the_polling_panel(app, signed_in, monkeypatch):
+    import webapp.worker as worker
+
+    monkeypatch.setattr(worker, "enqueue_render", lambda job_id, html: None)
+    response = _request_draft(signed_in(WRITER), htmx=True)
+    assert response.status_code == 200
+    [job] = _jobs(app)
+    html = response.get_data(as_text=True)
+    assert f'hx-get="/reports/{OPEN_REPORT_ID}/renders/{job.id}"' in html and "<html" not in html
+
+
+def test_each_stage_is_committed_while_the_render_runs(app, signed_in, monkeypatch):
+    """Another session (a page polling) sees the job running, stage by stage."""
+    import webapp.document.pdf as pdf_module
+
+    real = pdf_module.render_pdf_in_stages
+    seen = []
+
+    def observed(html, on_stage):
+        def stage(step):
+            on_stage(step)
+            with app.app_context():  # a session of its own, like a polling request's
+                job = db.session.scalars(select(RenderJob)).one()
+                seen.append((job.state, job.stage))
+                db.session.remove()
+
+        return real(SMALL_HTML, stage)
+
+    monkeypatch.setattr(pdf_module, "render_pdf_in_stages", observed)
+    _request_draft(signed_in(WRITER))
+    assert seen == [("running", "Bygger dokumentet"), ("running", "Sätter sidorna"), ("running", "Skriver PDF")]
+    [job] = _jobs(app)
+    assert job.state == RenderState.DONE and job.started_at <= job.finished_at and job.page_count == 1
+
+
+def test_a_failed_render_says_why_and_can_be_tried_again(app, signed_in, monkeypatch):
+    import webapp.document.pdf as pdf_module
+
+    real = pdf_module.render_pdf_in_stages
+
+    def broken(html, on_stage):
+        on_stage("parse")
+        raise RuntimeError("WeasyPrint ran out of paper")
+
+    monkeypatch.setattr(pdf_module, "render_pdf_in_stages", broken)
+    client = signed_in(WRITER)
+    response = _request_draft(client)
+    [job] = _jobs(app)
+    assert job.state == RenderState.FAILED and job.pdf is None and job.sha256 is None
+    assert "PDF:en kunde inte skapas" in job.error and "WeasyPrint ran out of paper" in job.error
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "WeasyPrint ran out of paper" in page and "Försök igen" in page
+    # The link does not start it again by itself; the button does.
+    client.get(f"/reports/{OPEN_REPORT_ID}/draft.pdf")
+    assert _jobs(app)[0].state == RenderState.FAILED
+
+    monkeypatch.setattr(pdf_module, "render_pdf_in_stages", real)
+    install_render_spy(monkeypatch, remember=True)
+    _request_draft(client)
+    [job] = _jobs(app)
+    assert job.state == RenderState.DONE and job.error == ""
+
+
+def test_a_lost_job_is_queued_again(app, signed_in, monkeypatch):
+    import webapp.worker as worker
+
+    handed_over = []
+    monkeypatch.setattr(worker, "enqueue_render", lambda job_id, html: handed_over.append(job_id))
+    client = signed_in(WRITER)
+    _request_draft(client)
+    _request_draft(client)
+    assert len(handed_over) == 1  # still waiting: the same job, not handed over twice
+    with app.app_context():
+        db.session.execute(update(RenderJob).values(created_at=utcnow() - rendering.STALE_AFTER * 2))
+        db.session.commit()
+    _request_draft(client)
+    assert len(handed_over) == 2 and handed_over[0] == handed_over[1]
+
+
+def test_a_job_created_concurrently_is_found_not_duplicated(app, signed_in, monkeypatch):
+    """Two requests for the same new content: the second insert loses and returns the first job."""
+    _request_draft(signed_in(WRITER))  # creates the job (and renders it)
+    real_find = rendering.find_job
+    calls = []
+
+    def find_too_late(kind, content_hash):
+        calls.append(content_hash)
+        return None if len(calls) == 1 else real_find(kind, content_hash)
+
+    monkeypatch.setattr(rendering, "find_job", find_too_late)
+    response = _request_draft(signed_in(ADMIN))
+    assert response.status_code == 302
+    assert len(_jobs(app)) == 1 and len(calls) == 2
+
+
+def test_rendering_needs_a_reader_and_a_report(app, client, signed_in, demo):
+    before = counts(app)
+    anonymous = client.post(f"/reports/{OPEN_REPORT_ID}/draft-pdf")
+    assert anonymous.status_code in (302, 400)  # to the login page (or refused for want of a token)
+    assert client.get(f"/reports/{OPEN_REPORT_ID}/draft.pdf").status_code == 302
+    reader = signed_in(WRITER)
+    assert _request_draft(reader, report_id=999).status_code == 404
+    assert reader.get("/reports/1/renders/999.pdf").status_code == 404
+    assert reader.get("/reports/1/renders/999").status_code == 404
+    assert post(reader, f"/reports/{OPEN_REPORT_ID}/draft-pdf", {"csrf_token": "wrong"}).status_code == 400
+    assert counts(app) == before
+
+
+def test_a_job_is_only_found_under_its_own_report(app, signed_in, renders):
+    client = signed_in(WRITER)
+    _request_draft(client)
+    [job] = _jobs(app)
+    assert client.get(f"/reports/{LOCKED_REPORT_ID}/renders/{job.id}.pdf").status_code == 404
+    assert client.get(f"/reports/{LOCKED_REPORT_ID}/renders/{job.id}").status_code == 404
+
+
+def test_a_locked_report_accepts_a_draft_render(app, signed_in, renders):
+    response = _request_draft(signed_in(WRITER), report_id=LOCKED_REPORT_ID)
+    assert response.status_code == 302
+    assert [job.kind for job in _jobs(app, LOCKED_REPORT_ID)] == [RenderKind.DRAFT]
+
+
+# --- Locking starts the final render --------------------------------------------------------------
+
+
+def test_locking_the_report_renders_the_final_pdf_in_the_background(app, signed_in, renders):
+    chair = signed_in(CHAIR)
+    assert post(chair, f"/reports/{LOCKED_REPORT_ID}/transition",
+                {"action": "unlock", "reason": "Rättelse"}).status_code == 302
+    assert _jobs(app) == []  # unlocking renders nothing
+    assert post(chair, f"/reports/{LOCKED_REPORT_ID}/transition", {"action": "lock"}).status_code == 302
+    [job] = _jobs(app)
+    assert (job.kind, job.state, job.report_id) == (RenderKind.FINAL, RenderState.DONE, LOCKED_REPORT_ID)
+    with app.app_context():
+        assert db.session.get(User, job.requested_by_id).email == CHAIR
+        db.session.remove()
+    text = "".join(pdf_pages(_job_pdf(app, job.id)))
+    assert "UTKAST" not in text and "Sida 1 (" in text
+
+
+def test_a_final_render_is_done_only_after_the_accessibility_check(app, signed_in, renders, monkeypatch):
+    import webapp.document.accessibility as accessibility
+
+    real_check = accessibility.check_pdf
+    seen = []
+
+    def observed(pdf, **kwargs):
+        with app.app_context():  # what a polling page sees meanwhile
+            job = db.session.scalars(select(RenderJob)).one()
+            seen.append((job.state, job.stage))
+            db.session.remove()
+        return real_check(pdf, **kwargs)
+
+    monkeypatch.setattr(accessibility, "check_pdf", observed)
+    signed_in(CHAIR).get(f"/reports/{LOCKED_REPORT_ID}/publish")
+    assert seen == [("running", "Kontrollerar tillgängligheten")]
+    [job] = _jobs(app)
+    assert job.state == RenderState.DONE and job.kind == RenderKind.FINAL
+    # Drafts are not published: they are not checked.
+    seen.clear()
+    post(signed_in(WRITER), f"/reports/{LOCKED_REPORT_ID}/draft-pdf")
+    assert seen == []
+
+
+def test_a_refused_lock_renders_nothing(app, signed_in, renders):
+    response = post(signed_in(CHAIR), f"/reports/{OPEN_REPORT_ID}/transition", {"action": "lock"})
+    assert response.status_code == 409  # not every block is approved
+    assert _jobs(app) == [] and renders.count == 0
+
+
+def _job_pdf(app, job_id: int) -> bytes:
+    with app.app_context():
+        data = db.session.get(RenderJob, job_id).pdf
+        db.session.remove()
+    return data
+
+
+# --- The real worker --------------------------------------------------------------------------------
+
+
+def test_a_real_consumer_renders_the_queued_job(app, signed_in, tmp_path, monkeypatch, renders):
+    with real_worker(app, tmp_path, monkeypatch):
+        client = signed_in(WRITER)
+        response = _request_draft(client)
+        assert response.status_code == 302  # answered at once; the worker renders meanwhile
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            [job] = _jobs(app)
+            if job.state in (RenderState.DONE, RenderState.FAILED):
+                break
+            time.sleep(0.2)
+    assert job.state == RenderState.DONE, job.error
+    assert renders.stages == ["parse", "layout", "write"]
+    assert client.get(f"/reports/{OPEN_REPORT_ID}/renders/{job.id}.pdf").status_code == 200
+
+
+# --- Configuration ----------------------------------------------------------------------------------
+
+
+def test_the_queue_is_sqlite_by_default_and_redis_when_configured(tmp_path):
+    from huey import RedisHuey, SqliteHuey
+
+    from webapp.worker import make_huey
+
+    default = make_huey({})
+    assert isinstance(default, SqliteHuey) and default.storage.filename.endswith("instance/huey.sqlite3")
+    moved = make_huey({"HUEY_SQLITE_PATH": str(tmp_path / "q.sqlite3")})
+    assert moved.storage.filename == str(tmp_path / "q.sqlite3")
+    for variable in ("REDIS_URL", "HUEY_REDIS_URL"):
+        redis = make_huey({variable: "redis://127.0.0.1:6399/3"})
+        assert isinstance(redis, RedisHuey)
+        assert redis.storage.conn.connection_pool.connection_kwargs["db"] == 3
+
+
+@pytest.mark.parametrize("error, expected", [
+    (RuntimeError("boom"), "PDF:en kunde inte skapas (RuntimeError: boom). Ingenting har publicerats."),
+    (rendering.RenderRefused("Tillgänglighetskontrollen hittade fel i PDF:en: x"),
+     "Tillgänglighetskontrollen hittade fel i PDF:en: x Ingenting har publicerats."),
+])
+def test_failure_messages_say_what_happened_and_that_nothing_was_published(error, expected):
+    assert rendering.failure_message(error).startswith(expected)
+
+
+def test_the_worker_gives_way_to_the_web_server():
+    """The consumer lowers its own CPU priority (checked in a process of its own)."""
+    import subprocess
+    import sys
+
+    code = ("import os; from webapp.worker import lower_cpu_priority; how = lower_cpu_priority(); "
+            "print(how, os.sched_getscheduler(0) == getattr(os, 'SCHED_IDLE', -1) or os.nice(0) == 19)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parents[2])
+    assert result.stdout.split()[-1] == "True", result.stdout
+
+
+def test_a_redis_queue_takes_render_tasks_when_redis_is_there():
+    """With REDIS_URL set, tasks go to Redis (run against the local Redis, when there is one)."""
+    from webapp import worker
+
+    redis_huey = worker.make_huey({"REDIS_URL": "redis://127.0.0.1:6379/15"})
+    try:
+        redis_huey.storage.conn.ping()
+    except Exception:  # noqa: BLE001  (no Redis here: nothing to check)
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    redis_huey.flush()
+    task = redis_huey.task()(worker.render_pdf_task.func)
+    task(41, "<html></html>")
+    assert redis_huey.pending_count() == 1
+    message = redis_huey.dequeue()
+    assert message.args == (41, "<html></html>")
+    redis_huey.flush()

@@ -1,0 +1,143 @@
+"""A person's own account (name, password), and the public pages of one-time links.
+
+``/account/invitation/<token>`` and ``/account/reset/<token>`` need no sign-in: the link is the
+proof. Opening one changes nothing; choosing a password uses it up and signs the person in.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from webapp.extensions import db
+from webapp.forms_accounts import ChangePasswordForm, ChoosePasswordForm, NameForm
+from webapp.models import TokenPurpose
+from webapp.permissions import PermissionDenied
+from webapp.services import account_mail, accounts, tokens
+from webapp.services.input_errors import InputRefused
+from webapp.services.passwords import MIN_PASSWORD_LENGTH
+from webapp.views.refusals import show_on_form
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+# Reachable without signing in (see security.PUBLIC_ENDPOINTS).
+PUBLIC_ENDPOINTS = frozenset({"account.invitation", "account.reset"})
+
+
+@bp.after_app_request
+def _send_committed_link_mail(response):
+    """Invitation and reset links committed during this request are e-mailed now."""
+    account_mail.send_committed()
+    return response
+
+
+# --- Own account ----------------------------------------------------------------------------------
+
+def _require_signed_in() -> None:
+    if not current_user.is_authenticated or not current_user.active:
+        raise PermissionDenied(_("Logga in för att se ditt konto."))
+
+
+def _account_page(name_form: NameForm | None = None, password_form: ChangePasswordForm | None = None,
+                  status: int = 200):
+    return render_template(
+        "account/index.html",
+        name_form=name_form or NameForm(data={"name": current_user.name}),
+        password_form=password_form or ChangePasswordForm(),
+        min_length=MIN_PASSWORD_LENGTH,
+    ), status
+
+
+@bp.get("")
+def index():
+    _require_signed_in()
+    return _account_page()
+
+
+@bp.post("/name")
+def change_name():
+    _require_signed_in()
+    form = NameForm()
+    if form.validate_on_submit():
+        try:
+            changed = accounts.change_own_name(current_user, form.name.data)
+        except InputRefused as error:
+            db.session.rollback()
+            show_on_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("Ditt namn är sparat.") if changed else _("Inget ändrades."), "success")
+            return redirect(url_for("account.index"))
+    return _account_page(name_form=form, status=422)
+
+
+@bp.post("/password")
+def change_password():
+    _require_signed_in()
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_own_password(current_user, form.current_password.data, form.password.data)
+        except InputRefused as error:
+            db.session.rollback()
+            show_on_form(form, error)
+        else:
+            db.session.commit()
+            flash(_("Ditt nya lösenord är sparat."), "success")
+            return redirect(url_for("account.index"))
+    return _account_page(password_form=form, status=422)
+
+
+# --- One-time links -------------------------------------------------------------------------------
+
+def _link_refused(status: tokens.LinkStatus):
+    titles = {
+        tokens.LinkStatus.UNKNOWN: (404, _("Länken finns inte"),
+                                    _("Länken är ogiltig. Kontrollera att hela länken kom med, "
+                                      "eller be administratören om en ny.")),
+        tokens.LinkStatus.USED: (410, _("Länken är redan använd"),
+                                 _("Länken fungerar bara en gång och har redan använts. Logga in med ditt "
+                                   "lösenord, eller be administratören om en ny länk.")),
+        tokens.LinkStatus.EXPIRED: (410, _("Länken gäller inte längre"),
+                                    _("Länken har gått ut eller ersatts av en nyare. Be administratören "
+                                      "om en ny länk.")),
+    }
+    code, title, message = titles[status]
+    return render_template("account/link_refused.html", title=title, message=message), code
+
+
+def _choose_password(token: str, purpose: TokenPurpose):
+    status, record = tokens.look_up(token, purpose)
+    if status != tokens.LinkStatus.VALID:
+        return _link_refused(status)
+    form = ChoosePasswordForm()
+    person = record.user
+    page = {"form": form, "person": person, "purpose": purpose, "min_length": MIN_PASSWORD_LENGTH}
+    if request.method == "GET":
+        return render_template("account/choose_password.html", **page)
+    if form.validate_on_submit():
+        try:
+            user = accounts.choose_password_with_link(record, form.password.data)
+        except InputRefused as error:
+            db.session.rollback()
+            show_on_form(form, error)
+        except accounts.LinkAlreadyUsed:
+            db.session.rollback()
+            return _link_refused(tokens.LinkStatus.USED)
+        else:
+            login_user(user)
+            db.session.commit()
+            flash(_("Välkommen, %(name)s! Ditt lösenord är sparat och du är inloggad.", name=user.name), "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("account/choose_password.html", **page), 422
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    return _choose_password(token, TokenPurpose.INVITATION)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    return _choose_password(token, TokenPurpose.PASSWORD_RESET)
