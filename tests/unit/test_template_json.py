@@ -7,10 +7,8 @@ import json
 import pytest
 
 from webapp.services import template_json, template_tables
-from webapp.services.report_templates import read_template_file
+from webapp.services.report_templates import ChapterSpec, SectionSpec, read_template_file
 from webapp.services.template_json import (
-    ChapterDocument,
-    SectionDocument,
     TemplateDocument,
     TemplateFileRefused,
     dump_document,
@@ -28,8 +26,8 @@ def _demo_document() -> TemplateDocument:
     return TemplateDocument(
         key=DEMO.key, name=DEMO.name, description=DEMO.description, version=4,
         chapters=tuple(
-            ChapterDocument(c.key, c.title, c.guidance, tuple(
-                SectionDocument(s.key, s.title, s.guidance, s.joint, s.responsible_unit, s.unit_kinds, s.units,
+            ChapterSpec(c.key, c.title, c.guidance, tuple(
+                SectionSpec(s.key, s.title, s.guidance, s.joint, s.responsible_unit, s.unit_kinds, s.units,
                                 tuple(dict(t) for t in s.tables))
                 for s in c.sections))
             for c in DEMO.chapters
@@ -64,8 +62,8 @@ def test_the_file_has_a_stable_order_with_the_format_marker_first_and_unordered_
     document = _demo_document()
     section = document.chapters[0].sections[0]
     shuffled = TemplateDocument(document.key, document.name, document.description, document.version, (
-        ChapterDocument(document.chapters[0].key, document.chapters[0].title, document.chapters[0].guidance, (
-            SectionDocument(section.key, section.title, section.guidance, section.joint, section.responsible_unit,
+        ChapterSpec(document.chapters[0].key, document.chapters[0].title, document.chapters[0].guidance, (
+            SectionSpec(section.key, section.title, section.guidance, section.joint, section.responsible_unit,
                             ("night", "day"), ("vastberga-gard", "crossroads"),
                             ({"title": "T", "kind": "facts", "key": "t"},)),)),))
     data = json.loads(dump_document(shuffled))

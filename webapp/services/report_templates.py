@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -10,8 +11,6 @@ from pathlib import Path
 from sqlalchemy import select
 
 from webapp.extensions import db
-import secrets
-
 from webapp.models import (
     Organisation,
     ReportTemplate,

@@ -14,6 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from webapp.models import ReportTemplate
+from webapp.services.report_templates import ChapterSpec, SectionSpec
 from webapp.services.template_rules import (
     MAX_DESCRIPTION,
     MAX_GUIDANCE,
@@ -43,32 +44,12 @@ class TemplateFileRefused(ValueError):
 
 
 @dataclass(frozen=True)
-class SectionDocument:
-    key: str
-    title: str
-    guidance: str
-    joint: bool
-    responsible_unit: str | None
-    unit_kinds: tuple[str, ...]
-    units: tuple[str, ...]
-    tables: tuple[dict, ...]
-
-
-@dataclass(frozen=True)
-class ChapterDocument:
-    key: str
-    title: str
-    guidance: str
-    sections: tuple[SectionDocument, ...]
-
-
-@dataclass(frozen=True)
 class TemplateDocument:
     key: str
     name: str
     description: str
     version: int
-    chapters: tuple[ChapterDocument, ...]
+    chapters: tuple[ChapterSpec, ...]
 
 
 # --- export ------------------------------------------------------------------------------------
@@ -79,10 +60,10 @@ def document_of(template: ReportTemplate) -> TemplateDocument:
     return TemplateDocument(
         key=template.key, name=template.name, description=template.description or "", version=template.version,
         chapters=tuple(
-            ChapterDocument(
+            ChapterSpec(
                 key=chapter.key, title=chapter.title, guidance=chapter.guidance or "",
                 sections=tuple(
-                    SectionDocument(
+                    SectionSpec(
                         key=section.key, title=section.title, guidance=section.guidance or "",
                         joint=bool(section.joint),
                         responsible_unit=(section.responsible_unit.key
@@ -108,7 +89,7 @@ def _sorted_keys(value: object) -> object:
     return value
 
 
-def _section_dict(section: SectionDocument) -> dict:
+def _section_dict(section: SectionSpec) -> dict:
     return {
         "key": section.key,
         "title": section.title,
@@ -188,7 +169,7 @@ def _string_list(value: object, name: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _section(raw: object, where: str, unit_keys: Collection[str]) -> SectionDocument:
+def _section(raw: object, where: str, unit_keys: Collection[str]) -> SectionSpec:
     data = _fields(raw, _SECTION_FIELDS, where)
     key = _key(data["key"], where)
     where = f"{where} ({key})"
@@ -226,10 +207,10 @@ def _section(raw: object, where: str, unit_keys: Collection[str]) -> SectionDocu
         if spec.key in table_keys:
             raise TemplateFileRefused(f"{where}: två tabeller har nyckeln '{spec.key}'.")
         table_keys.add(spec.key)
-    return SectionDocument(key, title, guidance, data["joint"], responsible, kinds, units, tuple(tables))
+    return SectionSpec(key, title, guidance, data["joint"], responsible, kinds, units, tuple(tables))
 
 
-def _chapter(raw: object, where: str, unit_keys: Collection[str]) -> ChapterDocument:
+def _chapter(raw: object, where: str, unit_keys: Collection[str]) -> ChapterSpec:
     data = _fields(raw, _CHAPTER_FIELDS, where)
     key = _key(data["key"], where)
     where = f"{where} ({key})"
@@ -239,7 +220,7 @@ def _chapter(raw: object, where: str, unit_keys: Collection[str]) -> ChapterDocu
         raise TemplateFileRefused(f"{where}: 'sections' ska vara en lista.")
     sections = tuple(_section(section, f"{where}, avsnitt {number}", unit_keys)
                      for number, section in enumerate(data["sections"], start=1))
-    return ChapterDocument(key, title, guidance, sections)
+    return ChapterSpec(key, title, guidance, sections)
 
 
 def parse_template_file(content: bytes, unit_keys: Collection[str]) -> TemplateDocument:
