@@ -23,9 +23,16 @@ def _http_messages() -> dict[int, tuple[str, str]]:
         403: (_("Åtkomst nekad"), _("Du har inte behörighet till det här.")),
         404: (_("Sidan finns inte"), _("Det du söker finns inte, eller har flyttats.")),
         405: (_("Otillåten metod"), _("Den här adressen tar inte emot sådana anrop.")),
+        401: (_("Logga in"), _("Du behöver logga in för att se det här.")),
+        409: (_("Inte möjligt just nu"), _("Någon annan har ändrat samma sak just nu. Ladda om sidan och "
+                                           "försök igen.")),
+        410: (_("Finns inte längre"), _("Det du söker har tagits bort.")),
         413: (_("För stort"), _("Det du skickade är för stort.")),
+        415: (_("Filtypen stöds inte"), _("Den här sortens fil kan inte tas emot.")),
         422: (_("Ogiltiga uppgifter"), _("Uppgifterna kunde inte godtas. Ingenting har sparats.")),
+        429: (_("För många försök"), _("Vänta en stund och försök igen.")),
         500: (_("Något gick fel"), _("Ett oväntat fel inträffade. Ingenting har sparats.")),
+        503: (_("Tillfälligt otillgänglig"), _("Tjänsten är tillfälligt otillgänglig. Försök igen om en stund.")),
     }
 
 
@@ -53,7 +60,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
-        title, message = _http_messages().get(status, (error.name, error.description or ""))
+        # Every status gets a Swedish title: werkzeug's own names ("Conflict") are English.
+        fallback = _http_messages()[500 if status >= 500 else 400]
+        title, message = _http_messages().get(status, fallback)
         if error.description and error.description != type(error).description:
             message = error.description  # a specific Swedish message given by the view
         return render_error(status, title, message)
