@@ -7,6 +7,7 @@ a revision (or in the writer's draft).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -109,6 +110,9 @@ def block_tables(block: Block, tables: Mapping, previous_block: Block | None = N
     return tuple(views)
 
 
+_FREE_ROW_KEY = re.compile(r"r[1-9][0-9]{0,3}")
+
+
 def _next_free_row_key(data: TableData) -> str:
     taken = {row.key for row in data.rows}
     number = len(taken) + 1
@@ -157,7 +161,11 @@ def apply_table_fields(block: Block, tables: Mapping, fields: Mapping[str, str])
                     if data[table_key].row(row_key) is None:
                         data[table_key] = data[table_key].with_row(row_key)
                 elif data[table_key].row(row_key) is None:
-                    raise TableInputError(f"Okänd rad i {spec.title}: {row_key}")
+                    # A row the writer's page shows but her base lacks (another tab of hers saved
+                    # or emptied it meanwhile): her page is what she means, so the row comes back.
+                    if not _FREE_ROW_KEY.fullmatch(row_key):
+                        raise TableInputError(f"Okänd rad i {spec.title}: {row_key}")
+                    data[table_key] = data[table_key].with_row(row_key)
             elif spec.fixed_row(row_key) is None:
                 raise TableInputError(f"Okänd rad i {spec.title}: {row_key}")
             data[table_key] = data[table_key].with_cell(row_key, column_key, parse_input(value, column.type))
