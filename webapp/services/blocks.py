@@ -204,6 +204,42 @@ def restore_revision(block: Block, author: User, revision: Revision, *, base_ver
     return SaveOutcome("saved", block, revision=new_revision)
 
 
+@dataclass(frozen=True)
+class EditorState:
+    """What a writer's editor starts from: her draft if she has one, else the block.
+
+    ``base_version`` is always the block's current version, never a number from a request:
+    an editor drawn after a save must carry the version that save made, or the writer's
+    next save would conflict with her own. A draft begun from an older version is shown
+    with the block's current text beside it (``conflict_source``), so she merges knowingly.
+    """
+
+    source: str
+    tables: dict
+    base_version: int
+    draft: BlockDraft | None = None
+    conflict_source: str | None = None
+
+
+def editor_state(block: Block, author: User | None) -> EditorState:
+    """The editor as the writer left it; ``author`` None for a reader, who sees the block."""
+    draft = draft_for(block, author) if author is not None else None
+    content = Content(draft.source, draft.tables or {}) if draft else current_content(block)
+    stale = draft is not None and draft.base_version != block.version
+    return EditorState(content.source, dict(content.tables), block.version, draft,
+                       current_source(block) if stale else None)
+
+
+def editor_content(block: Block, author: User) -> Content:
+    """What posted editor fields apply to: the writer's draft, else the block.
+
+    Grid posts, imports and saves all start from here, so a free row that so far exists
+    only in her draft is a row she may edit, not an unknown one.
+    """
+    draft = _find_draft(block, author)
+    return Content(draft.source, dict(draft.tables or {})) if draft else current_content(block)
+
+
 def draft_for(block: Block, author: User) -> BlockDraft | None:
     """The writer's autosaved content, if it differs from what the block holds."""
     draft = _find_draft(block, author)

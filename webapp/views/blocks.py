@@ -40,24 +40,24 @@ def _load_editable_block(block_id: int) -> Block:
 
 def _editor_context(block: Block, form: BlockForm | None = None, conflict: str | None = None,
                     tables: dict | None = None) -> dict:
-    """The editor as the writer left it: their draft, or what they just posted, or the block."""
-    draft = block_service.draft_for(block, current_user) if can_edit_block(current_user, block) else None
-    if draft is not None and draft.base_version != block.version and conflict is None:
-        # The unsaved text was started from an older version: show it as a conflict.
-        conflict = block_service.current_source(block)
+    """The editor as the writer left it (her draft, else the block), or as she just posted it.
+
+    Without ``form`` the editor is built from the block and her draft only, never from the
+    request: after a save the request still holds the old base version.
+    """
+    state = block_service.editor_state(block, current_user if can_edit_block(current_user, block) else None)
+    if conflict is None:
+        conflict = state.conflict_source
     if form is None:
-        form = BlockForm(
-            source=draft.source if draft else block_service.current_source(block),
-            base_version=block.version,
-        )
+        form = BlockForm(formdata=None, source=state.source, base_version=state.base_version)
     if tables is None:
-        tables = draft.tables if draft else block_service.current_content(block).tables
+        tables = state.tables
     grids = _grids(block, tables)
     return {
         "block": block,
         "form": form,
         "can_edit": can_edit_block(current_user, block),
-        "draft": draft,
+        "draft": state.draft,
         "conflict_source": conflict,
         "preview_html": render_markdown(form.source.data or ""),
         "grids": grids,
@@ -94,10 +94,12 @@ def _page_context(block: Block) -> dict:
     }
 
 
-def _posted_tables(block: Block) -> dict:
-    """The grid cells in the posted form applied to the block's stored tables."""
+def posted_tables(block: Block) -> dict:
+    """The posted grid cells applied to what the writer's editor started from (her draft, else
+    the block); 422 with the reason when a field names no table, row or column of the block."""
     try:
-        return statistics.apply_table_fields(block, block_service.current_content(block).tables, request.form)
+        base = block_service.editor_content(block, current_user).tables
+        return statistics.apply_table_fields(block, base, request.form)
     except statistics.TableInputError as error:
         abort(422, description=str(error))
 
@@ -124,14 +126,14 @@ def preview(block_id: int):
     return render_template("blocks/_preview.html", preview_html=render_markdown(form.source.data or ""))
 
 
-def _form_errors(block: Block, form: BlockForm):
-    context = _editor_context(block, form=form, tables=_posted_tables(block))
+def form_errors(block: Block, form: BlockForm):
+    context = _editor_context(block, form=form, tables=posted_tables(block))
     if wants_fragment():
         return render_template("blocks/_editor.html", **context), 422
     return render_template("blocks/page.html", **context, **_page_context(block)), 422
 
 
-def _conflict_response(block: Block, form: BlockForm, outcome: block_service.SaveOutcome, tables: dict):
+def conflict_response(block: Block, form: BlockForm, outcome: block_service.SaveOutcome, tables: dict):
     # The writer keeps their text and figures; the form now starts from the version that won.
     form.base_version.data, form.base_version.raw_data = block.version, []
     context = _editor_context(block, form=form, conflict=outcome.current_source, tables=tables)
@@ -147,14 +149,14 @@ def save(block_id: int):
     block = _load_editable_block(block_id)
     form = BlockForm()
     if not form.validate_on_submit():
-        return _form_errors(block, form)
-    tables = _posted_tables(block)
+        return form_errors(block, form)
+    tables = posted_tables(block)
     outcome = block_service.save_block(
         block, current_user, form.source.data or "", base_version=form.base_version.data, tables=tables,
         note=(form.note.data or "").strip(), **_save_options(),
     )
     if outcome.kind == "conflict":
-        return _conflict_response(block, form, outcome, tables)
+        return conflict_response(block, form, outcome, tables)
     db.session.commit()
     if not wants_fragment():
         return redirect(url_for("blocks.show", block_id=block_id))
@@ -171,10 +173,10 @@ def autosave(block_id: int):
     form = BlockForm()
     if not form.validate_on_submit():
         return render_template("blocks/_autosave_status.html", status="invalid", block=block), 422
-    tables = _posted_tables(block)
+    tables = posted_tables(block)
     outcome = _keep_as_draft(block, form, tables)
     if outcome.kind == "conflict":
-        return _conflict_response(block, form, outcome, tables)
+        return conflict_response(block, form, outcome, tables)
     db.session.commit()
     return render_template("blocks/_autosave_status.html", status=outcome.kind, block=block,
                            revision=outcome.revision)
@@ -195,12 +197,11 @@ def tables(block_id: int):
     form = BlockForm()
     if not form.validate_on_submit():
         return render_template("blocks/_autosave_status.html", status="invalid", block=block), 422
-    draft = block_service.draft_for(block, current_user)
-    before = draft.tables if draft is not None else block_service.current_content(block).tables
-    posted = _posted_tables(block)
+    before = block_service.editor_content(block, current_user).tables
+    posted = posted_tables(block)
     outcome = _keep_as_draft(block, form, posted)
     if outcome.kind == "conflict":
-        return _conflict_response(block, form, outcome, posted)
+        return conflict_response(block, form, outcome, posted)
     db.session.commit()
     block = reports.load_block(block_id)
     grids = _grids(block, posted)

@@ -50,11 +50,8 @@ def _spec(block: Block, key: str):
 
 def _base(block: Block) -> tuple[str, dict]:
     """The writer's draft (text and tables) if they have one, else what the block holds."""
-    draft = block_service.draft_for(block, current_user)
-    if draft is not None:
-        return draft.source, dict(draft.tables or {})
-    content = block_service.current_content(block)
-    return content.source, dict(content.tables or {})
+    content = block_service.editor_content(block, current_user)
+    return content.source, content.tables
 
 
 def _upload(name: str) -> importing.ImportInput | None:

@@ -14,6 +14,7 @@ from webapp.services import blocks as block_service
 from webapp.models import Report
 from webapp.services import reports, review, statistics
 from webapp.templating import ACTION_LABELS, action_label
+from webapp.views import blocks as block_views
 
 bp = Blueprint("review", __name__)
 
@@ -22,21 +23,25 @@ def _done(url: str):
     return htmx_redirect(url) if wants_fragment() else redirect(url)
 
 
-def _save_posted_editor(block) -> None:
-    """Submitting from the editor saves what is in it first, in the same request."""
-    form = BlockForm()
+def _save_posted_editor(block):
+    """Submitting from the editor saves what is in it first, in the same request.
+
+    Returns the response to give instead when that save cannot be made: the editor with
+    the writer's text kept and the reason (form errors 422, someone else's save 409).
+    """
     if "source" not in request.form:
-        return
+        return None
+    form = BlockForm()
     if not form.validate_on_submit():
-        abort(422, description=_("Texten kunde inte sparas; rätta fälten och försök igen."))
-    tables = statistics.apply_table_fields(block, block_service.current_content(block).tables, request.form)
+        return block_views.form_errors(block, form)
+    tables = block_views.posted_tables(block)
     outcome = block_service.save_block(
         block, current_user, form.source.data or "", base_version=form.base_version.data, tables=tables,
         max_bytes=current_app.config["MAX_BLOCK_BYTES"], coalesce_seconds=current_app.config["AUTOSAVE_COALESCE_SECONDS"],
     )
     if outcome.kind == "conflict":
-        abort(409, description=_("Någon annan har sparat bidraget sedan du öppnade det. Ladda om sidan; din text "
-                                 "finns kvar som utkast."))
+        return block_views.conflict_response(block, form, outcome, tables)
+    return None
 
 
 def _posted_transition(actions):
@@ -58,8 +63,8 @@ def block_transition(block_id: int):
     if block is None:
         abort(404)
     form, action = _posted_transition(review.Action)
-    if action is review.Action.SUBMIT:
-        _save_posted_editor(block)
+    if action is review.Action.SUBMIT and (refusal := _save_posted_editor(block)) is not None:
+        return refusal
     problems = statistics.unresolved_problems(
         block, block_service.current_content(block).tables, reports.previous_period_block(block))
     try:
