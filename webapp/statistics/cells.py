@@ -30,7 +30,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from webapp.statistics.countries import country_by_code, find_country
-from webapp.statistics.formatting import SHORT_MONTHS, MONTHS
+from webapp.statistics.formatting import MONTHS, SHORT_MONTHS, format_number, strip_accents
 
 MAX_ROWS = 2000
 MAX_CELLS_PER_ROW = 200
@@ -56,8 +56,6 @@ class ValueType(StrEnum):
 
 NUMERIC_TYPES = frozenset({ValueType.INTEGER, ValueType.DECIMAL})
 STATE_WORDS = {CellState.MISSING: "uppgift saknas", CellState.NOT_APPLICABLE: "ej tillämpligt"}
-MISSING_WORDS = frozenset({"uppgift saknas", "saknas", "uppgifter saknas", "inga uppgifter", "uppg. saknas"})
-NOT_APPLICABLE_WORDS = frozenset({"ej tillämpligt", "ej tillämplig", "gäller ej", "ej aktuellt", "e.t."})
 
 RawValue = int | str
 
@@ -305,7 +303,42 @@ def _cell_from_json(raw: object, where: str) -> Cell:
     return Cell.of(value)
 
 
-# --- interpreting raw values -------------------------------------------------------------
+# --- the Swedish cell parser --------------------------------------------------------------
+#
+# One reading of a typed or pasted text, for the grid (parse_input) and for import
+# (webapp.statistics.importing), so the same string gives the same cell on both ways in.
+# The rules, as a careful Swedish writer expects them:
+#
+# States: blank and a lone dash ("-", "–", "—", "−") are *empty* (spreadsheets write a dash
+#   for "nothing here"; it is not guessed to be 0). MISSING_WORDS ("uppgift saknas", "u.s.",
+#   "..", …) are *uppgift saknas*, NOT_APPLICABLE_WORDS ("ej tillämpligt", "e.t.", …) are
+#   *ej tillämpligt*, in any column; case, spacing ("U. S."), accents and a closing full stop
+#   do not matter.
+# Numbers: a comma is the decimal sign; a space (also no-break, narrow or thin) groups
+#   thousands, but only in well-formed groups of three ("1 087", not "10 87"); "-", "−" or
+#   "–" before a number is minus. "%" after a number is allowed in decimal columns and
+#   dropped ("74,6 %" → 74.6); in an integer column it is refused.
+# The dot: the seed writes "1.023" for 1 023, so a dot followed by groups of exactly three
+#   digits groups thousands in an integer column ("1.023" → 1023, "1.234.567"), and in a
+#   decimal column when there are several ("1.234.567") or a decimal comma follows
+#   ("1.234,5"). A single such dot in a decimal column ("74.6", "1.023") is a decimal point:
+#   that is where English-style exports turn up. Both readings of "1.023" come with a note.
+# The comma before exactly three digits in an integer column ("1,500") is ambiguous (1 500
+#   in English, 1,5 in Swedish) and is refused, not guessed; several comma groups
+#   ("1,234,567") and "1,234.5" can only be English and are read that way.
+# Text that cannot be read as the column's type is kept as typed, so validation can name
+#   it; the import shows the Swedish message instead and applies nothing.
+
+EMPTY_MARKS = frozenset({"-", "–", "—", "−"})
+MISSING_WORDS = frozenset({
+    "uppgift saknas", "uppgifter saknas", "saknas", "saknas uppgift", "uppg. saknas", "u.s.", "u.s", "us.",
+    "inga uppgifter", "ingen uppgift", "uppgift finns ej", "uppgift finns inte", "..",
+})
+NOT_APPLICABLE_WORDS = frozenset({
+    "ej tillämpligt", "ej tillämplig", "ej tillämpl.", "inte tillämpligt", "inte tillämplig",
+    "e.t.", "e.t", "gäller ej", "gäller inte", "ej aktuellt", "ej aktuell", "inte aktuellt",
+})
+
 
 class ValueProblem(StrEnum):
     NOT_INTEGER = "not_integer"
@@ -316,36 +349,145 @@ class ValueProblem(StrEnum):
     TOO_LARGE = "too_large"
 
 
+_PROBLEM_TEXTS = {
+    ValueProblem.NOT_INTEGER: "är inget heltal.",
+    ValueProblem.HAS_DECIMALS: "är inget heltal.",
+    ValueProblem.NOT_NUMBER: "är inget tal.",
+    ValueProblem.NOT_DATE: "är inget datum (skriv till exempel 2021-11-29).",
+    ValueProblem.UNKNOWN_COUNTRY: "finns inte i landlistan.",
+    ValueProblem.TOO_LARGE: "är ett orimligt stort tal.",
+}
+
+
+def shown_text(text: str) -> str:
+    """A value as a message quotes it: spaces collapsed, at most 40 characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def problem_message(problem: ValueProblem, shown: str) -> str:
+    """The Swedish sentence for a value that cannot be read: "”12a” är inget heltal."."""
+    return f"”{shown}” {_PROBLEM_TEXTS[problem]}"
+
+
 class ValueProblemError(ValueError):
-    def __init__(self, problem: ValueProblem, raw: RawValue) -> None:
+    """``problem`` says what is wrong; ``message`` says it in Swedish, quoting the value."""
+
+    def __init__(self, problem: ValueProblem, raw: RawValue, message: str | None = None) -> None:
         super().__init__(problem.value)
         self.problem = problem
         self.raw = raw
+        self.message = message or problem_message(problem, shown_text(str(raw)))
 
 
-_SPACES = re.compile(r"[ \u00a0\u202f\u2009]")
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_DOT_GROUPED = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")  # "1.023" as the seed writes a thousand
-_DECIMAL = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
-_DMY = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{2}|\d{4})$")
-_D_MONTH_Y = re.compile(r"^(\d{1,2})\s+([a-zåäö]+)\.?\s+(\d{2}|\d{4})$")
-_MONTH_WORDS = {name: n for n, name in enumerate(MONTHS, start=1)} | {
-    short: n for n, short in enumerate(SHORT_MONTHS, start=1)} | {"sept": 9, "okt": 10, "mars": 3}
+def _state_key(text: str) -> str:
+    """'U. S.' → 'u.s.', ' Ej  Tillampligt ' → 'ej tillampligt'."""
+    key = re.sub(r"\.\s+(?=\w)", ".", " ".join(text.casefold().split()))
+    return strip_accents(key)
 
 
-def _number_text(text: str) -> str:
-    return _SPACES.sub("", text.strip()).replace("\u2212", "-").rstrip("%").strip()
+_EMPTY_KEYS = frozenset(EMPTY_MARKS)
+_MISSING_KEYS = frozenset(map(_state_key, MISSING_WORDS))
+_NOT_APPLICABLE_KEYS = frozenset(map(_state_key, NOT_APPLICABLE_WORDS))
 
 
-def _decimal(text: str) -> Decimal | None:
-    text = _number_text(text)
-    if not _DECIMAL.match(text):
-        return None
-    try:
-        number = Decimal(text.replace(",", "."))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
+def read_state(text: str | None) -> Cell | None:
+    """EMPTY, MISSING or NOT_APPLICABLE for a blank, a dash or a state word; None for anything else."""
+    if text is None or not text.strip():
+        return EMPTY
+    key = _state_key(text)
+    if key in _EMPTY_KEYS:
+        return EMPTY
+    # "Uppgift saknas." — a closing full stop after a word, never after "..", which is a word itself.
+    keys = (key, key[:-1]) if key.endswith(".") and key[-2:-1].isalpha() else (key,)
+    if not _MISSING_KEYS.isdisjoint(keys):
+        return MISSING
+    if not _NOT_APPLICABLE_KEYS.isdisjoint(keys):
+        return NOT_APPLICABLE
+    return None
+
+
+LARGEST = 10**15  # no figure in a report comes near; bigger is a typo or an attack
+
+MINUS_SIGNS = "-−–"
+_GROUPS_OF_THREE = r"[0-9]{{1,3}}(?:{sep}[0-9]{{3}})+"
+_DIGITS = re.compile(r"[0-9]+")
+_SPACE_GROUPED = re.compile(_GROUPS_OF_THREE.format(sep=" "))
+_DOT_GROUPED = re.compile(_GROUPS_OF_THREE.format(sep=r"\."))
+_COMMA_GROUPED = re.compile(_GROUPS_OF_THREE.format(sep=","))
+_SWEDISH_DECIMAL = re.compile(
+    rf"([0-9]+|{_SPACE_GROUPED.pattern}|{_DOT_GROUPED.pattern})?,([0-9]+)")
+_ENGLISH_DECIMAL = re.compile(
+    rf"([0-9]+|{_SPACE_GROUPED.pattern}|{_COMMA_GROUPED.pattern})?\.([0-9]+)")
+_EXCEL_ERRORS = frozenset({"#N/A", "#SAKNAS!", "#SAKNAS"})
+
+
+def _read_number(text: str, integer: bool) -> tuple[Decimal, str | None]:
+    """(number, note) for a text in a numeric column, or ValueProblemError with a Swedish message."""
+    unreadable = ValueProblem.NOT_INTEGER if integer else ValueProblem.NOT_NUMBER
+    s = " ".join(text.split())
+    if s.startswith("#") and (s.endswith(("!", "?")) or s.upper() in _EXCEL_ERRORS):
+        raise ValueProblemError(unreadable, text, f"”{shown_text(text)}” är ett felvärde från Excel, inget tal.")
+    percent = s.endswith("%")
+    if percent:
+        s = s[:-1].rstrip()
+    negative = False
+    if s[:1] and s[0] in MINUS_SIGNS + "+":
+        negative = s[0] != "+"
+        s = s[1:].lstrip()
+    note = None
+    number: Decimal | None = None
+    if _DIGITS.fullmatch(s) or _SPACE_GROUPED.fullmatch(s):
+        number = Decimal(s.replace(" ", ""))
+    elif _DOT_GROUPED.fullmatch(s):
+        if integer or s.count(".") > 1:
+            number = Decimal(s.replace(".", ""))
+            if s.count(".") == 1:
+                note = (f"”{shown_text(text)}” lästes som {format_number(number)} "
+                        "(punkten tolkas som tusentalsavgränsare).")
+        else:
+            number = Decimal(s)
+            note = (f"”{shown_text(text)}” lästes som {str(number).replace('.', ',')} "
+                    "(punkten tolkas som decimaltecken).")
+    elif _COMMA_GROUPED.fullmatch(s):
+        if s.count(",") > 1:
+            number = Decimal(s.replace(",", ""))
+        elif integer:
+            raise ValueProblemError(ValueProblem.HAS_DECIMALS, text, (
+                f"”{shown_text(text)}” är inget heltal: kommatecknet är ett decimaltecken. "
+                f"Skriv {s.replace(',', '')} eller {s.replace(',', ' ')} om det är ett tusental."))
+        else:
+            number = Decimal(s.replace(",", "."))
+    elif match := _SWEDISH_DECIMAL.fullmatch(s):
+        whole = (match.group(1) or "0").replace(" ", "").replace(".", "")
+        number = Decimal(f"{whole}.{match.group(2)}")
+    elif match := _ENGLISH_DECIMAL.fullmatch(s):
+        whole = (match.group(1) or "0").replace(" ", "").replace(",", "")
+        number = Decimal(f"{whole}.{match.group(2)}")
+    if number is None:
+        raise ValueProblemError(unreadable, text)
+    if integer and percent:
+        raise ValueProblemError(ValueProblem.NOT_INTEGER, text,
+                                f"”{shown_text(text)}” är en procentsats, inte ett heltal.")
+    if number >= LARGEST:
+        raise ValueProblemError(ValueProblem.TOO_LARGE, text)
+    if integer and number != number.to_integral_value():
+        raise ValueProblemError(ValueProblem.HAS_DECIMALS, text)
+    return (number.copy_negate() if negative else number), note
+
+
+MONTH_NUMBERS: Mapping[str, int] = MappingProxyType({
+    **{name: number for number, name in enumerate(MONTHS, start=1)},
+    **{short: number for number, short in enumerate(SHORT_MONTHS, start=1)},
+    "febr": 2, "sept": 9,
+    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "october": 10, "oct": 10,
+})
+"""Month names and abbreviations, Swedish and the English ones that differ, to month numbers."""
+
+_DATE_SEPARATORS = re.compile(r"[\s\-/.,:]+")
+_YEAR_FIRST = re.compile(r"([0-9]{4}) ([0-9]{1,2}) ([0-9]{1,2})(?: 00 00(?: 00)?)?")
+_DAY_FIRST = re.compile(r"([0-9]{1,2}) ([0-9]{1,2}) ([0-9]{2}|[0-9]{4})")
+_DAY_MONTH_NAME = re.compile(r"([0-9]{1,2}) ([a-zåäö]+) ([0-9]{2}|[0-9]{4})")
 
 
 def _year(text: str) -> int:
@@ -353,21 +495,19 @@ def _year(text: str) -> int:
 
 
 def parse_date_text(text: str) -> date | None:
-    """ISO '2021-11-30', '30/11/2021', '30.11.21', '30 nov 21', '30 november 2021'."""
-    text = " ".join(text.strip().casefold().split())
+    """'2021-11-30' (also with a midnight time, as CSV exports write it), '30/11/2021',
+    '30.11.21', '30-11-2021', '30 nov 21', '30 november 2021', '30 Nov. 2021'."""
+    folded = _DATE_SEPARATORS.sub(" ", text.casefold()).strip()
     try:
-        if re.match(r"^\d{4}-\d{2}-\d{2}$", text):
-            return date.fromisoformat(text)
-        if match := _DMY.match(text):
+        if match := _YEAR_FIRST.fullmatch(folded):
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        if match := _DAY_FIRST.fullmatch(folded):
             return date(_year(match.group(3)), int(match.group(2)), int(match.group(1)))
-        if (match := _D_MONTH_Y.match(text)) and match.group(2) in _MONTH_WORDS:
-            return date(_year(match.group(3)), _MONTH_WORDS[match.group(2)], int(match.group(1)))
+        if (match := _DAY_MONTH_NAME.fullmatch(folded)) and match.group(2) in MONTH_NUMBERS:
+            return date(_year(match.group(3)), MONTH_NUMBERS[match.group(2)], int(match.group(1)))
     except ValueError:
         return None
     return None
-
-
-LARGEST = 10**15  # no figure in a report comes near; bigger is a typo or an attack
 
 
 def _bounded(number: int, raw: RawValue) -> int:
@@ -376,70 +516,82 @@ def _bounded(number: int, raw: RawValue) -> int:
     return number
 
 
-def interpret(raw: RawValue, value_type: ValueType) -> int | Decimal | str | date:
-    """The typed value of a stored raw value, or ValueProblemError saying what is wrong."""
+def _read_value(raw: RawValue, value_type: ValueType) -> tuple[int | Decimal | str | date, str | None]:
+    """(typed value, note) of a raw value, or ValueProblemError saying what is wrong."""
     if value_type is ValueType.TEXT:
-        return str(raw)
-    if value_type in NUMERIC_TYPES and len(_number_text(str(raw)).lstrip("+-").lstrip("0")) > 24:
-        raise ValueProblemError(ValueProblem.TOO_LARGE, raw)
-    if value_type is ValueType.INTEGER:
-        if isinstance(raw, int):
-            return _bounded(raw, raw)
-        text = _number_text(raw)
-        if _INTEGER.match(text):
-            return _bounded(int(text), raw)
-        if _DOT_GROUPED.match(text):
-            return _bounded(int(text.replace(".", "")), raw)
-        number = _decimal(raw)
-        if number is None:
-            raise ValueProblemError(ValueProblem.NOT_INTEGER, raw)
-        if number != number.to_integral_value():
-            raise ValueProblemError(ValueProblem.HAS_DECIMALS, raw)
-        return _bounded(int(number), raw)
-    if value_type is ValueType.DECIMAL:
-        number = Decimal(raw) if isinstance(raw, int) else _decimal(raw)
-        if number is None:
-            raise ValueProblemError(ValueProblem.NOT_NUMBER, raw)
-        if abs(number) >= LARGEST:
-            raise ValueProblemError(ValueProblem.TOO_LARGE, raw)
-        return number
-    if value_type is ValueType.DATE:
-        day = parse_date_text(raw) if isinstance(raw, str) else None
-        if day is None:
-            raise ValueProblemError(ValueProblem.NOT_DATE, raw)
-        return day
+        return str(raw), None
     if value_type is ValueType.COUNTRY:
         country = country_by_code(str(raw)) or find_country(str(raw))
         if country is None:
             raise ValueProblemError(ValueProblem.UNKNOWN_COUNTRY, raw)
-        return country.code
-    raise ValueError(f"unknown value type {value_type!r}")
+        return country.code, None
+    if value_type is ValueType.DATE:
+        day = parse_date_text(raw) if isinstance(raw, str) else None
+        if day is None:
+            raise ValueProblemError(ValueProblem.NOT_DATE, raw)
+        return day, None
+    if value_type not in NUMERIC_TYPES:
+        raise ValueError(f"unknown value type {value_type!r}")
+    integer = value_type is ValueType.INTEGER
+    if isinstance(raw, int):
+        return (_bounded(raw, raw) if integer else Decimal(_bounded(raw, raw))), None
+    number, note = _read_number(raw, integer)
+    return (int(number) if integer else number), note
 
 
-def parse_input(text: str | None, value_type: ValueType) -> Cell:
-    """A cell from what someone typed or pasted, in canonical stored form.
+def interpret(raw: RawValue, value_type: ValueType) -> int | Decimal | str | date:
+    """The typed value of a stored raw value, or ValueProblemError saying what is wrong."""
+    return _read_value(raw, value_type)[0]
 
-    '' → empty; 'uppgift saknas' / 'ej tillämpligt' → those states; '1 054' → 1054;
-    '12,5' → "12.5"; '30 nov 21' → "2021-11-30"; 'Rumänien' → "RO". Text that cannot be
-    read as the column's type is kept as typed, so validation can name it.
+
+@dataclass(frozen=True)
+class CellReading:
+    """What a typed or pasted text says in a column.
+
+    ``cell`` is what the table stores: a state, the value in canonical form, or, when the text
+    cannot be read, the text as typed. ``value`` is the typed value read (None otherwise);
+    ``problem`` and ``message`` (Swedish, quoting the text) say why it cannot be read; ``note``
+    (Swedish) says how an odd value was read ("”1.023” lästes som 1 023 …").
     """
-    if text is None or not str(text).strip():
-        return EMPTY
-    text = " ".join(str(text).split())
-    word = text.casefold().rstrip(".")
-    if word in MISSING_WORDS or text.casefold() in MISSING_WORDS:
-        return MISSING
-    if word in NOT_APPLICABLE_WORDS or text.casefold() in NOT_APPLICABLE_WORDS:
-        return NOT_APPLICABLE
-    text = text[:MAX_TEXT]
-    try:
-        value = interpret(text, value_type)
-    except ValueProblemError as problem:
-        if problem.problem is ValueProblem.HAS_DECIMALS:
-            return Cell.of(format(_decimal(text), "f"))
-        return Cell.of(text)
+
+    cell: Cell
+    value: int | Decimal | str | date | None = None
+    problem: ValueProblem | None = None
+    message: str | None = None
+    note: str | None = None
+
+
+def _stored(value: int | Decimal | str | date) -> Cell:
     if isinstance(value, Decimal):
-        return Cell.of(int(value)) if _INTEGER.match(_number_text(text)) else Cell.of(format(value, "f"))
+        # A whole number written without decimals ("70") stays an int; "70,0" keeps its decimal.
+        return Cell.of(int(value)) if value.as_tuple().exponent >= 0 else Cell.of(format(value, "f"))
     if isinstance(value, date):
         return Cell.of(value.isoformat())
     return Cell.of(value)
+
+
+def read_cell(text: str | None, value_type: ValueType) -> CellReading:
+    """The Swedish cell parser: what ``text`` says in a column of ``value_type``.
+
+    The rules are in the comment above. Never raises for any text.
+    """
+    state = read_state(text)
+    if state is not None:
+        return CellReading(state)
+    text = " ".join(str(text).split())[:MAX_TEXT]
+    try:
+        value, note = _read_value(text, value_type)
+    except ValueProblemError as problem:
+        return CellReading(Cell.of(text), problem=problem.problem, message=problem.message)
+    return CellReading(_stored(value), value, note=note)
+
+
+def parse_input(text: str | None, value_type: ValueType) -> Cell:
+    """A cell from what someone typed, in canonical stored form (see :func:`read_cell`).
+
+    '' → empty; 'u.s.' / 'e.t.' → *uppgift saknas* / *ej tillämpligt*; '1 054' → 1054;
+    '12,5' in a decimal column → "12.5"; '30 nov 21' → "2021-11-30"; 'Rumänien' → "RO".
+    Text that cannot be read as the column's type ('1,500' or '12,5' in an integer column)
+    is kept as typed, so validation can name it.
+    """
+    return read_cell(text, value_type).cell

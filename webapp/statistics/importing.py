@@ -33,29 +33,13 @@ Safety of .xlsx
     per line; CSV is capped at :data:`MAX_FILE_BYTES`, pasted text at
     :data:`MAX_PASTE_CHARS`.
 
-Numbers (see :func:`parse_integer`, :func:`parse_decimal`)
-    Swedish first: a comma is the decimal sign; a space, no-break space
-    (U+00A0), narrow no-break space (U+202F) or thin space groups thousands, but
-    only in well-formed groups of three ("1 087", not "10 87"). ``%`` after a
-    number is allowed in decimal columns and ignored (the value is the
-    percentage as shown: "74,6 %" → 74.6). "-", "–", "—" and "" are *empty*;
-    "uppgift saknas", "saknas", "u.s.", "inga uppgifter", ".." are *missing*;
-    "ej tillämpligt", "e.t.", "gäller ej", "ej aktuellt" are *not applicable*.
-
-    **The dot rule.** The seed writes "1.023" and "2.425" for 1 023 and 2 425
-    (totals of nights), so a dot is a thousands separator *when it is followed by
-    exactly three digits in a well-formed group*:
-
-    - integer columns: "1.023" → 1 023 and "1.234.567" → 1 234 567 (with a note in
-      the preview saying how it was read); "1.5" is not an integer;
-    - decimal columns: several such dots ("1.234.567") or a dot before a decimal
-      comma ("1.234,5") group thousands; a *single* dot on its own ("74.6",
-      "1.023") is a decimal point, since a decimal column is where English-style
-      exports ("74.6") turn up and Swedish writers use the comma; "1.023" there
-      carries a note in the preview, as the integer case does;
-    - a comma before exactly three digits in an integer column ("1,500") is
-      refused as ambiguous rather than guessed (1 500 in English, 1,5 in Swedish);
-      several comma groups ("1,234,567") and "1,234.5" are read the English way.
+Cell values (see :func:`parse_integer`, :func:`parse_decimal`, :func:`parse_date`, …)
+    A text cell is read by :func:`webapp.statistics.cells.read_cell`, the one Swedish
+    cell parser the grid uses too, so a value pasted here and typed there become the
+    same cell; its comment states the rules (state words, thousands and decimal
+    separators, the dot rule, "1,500" refused in an integer column). What it cannot
+    read becomes an ERROR carrying its Swedish message. Number and date cells of an
+    .xlsx are already typed and only checked (whole, not absurdly large).
 
 Months (see :func:`parse_month`)
     Swedish names and abbreviations in any case, with or without a year:
@@ -92,6 +76,8 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any, Hashable
 
+from . import cells
+from .cells import ValueType
 from .formatting import MONTHS, format_number, month_label
 
 # --------------------------------------------------------------------------- limits
@@ -633,32 +619,11 @@ class ParsedCell:
 EMPTY = ParsedCell(CellKind.EMPTY)
 MISSING = ParsedCell(CellKind.MISSING)
 NOT_APPLICABLE = ParsedCell(CellKind.NOT_APPLICABLE)
-
-_EMPTY_MARKERS = {"", "-", "–", "—", "−"}
-_MISSING_MARKERS = {
-    "uppgift saknas", "uppgifter saknas", "saknas", "saknas uppgift", "u.s.", "u.s", "us.",
-    "inga uppgifter", "ingen uppgift", "uppgift finns ej", "uppgift finns inte", "..",
+_STATES = {
+    cells.CellState.EMPTY: EMPTY,
+    cells.CellState.MISSING: MISSING,
+    cells.CellState.NOT_APPLICABLE: NOT_APPLICABLE,
 }
-_NOT_APPLICABLE_MARKERS = {
-    "ej tillämpligt", "ej tillämplig", "ej tillämpl.", "inte tillämpligt", "inte tillämplig",
-    "e.t.", "e.t", "gäller ej", "gäller inte", "ej aktuellt", "ej aktuell", "inte aktuellt",
-}
-_SPACES = "\u00a0\u202f\u2009\u2007\u200a\u2002\u2003"
-_MINUSES = "-−–"
-
-
-def _marker_key(text: str) -> str:
-    key = text.strip().casefold()
-    key = re.sub(r"\s+", " ", key.translate({ord(c): " " for c in _SPACES})).strip()
-    return re.sub(r"\.\s+(?=\w)", ".", key)
-
-
-def _strip_diacritics(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-_MISSING_KEYS = {_strip_diacritics(_marker_key(m)) for m in _MISSING_MARKERS}
-_NOT_APPLICABLE_KEYS = {_strip_diacritics(_marker_key(m)) for m in _NOT_APPLICABLE_MARKERS}
 
 
 def parse_marker(value: Cell) -> ParsedCell | None:
@@ -667,14 +632,8 @@ def parse_marker(value: Cell) -> ParsedCell | None:
         return EMPTY
     if not isinstance(value, str):
         return None
-    key = _strip_diacritics(_marker_key(value))
-    if key in _EMPTY_MARKERS:
-        return EMPTY
-    if key in _MISSING_KEYS:
-        return MISSING
-    if key in _NOT_APPLICABLE_KEYS:
-        return NOT_APPLICABLE
-    return None
+    state = cells.read_state(value)
+    return None if state is None else _STATES[state.state]
 
 
 def _shown(value: Cell) -> str:
@@ -685,66 +644,37 @@ def _shown(value: Cell) -> str:
     elif isinstance(value, float):
         text = repr(value).replace(".", ",")
     else:
-        text = str(value).strip()
-    text = re.sub(r"\s+", " ", text)
-    return text if len(text) <= 40 else text[:39] + "…"
+        text = str(value)
+    return cells.shown_text(text)
 
 
-_DIGITS = r"[0-9]+"
-_SPACE_GROUPED = r"[0-9]{1,3}(?: [0-9]{3})+"
-_DOT_GROUPED = r"[0-9]{1,3}(?:\.[0-9]{3})+"
-_COMMA_GROUPED = r"[0-9]{1,3}(?:,[0-9]{3})+"
-_SV_DECIMAL = re.compile(rf"({_DIGITS}|{_SPACE_GROUPED}|{_DOT_GROUPED})?,([0-9]+)")
-_EN_DECIMAL = re.compile(rf"({_DIGITS}|{_SPACE_GROUPED}|{_COMMA_GROUPED})?\.([0-9]+)")
+def _read_text(text: str, value_type: ValueType) -> ParsedCell:
+    """A text cell through the one Swedish cell parser the grid uses too."""
+    reading = cells.read_cell(text, value_type)
+    if reading.message is not None:
+        return ParsedCell(CellKind.ERROR, message=reading.message)
+    if reading.cell.state is not cells.CellState.VALUE:
+        return _STATES[reading.cell.state]
+    return ParsedCell(CellKind.VALUE, reading.value, note=reading.note)
 
 
-def _number_from_text(text: str, integer: bool) -> tuple[Decimal | None, str | None, str | None, bool]:
-    """(number, error, note, had_percent) for a non-marker text."""
-    shown = _shown(text)
-    s = text.strip().translate({ord(c): " " for c in _SPACES})
-    s = re.sub(r" +", " ", s)
-    if s.startswith("#") and (s.endswith(("!", "?")) or s.upper() in {"#N/A", "#SAKNAS!", "#SAKNAS"}):
-        return None, f"”{shown}” är ett felvärde från Excel, inget tal.", None, False
-    percent = False
-    if s.endswith("%"):
-        percent = True
-        s = s[:-1].rstrip()
-    negative = False
-    if s and (s[0] in _MINUSES or s[0] == "+"):
-        negative = s[0] != "+"
-        s = s[1:].lstrip()
-    note = None
-    number: Decimal | None = None
-    if re.fullmatch(_DIGITS, s) or re.fullmatch(_SPACE_GROUPED, s):
-        number = Decimal(s.replace(" ", ""))
-    elif re.fullmatch(_DOT_GROUPED, s):
-        if integer or s.count(".") > 1:
-            number = Decimal(s.replace(".", ""))
-            if s.count(".") == 1:
-                note = f"”{shown}” lästes som {format_number(number)} (punkten tolkas som tusentalsavgränsare)."
-        else:
-            number = Decimal(s)
-            note = f"”{shown}” lästes som {str(number).replace('.', ',')} (punkten tolkas som decimaltecken)."
-    elif re.fullmatch(_COMMA_GROUPED, s):
-        if s.count(",") > 1:
-            number = Decimal(s.replace(",", ""))
-        elif integer:
-            return None, (
-                f"”{shown}” är inget heltal: kommatecknet är ett decimaltecken. "
-                f"Skriv {s.replace(',', '')} eller {s.replace(',', ' ')} om det är ett tusental."
-            ), None, percent
-        else:
-            number = Decimal(s.replace(",", "."))
-    elif match := _SV_DECIMAL.fullmatch(s):
-        whole = (match.group(1) or "0").replace(" ", "").replace(".", "")
-        number = Decimal(f"{whole}.{match.group(2)}")
-    elif match := _EN_DECIMAL.fullmatch(s):
-        whole = (match.group(1) or "0").replace(" ", "").replace(",", "")
-        number = Decimal(f"{whole}.{match.group(2)}")
+def _unreadable(problem: cells.ValueProblem, value: Cell) -> ParsedCell:
+    return ParsedCell(CellKind.ERROR, message=cells.problem_message(problem, _shown(value)))
+
+
+# A number cell of an .xlsx is already a number: it needs no reading of separators, only
+# the checks the text parser makes after reading (whole, not absurdly large).
+
+def _number_cell(number: Decimal | None, value: Cell, integer: bool) -> ParsedCell:
     if number is None:
-        kind = "inget heltal" if integer else "inget tal"
-        return None, f"”{shown}” är {kind}.", None, percent
-    return (-number if negative else number), None, note, percent
+        return _unreadable(cells.ValueProblem.NOT_INTEGER if integer else cells.ValueProblem.NOT_NUMBER, value)
+    if abs(number) >= cells.LARGEST:
+        return _unreadable(cells.ValueProblem.TOO_LARGE, value)
+    if integer:
+        if number != number.to_integral_value():
+            return _unreadable(cells.ValueProblem.HAS_DECIMALS, value)
+        return ParsedCell(CellKind.VALUE, int(number))
+    return ParsedCell(CellKind.VALUE, number)
 
 
 def parse_integer(value: Cell) -> ParsedCell:
@@ -752,52 +682,23 @@ def parse_integer(value: Cell) -> ParsedCell:
     "14245", "1.023" (→ 1023, with a note), "−5"; "12,0" and 12.0 are 12.
     Blanks and markers give EMPTY / MISSING / NOT_APPLICABLE; anything else an
     ERROR with a Swedish message ("”12a” är inget heltal.")."""
-    marker = parse_marker(value)
-    if marker is not None:
-        return marker
-    shown = _shown(value)
-    if isinstance(value, bool):
-        return ParsedCell(CellKind.ERROR, message=f"”{shown}” är inget heltal.")
-    if isinstance(value, int):
-        return ParsedCell(CellKind.VALUE, value)
-    if isinstance(value, (float, Decimal)):
-        number = _decimal_of(value)
-        if number is None or number != number.to_integral_value():
-            return ParsedCell(CellKind.ERROR, message=f"”{shown}” är inget heltal.")
-        return ParsedCell(CellKind.VALUE, int(number))
-    if not isinstance(value, str):
-        return ParsedCell(CellKind.ERROR, message=f"”{shown}” är inget heltal.")
-    number, error, note, percent = _number_from_text(value, integer=True)
-    if error:
-        return ParsedCell(CellKind.ERROR, message=error)
-    if percent:
-        return ParsedCell(CellKind.ERROR, message=f"”{shown}” är en procentsats, inte ett heltal.")
-    assert number is not None
-    if number != number.to_integral_value():
-        return ParsedCell(CellKind.ERROR, message=f"”{shown}” är inget heltal.")
-    return ParsedCell(CellKind.VALUE, int(number), note=note)
+    if value is None or isinstance(value, str):
+        return _read_text(value or "", ValueType.INTEGER)
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return _unreadable(cells.ValueProblem.NOT_INTEGER, value)
+    return _number_cell(_decimal_of(value), value, integer=True)
 
 
 def parse_decimal(value: Cell) -> ParsedCell:
     """A number with a decimal comma: "74,6", "74,6 %" (→ 74.6; the percent sign
     is allowed and dropped), "1 234,5", "1.234,5", "−0,5"; "74.6" and "1,234.5"
-    are read the English way. Returns a :class:`~decimal.Decimal` value; see the
-    module docstring for the dot rule."""
-    marker = parse_marker(value)
-    if marker is not None:
-        return marker
-    shown = _shown(value)
-    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-        return ParsedCell(CellKind.ERROR, message=f"”{shown}” är inget tal.")
-    if not isinstance(value, str):
-        number = _decimal_of(value)
-        if number is None:
-            return ParsedCell(CellKind.ERROR, message=f"”{shown}” är inget tal.")
-        return ParsedCell(CellKind.VALUE, number)
-    number, error, note, _percent = _number_from_text(value, integer=False)
-    if error:
-        return ParsedCell(CellKind.ERROR, message=error)
-    return ParsedCell(CellKind.VALUE, number, note=note)
+    are read the English way. Returns a :class:`~decimal.Decimal` value; see
+    :mod:`webapp.statistics.cells` for the dot rule."""
+    if value is None or isinstance(value, str):
+        return _read_text(value or "", ValueType.DECIMAL)
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return _unreadable(cells.ValueProblem.NOT_NUMBER, value)
+    return _number_cell(_decimal_of(value), value, integer=False)
 
 
 def _decimal_of(value: int | float | Decimal) -> Decimal | None:
@@ -810,66 +711,46 @@ def _decimal_of(value: int | float | Decimal) -> Decimal | None:
 
 def parse_text(value: Cell) -> ParsedCell:
     """Text, trimmed; blanks and markers as for numbers; numbers and dates as shown."""
-    marker = parse_marker(value)
-    if marker is not None:
-        return marker
-    if isinstance(value, str):
-        return ParsedCell(CellKind.VALUE, re.sub(r"\s+", " ", value).strip())
+    if value is None or isinstance(value, str):
+        return _read_text(value or "", ValueType.TEXT)
     if isinstance(value, float) and value.is_integer():
         return ParsedCell(CellKind.VALUE, str(int(value)))
     return ParsedCell(CellKind.VALUE, _shown(value) if not isinstance(value, (int, Decimal)) else str(value))
 
 
-_MONTH_WORDS: dict[str, int] = {}
-for _number, _name in enumerate(MONTHS, 1):
-    _MONTH_WORDS[_name] = _number
-    _MONTH_WORDS[_name[:3]] = _number
-_MONTH_WORDS.update({
-    "febr": 2, "sept": 9,
-    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "october": 10, "oct": 10,
-})
+def parse_country(value: Cell) -> ParsedCell:
+    """A country of the country list by Swedish or English name or code ("Rumänien", "ro") → "RO"."""
+    if value is None or isinstance(value, str):
+        return _read_text(value or "", ValueType.COUNTRY)
+    return _unreadable(cells.ValueProblem.UNKNOWN_COUNTRY, value)
 
 
 def parse_date(value: Cell) -> ParsedCell:
     """A day: a date cell, "2021-11-29", "29/11/2021", "29.11.2021", "29 nov 2021"."""
-    marker = parse_marker(value)
-    if marker is not None:
-        return marker
+    if value is None or isinstance(value, str):
+        return _read_text(value or "", ValueType.DATE)
     if isinstance(value, datetime):
         return ParsedCell(CellKind.VALUE, value.date())
     if isinstance(value, date):
         return ParsedCell(CellKind.VALUE, value)
-    shown = _shown(value)
-    error = ParsedCell(CellKind.ERROR, message=f"”{shown}” är inget datum (skriv till exempel 2021-11-29).")
-    if not isinstance(value, str):
-        return error
-    s = _fold(value)
-    parts: tuple[int, int, int] | None = None
-    if m := re.fullmatch(r"(\d{4}) (\d{1,2}) (\d{1,2})(?: 00 00(?: 00)?)?", s):
-        parts = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    elif m := re.fullmatch(r"(\d{1,2}) (\d{1,2}) (\d{4})", s):
-        parts = int(m.group(3)), int(m.group(2)), int(m.group(1))
-    elif (m := re.fullmatch(r"(\d{1,2}) ([a-z]+) (\d{4})", s)) and m.group(2) in _MONTH_WORDS:
-        parts = int(m.group(3)), _MONTH_WORDS[m.group(2)], int(m.group(1))
-    if parts is None:
-        return error
-    try:
-        return ParsedCell(CellKind.VALUE, date(*parts))
-    except ValueError:
-        return error
+    return _unreadable(cells.ValueProblem.NOT_DATE, value)
 
 
 PARSERS: dict[str, Callable[[Cell], ParsedCell]] = {
     "integer": parse_integer,
     "decimal": parse_decimal,
     "text": parse_text,
-    "country": parse_text,  # the caller maps the name to its country list
+    "country": parse_country,
     "date": parse_date,
 }
 """Column type → cell parser, for propose_import's column_types."""
 
 
 # --------------------------------------------------------------------------- months and labels
+
+
+def _strip_diacritics(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def _fold(value: Cell) -> str:
@@ -905,7 +786,7 @@ def parse_month(value: Cell) -> tuple[int | None, int] | None:
         month, year = int(m.group(1)), int(m.group(2))
         return (year, month) if 1 <= month <= 12 else None
     tokens = s.split()
-    months = [_MONTH_WORDS[t] for t in tokens if t in _MONTH_WORDS]
+    months = [cells.MONTH_NUMBERS[t] for t in tokens if t in cells.MONTH_NUMBERS]
     years = [t for t in tokens if re.fullmatch(r"\d{4}|\d{2}", t)]
     if len(months) != 1 or len(years) > 1 or len(months) + len(years) != len(tokens):
         return None
@@ -1391,7 +1272,7 @@ def _positional_columns(
 __all__ = [
     "Cell", "CellKind", "EMPTY", "Grid", "ImportProposal", "ImportRefused", "MISSING",
     "NOT_APPLICABLE", "PARSERS", "ParsedCell", "Problem", "match_columns", "match_rows",
-    "parse_date", "parse_decimal", "parse_integer", "parse_marker", "parse_month",
+    "parse_country", "parse_date", "parse_decimal", "parse_integer", "parse_marker", "parse_month",
     "parse_pasted", "parse_text", "propose_import", "read_csv", "read_upload", "read_xlsx",
     "sniff_delimiter",
     "MAX_CELLS", "MAX_COLUMNS", "MAX_COMPRESSION_RATIO", "MAX_FILE_BYTES", "MAX_PASTE_CHARS",

@@ -120,7 +120,9 @@ def test_a_cell_is_either_a_value_or_a_state():
         ("1\u202f054", ValueType.INTEGER, Cell.of(1054)),
         ("1.023", ValueType.INTEGER, Cell.of(1023)),  # the seed's way of writing a thousand
         ("12,0", ValueType.INTEGER, Cell.of(12)),
-        ("12,5", ValueType.INTEGER, Cell.of("12.5")),  # kept, so validation can say "no decimals"
+        ("12,5", ValueType.INTEGER, Cell.of("12,5")),  # kept as typed; validation says "no decimals"
+        ("1,500", ValueType.INTEGER, Cell.of("1,500")),  # ambiguous (1 500 or 1,5): kept, not guessed
+        ("50 %", ValueType.INTEGER, Cell.of("50 %")),  # a share is no count
         ("abc", ValueType.INTEGER, Cell.of("abc")),
         ("Uppgift saknas", ValueType.INTEGER, MISSING),
         ("saknas", ValueType.INTEGER, MISSING),
@@ -164,6 +166,9 @@ def test_stored_values_are_read_as_the_column_type(raw, value_type, expected):
     [
         ("abc", ValueType.INTEGER, ValueProblem.NOT_INTEGER),
         ("12.5", ValueType.INTEGER, ValueProblem.HAS_DECIMALS),
+        ("12,5", ValueType.INTEGER, ValueProblem.HAS_DECIMALS),
+        ("1,500", ValueType.INTEGER, ValueProblem.HAS_DECIMALS),  # 1,5 the Swedish way, never silently
+        ("10 87", ValueType.INTEGER, ValueProblem.NOT_INTEGER),
         ("tolv", ValueType.DECIMAL, ValueProblem.NOT_NUMBER),
         ("1e5", ValueType.DECIMAL, ValueProblem.NOT_NUMBER),
         ("NaN", ValueType.DECIMAL, ValueProblem.NOT_NUMBER),

@@ -454,7 +454,7 @@ def test_a_thousand_row_sheet_is_read_quickly():
     def build(workbook):
         workbook.active.append(["Land", "Antal", "Andel"])
         for index in range(1000):
-            workbook.active.append([f"Land {index}", index, index / 3])
+            workbook.active.append([("Rumänien", "Polen", "Bulgarien", "Ro")[index % 4], index, index / 3])
 
     data = workbook_bytes(build)
     read_xlsx(data)  # openpyxl's first import is not the reader's cost
@@ -573,8 +573,8 @@ def test_free_rows_and_fixed_labels():
         {"country": "country", "count": "integer"},
     )
     assert proposal.problems == []
-    assert values(proposal) == {
-        (0, "country"): "Rumänien", (0, "count"): 306, (1, "country"): "Polen", (1, "count"): 44,
+    assert values(proposal) == {  # a country column reads the country list, as the grid does
+        (0, "country"): "RO", (0, "count"): 306, (1, "country"): "PL", (1, "count"): 44,
     }
     facts = parse_pasted("Uppgift\tVärde\nTotal UNO-koder (unika deltagare)\t434\nKvinnor\t143\nMän\t291\n")
     proposal = propose_import(
