@@ -198,3 +198,17 @@ def test_error_pages_have_swedish_headings(app, status):
     title = re.search(r"<h1>(.*?)</h1>", html).group(1)
     assert title != default_exceptions[status]().name
     assert response.status_code == status
+
+
+def test_a_block_with_figures_and_no_text_is_submitted_as_its_page_offers(app, signed_in, nationalities_block):
+    """Found by the editing state machine: the page offered "Spara och skicka in" without asking why
+    there is nothing to report (the table is filled in), and the submission was refused as empty."""
+    editor = Editor(signed_in(WRITER), nationalities_block)
+    cells = {**_country("r1", "Rumänien"), **_count("r1", "120")}
+    assert editor.post("tables", "", _country("_new", "Rumänien"), trigger="c-nationalities-new-country").status_code == 200
+    assert editor.post("save", "", cells).status_code == 200
+    page = editor.client.get(f"/blocks/{nationalities_block}").get_data(as_text=True)
+    assert f'formaction="/blocks/{nationalities_block}/transition"' in page and 'id="nothing_to_report"' not in page
+    assert editor.submit("", cells).status_code == 302
+    with app.app_context():
+        assert db.session.get(Block, nationalities_block).state == BlockState.SUBMITTED

@@ -147,15 +147,24 @@ def edited_this_round(user: User, block: Block) -> bool:
     return db.session.scalars(statement.limit(1)).first() is not None
 
 
+def is_empty_content(source: str | None, tables: dict | None) -> bool:
+    """Nothing to review: no text and no statistics. The editor's offer and the submit guard
+    both ask this, so a block with only figures is never offered and then refused as empty."""
+    return not (source or "").strip() and not tables
+
+
 def block_facts(user: User, block: Block, statistics_problems: int, *, is_empty: bool | None = None) -> BlockFacts:
     """``is_empty`` overrides the saved content's emptiness, e.g. for what an editor shows."""
+    if is_empty is None:
+        revision = block.current_revision
+        is_empty = revision is None or is_empty_content(revision.source, revision.tables)
     return BlockFacts(
         state=BlockState(block.state),
         report_locked=block.report.is_locked,
         is_writer=is_block_writer(user, block),
         is_reviewer=is_reviewer(user),
         edited_this_round=edited_this_round(user, block) if block.state == BlockState.SUBMITTED else False,
-        is_empty=block.is_empty if is_empty is None else is_empty,
+        is_empty=is_empty,
         nothing_to_report=bool(block.nothing_to_report),
         statistics_problems=statistics_problems,
     )

@@ -76,7 +76,7 @@ def _grids(block: Block, tables: dict) -> tuple:
 def _workflow(block: Block, grids: tuple, source: str | None, tables: dict) -> review.BlockWorkflow:
     """What the writer may do with the block as the editor shows it (draft included)."""
     problems = sum(len(g.table.errors) + len(g.table.unresolved_warnings) for g in grids)
-    return review.block_workflow(current_user, block, problems, is_empty=not (source or "").strip() and not tables)
+    return review.block_workflow(current_user, block, problems, is_empty=review.is_empty_content(source, tables))
 
 
 def _page_context(block: Block) -> dict:
