@@ -50,6 +50,9 @@ class Config:
     MAX_CONTENT_LENGTH = 2_000_000
     # Autosaves by one writer within this many seconds coalesce into one revision.
     AUTOSAVE_COALESCE_SECONDS = 600
+    # "Anna (Crossroads) redigerar": an open editor heartbeats every third of this many seconds
+    # and says goodbye when its page goes away; someone not seen for this long has left.
+    PRESENCE_TTL_SECONDS = 30
     # Static files WeasyPrint may read (fonts, print CSS); nothing else.
     STATIC_FOLDER = str(PROJECT_ROOT / "static")
 

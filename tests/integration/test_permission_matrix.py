@@ -426,7 +426,8 @@ CASES: dict[str, Case] = {
     "comment.delete-replied": Case(
         lambda c: (f"/comments/{c['replied']}/delete", {}),
         _comment_action((WRITER,), refused_in_state=409), None),
-    # Presence: a heartbeat is refused like an edit; leaving only removes your own row.
+    # Presence: a heartbeat is refused like an edit; leaving (whatever the block's state) only
+    # removes your own row, and only the block's writers can have one.
     "presence.heartbeat": Case(
         lambda c: (f"/blocks/{c['edit']}/presence", {}),
         _writer_edit(204),
@@ -435,7 +436,7 @@ CASES: dict[str, Case] = {
     "presence.leave": Case(
         lambda c: (f"/blocks/{c['edit']}/presence/leave", {}),
         # Refused on a locked report like every POST into it (webapp/locking.py).
-        lambda role, state: 409 if state == LOCKED else 204,
+        _writer_edit(204),
         lambda before, after, ctx: (_presence(before, ctx["edit"], ctx["user"]) is not None
                                     and _presence(after, ctx["edit"], ctx["user"]) is None
                                     and len(after["presence"]) == len(before["presence"]) - 1)),

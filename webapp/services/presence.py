@@ -1,7 +1,9 @@
 """Who else has a block open for editing, and the small live state that open pages poll.
 
 Presence is a heartbeat, not an event: one upserted row per (block, person), never audited.
-A row older than ``PRESENCE_SECONDS`` means the person left or went idle.
+An open editor heartbeats every ``heartbeat_seconds()`` and says goodbye when its page goes away;
+a row older than ``ttl_seconds()`` (config ``PRESENCE_TTL_SECONDS``) means the person left
+without saying so (a crashed browser, a sleeping laptop, a lost connection).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, select
 
 from webapp.extensions import db
@@ -17,7 +20,18 @@ from webapp.models import Block, Comment, Presence, Unit, User
 from webapp.models.accounts import unit_memberships
 from webapp.models.base import utcnow
 
-PRESENCE_SECONDS = 60
+DEFAULT_TTL_SECONDS = 30
+HEARTBEATS_PER_TTL = 3  # two heartbeats may be lost (or throttled) before the person disappears
+
+
+def ttl_seconds() -> int:
+    """How long a heartbeat keeps a person present."""
+    return int(current_app.config.get("PRESENCE_TTL_SECONDS", DEFAULT_TTL_SECONDS))
+
+
+def heartbeat_seconds() -> int:
+    """How often an open editor heartbeats."""
+    return max(1, ttl_seconds() // HEARTBEATS_PER_TTL)
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,7 @@ class LiveState:
     version: int
     editors: tuple[Editor, ...]
     comments: CommentStats
+    heartbeat_seconds: int  # how often the page heartbeats; not part of the ETag
 
     @property
     def etag(self) -> str:
@@ -68,15 +83,16 @@ def heartbeat(block_id: int, user_id: int, now: datetime | None = None) -> None:
 
 
 def leave(block_id: int, user_id: int) -> None:
+    """The person's page went away: nobody sees them editing any more."""
     db.session.execute(delete(Presence).where(Presence.block_id == block_id, Presence.user_id == user_id))
 
 
 def others_editing(block: Block, user: User, now: datetime | None = None) -> tuple[Editor, ...]:
-    """Everyone but ``user`` seen in the block's editor within the last minute, in one query.
+    """Everyone but ``user`` seen in the block's editor within the TTL, in one query.
 
     The unit shown is the block's unit when the person belongs to it, else their first unit.
     """
-    cutoff = (now or utcnow()) - timedelta(seconds=PRESENCE_SECONDS)
+    cutoff = (now or utcnow()) - timedelta(seconds=ttl_seconds())
     rows = db.session.execute(
         select(User.id, User.name, Unit.id, Unit.name)
         .select_from(Presence)
@@ -104,4 +120,4 @@ def comment_stats(block_id: int) -> CommentStats:
 def live_state(block: Block, user: User) -> LiveState:
     """What an open block page polls for: state, version, who edits, comments (two queries)."""
     return LiveState(block.id, str(block.state), block.version, others_editing(block, user),
-                     comment_stats(block.id))
+                     comment_stats(block.id), heartbeat_seconds())

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from webapp.extensions import db
 from webapp.models import Block
-from webapp.permissions import PermissionDenied, can_read_report, require_edit_block
+from webapp.permissions import PermissionDenied, can_read_report, is_block_writer, require_edit_block
 from webapp.services import notifications, presence, reports
 
 bp = Blueprint("live", __name__, url_prefix="/blocks")
@@ -34,8 +34,19 @@ def heartbeat(block_id: int):
 
 @bp.post("/<int:block_id>/presence/leave")
 def leave(block_id: int):
+    """The editor's page went away (static/js/presence.js posts a beacon on ``pagehide``, the
+    CSRF token as form data since a beacon carries no headers): forget the writer's presence.
+
+    Only the block's writers can be present, so only they may leave; the block's state does not
+    matter (the page that leaves may have just submitted it).
+    """
     _require_reader()
-    presence.leave(block_id, current_user.id)
+    block = db.session.get(Block, block_id)
+    if block is None:
+        abort(404)
+    if not is_block_writer(current_user, block):
+        raise PermissionDenied(_("Du kan bara redigera bidrag från din egen verksamhet."))
+    presence.leave(block.id, current_user.id)
     db.session.commit()
     return Response(status=204)
 
