@@ -67,6 +67,46 @@
     if (moved || event.key === "Enter") event.preventDefault();  // Enter never submits from a grid
   });
 
+  // What a response's swap must know of the page before it: htmx's beforeSwap and afterSwap
+  // events carry different detail objects, but the same XMLHttpRequest.
+  var beforeSwap = new WeakMap();
+
+  function remember(event, name, value) {
+    var saved = beforeSwap.get(event.detail.xhr) || {};
+    saved[name] = value;
+    beforeSwap.set(event.detail.xhr, saved);
+  }
+
+  function recall(event, name) {  // once: afterSwap fires for every swapped element
+    var saved = beforeSwap.get(event.detail.xhr);
+    var value = saved ? saved[name] : null;
+    if (saved) saved[name] = null;
+    return value;
+  }
+
+  // Focus after a swap. htmx gives the focus back to the element with the same id in the new
+  // content, and hx-preserve keeps an element itself (the editor's textarea). A browser without
+  // Element.moveBefore blurs a preserved element as htmx moves it: then put the focus back.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    if (!active || active === document.body) return;
+    remember(event, "focus", {
+      element: active,
+      start: typeof active.selectionStart === "number" ? active.selectionStart : null,
+      end: typeof active.selectionEnd === "number" ? active.selectionEnd : null,
+    });
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var saved = recall(event, "focus");
+    var active = document.activeElement;
+    if (!saved || !saved.element.isConnected || (active && active !== document.body)) return;
+    saved.element.focus({ preventScroll: true });
+    if (saved.start !== null && saved.element.setSelectionRange) {
+      try { saved.element.setSelectionRange(saved.start, saved.end); } catch (error) { /* not a text field */ }
+    }
+  });
+
   document.addEventListener("htmx:sendError", function () {
     announce(document.documentElement.dataset.offlineMessage);
   });

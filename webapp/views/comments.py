@@ -49,17 +49,25 @@ def _threads_response(block_id: int, status: int = 200, **extra):
     return render_template("comments/_threads.html", block=block, threads=threads, **extra), status
 
 
-def _done(block_id: int, anchor: str = "comments"):
+def _done(block_id: int, anchor: str = "comments", focus: str = "comments-heading"):
+    """``focus``: the id of the element that takes the focus in the new threads (the new or changed
+    comment), so that after the swap the person is where their action left them, not on <body>."""
     db.session.commit()
     if wants_fragment():
-        return _threads_response(block_id)
+        return _threads_response(block_id, focus_id=focus)
     return redirect(url_for("blocks.show", block_id=block_id, _anchor=anchor))
 
 
+# The field that holds what the person wrote, by the form that was refused (see _refused).
+_FIELD_OF_TARGET = {"new": "comment-body", "thread": "reply-", "comment": "edit-body-"}
+
+
 def _refused(block_id: int, status: int, message: str, target: str, values: dict | None = None):
-    """Nothing was saved: show why, next to the form, with what the person wrote kept."""
+    """Nothing was saved: show why, next to the form, with what the person wrote kept and focused."""
     db.session.rollback()
-    extra = {"comment_error": message, "comment_error_target": target, "comment_values": values or {}}
+    kind, _dash, number = target.partition("-")
+    extra = {"comment_error": message, "comment_error_target": target, "comment_values": values or {},
+             "focus_id": _FIELD_OF_TARGET.get(kind, "comment-body") + number}
     if wants_fragment():
         return _threads_response(block_id, status, **extra)
     from webapp.views.blocks import _editor_context, _page_context
@@ -77,14 +85,17 @@ def _form() -> CommentForm:
     return form
 
 
-def _act(block_id: int, target: str, values: dict, action):
+def _act(block_id: int, target: str, values: dict, action, focus: str | None = None):
+    """Run ``action``; the comment it returns (a new thread or reply) takes the focus, else ``focus``."""
     try:
-        action()
+        made = action()
     except comment_service.CommentInputError as error:
         return _refused(block_id, 422, error.message, target, values)
     except StateForbids as error:
         return _refused(block_id, 409, error.message, target, values)
-    return _done(block_id, anchor=target if target != "new" else "comments")
+    if isinstance(made, Comment):
+        focus = f"comment-{made.id}"
+    return _done(block_id, anchor=target if target != "new" else "comments", focus=focus or "comments-heading")
 
 
 @bp.get("/blocks/<int:block_id>/comments")
@@ -135,7 +146,8 @@ def resolve(comment_id: int):
 def reopen(comment_id: int):
     thread, block = _thread(comment_id)
     _form()
-    return _act(block.id, f"thread-{thread.id}", {}, lambda: comment_service.reopen(thread, block, current_user))
+    return _act(block.id, f"thread-{thread.id}", {}, lambda: comment_service.reopen(thread, block, current_user),
+                focus=f"thread-{thread.id}")
 
 
 @bp.post("/comments/<int:comment_id>/edit")
@@ -143,7 +155,8 @@ def edit(comment_id: int):
     comment, block = _load_comment(comment_id)
     form = _form()
     return _act(block.id, f"comment-{comment.id}", {"body": form.body.data or ""},
-                lambda: comment_service.edit(comment, block, current_user, form.body.data))
+                lambda: comment_service.edit(comment, block, current_user, form.body.data),
+                focus=f"comment-{comment.id}")
 
 
 @bp.post("/comments/<int:comment_id>/delete")
@@ -151,4 +164,6 @@ def delete(comment_id: int):
     comment, block = _load_comment(comment_id)
     _form()
     target = f"thread-{comment.parent_id}" if comment.parent_id else "new"
-    return _act(block.id, target, {}, lambda: comment_service.delete(comment, block, current_user))
+    # A deleted reply leaves its thread; a deleted thread leaves the list.
+    focus = f"thread-{comment.parent_id}" if comment.parent_id else None
+    return _act(block.id, target, {}, lambda: comment_service.delete(comment, block, current_user), focus=focus)
