@@ -107,6 +107,59 @@
     }
   });
 
+  // A free-row table (nationalities, logs) ends in a blank row whose cells are named
+  // "cell|<table>|_new|<column>". A value typed there makes it a real row (r1, r2 …) and the
+  // table comes back whole, with a new blank row under it. Whoever typed a country and pressed
+  // Tab is by then in the blank row's next cell: keep her in the row she was filling, now under
+  // its new key, with anything she typed while the request ran. (By id alone, htmx would put her
+  // in the new blank row, and her next figure would start yet another row.)
+  function rowKeys(table) {
+    var keys = {};
+    document.querySelectorAll("input[name^='cell|" + table + "|']").forEach(function (input) {
+      keys[input.name.split("|")[2]] = true;
+    });
+    return keys;
+  }
+
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var active = document.activeElement;
+    if (!(active instanceof HTMLInputElement) || !active.closest("table[data-grid]")) return;
+    var parts = active.name.split("|");
+    if (parts.length !== 4 || parts[0] !== "cell" || parts[2] !== "_new") return;
+    remember(event, "blankRow", {
+      table: parts[1], column: parts[3], keys: rowKeys(parts[1]),
+      typed: active.value !== active.defaultValue ? active.value : "",
+    });
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var saved = recall(event, "blankRow");
+    if (!saved) return;
+    var now = rowKeys(saved.table);
+    var added = Object.keys(now).filter(function (key) { return key !== "_new" && !saved.keys[key]; });
+    if (added.length !== 1) return;  // the blank row was not the one that became a row
+    var target = document.querySelector("input[name='cell|" + saved.table + "|" + added[0] + "|" + saved.column + "']");
+    if (!target) return;
+    target.focus({ preventScroll: true });
+    if (saved.typed && !target.value) {
+      target.value = saved.typed;
+      target.dispatchEvent(new Event("input", { bubbles: true }));  // kept by the form's autosave
+    }
+    target.setSelectionRange(target.value.length, target.value.length);
+  });
+
+  // "Spara och skicka in" submits the editor's form the ordinary way: the page is on its way
+  // out. A preview, autosave or heartbeat still due would only meet the submitted block (409)
+  // and be thrown away with the page, so it is not sent.
+  var leaving = false;
+  document.addEventListener("submit", function (event) {
+    if (!event.defaultPrevented && event.target.id === "block-form") leaving = true;
+  });
+  window.addEventListener("pageshow", function () { leaving = false; });
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (leaving) event.preventDefault();
+  });
+
   document.addEventListener("htmx:sendError", function () {
     announce(document.documentElement.dataset.offlineMessage);
   });
