@@ -1,4 +1,4 @@
-"""Shared fixtures: one migrated database per run, emptied after every test.
+"""Shared fixtures: one migrated database per run, emptied after every test that used it.
 
 SQLite (a temporary file) by default; PostgreSQL when TEST_DATABASE_URL is set.
 """
@@ -9,6 +9,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,10 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 
+from tests.database import Rows, copy_rows, empty_all_tables, restore_rows
 from webapp import create_app
-from webapp.db_guards import create_publication_guards, drop_publication_guards
 from webapp.extensions import db
+from webapp.services.demo import DemoResult, seed_demo
 
 DEMO_PASSWORD = "demo-iop-2026"
 CSRF_PATTERN = re.compile(r'"X-CSRFToken": "([^"]+)"|name="csrf_token" type="hidden" value="([^"]+)"')
@@ -37,26 +39,6 @@ def _reset_schema() -> None:
         with db.engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
-
-
-def _empty_all_tables() -> None:
-    db.session.remove()
-    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-    with db.engine.connect() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            connection.commit()
-            return
-        # Blocks and revisions point at each other; emptying them needs the checks off.
-        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-        # TRUNCATE passes row triggers on PostgreSQL; SQLite's DELETE needs them out of the way.
-        drop_publication_guards(connection)
-        for table in tables:
-            connection.exec_driver_sql(f'DELETE FROM "{table}"')
-        create_publication_guards(connection)
-        connection.exec_driver_sql("COMMIT")
-        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 @pytest.fixture(scope="session")
@@ -78,10 +60,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 @pytest.fixture(autouse=True)
-def _clean_database(app: Flask) -> Iterator[None]:
+def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test that used the database leaves it empty; pure unit tests never start the app."""
     yield
-    with app.app_context():
-        _empty_all_tables()
+    if "app" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        with app.app_context():
+            empty_all_tables()
 
 
 @pytest.fixture
@@ -91,15 +76,31 @@ def app_ctx(app: Flask) -> Iterator[Flask]:
         db.session.remove()
 
 
-@pytest.fixture
-def demo(app: Flask):
-    from webapp.services.demo import seed_demo
+@dataclass(frozen=True)
+class DemoSnapshot:
+    result: DemoResult
+    rows: Rows
 
+
+@pytest.fixture(scope="session")
+def demo_snapshot(app: Flask) -> DemoSnapshot:
+    """The demo, seeded once per session and kept as rows."""
     with app.app_context():
+        empty_all_tables()
         result = seed_demo()
         db.session.commit()
+        rows = copy_rows()
+        empty_all_tables()
+    return DemoSnapshot(result, rows)
+
+
+@pytest.fixture
+def demo(app: Flask, demo_snapshot: DemoSnapshot) -> DemoResult:
+    """The demo's rows, put back for this test (ids and sequences as seeded)."""
+    with app.app_context():
+        restore_rows(demo_snapshot.rows)
         db.session.remove()
-    return result
+    return demo_snapshot.result
 
 
 def csrf_token(client: FlaskClient, path: str = "/") -> str:

@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 
-from tests.conftest import _empty_all_tables
+from tests.database import empty_all_tables
 from tests.pdf_tools import (
     destination_pages,
     font_names,
@@ -61,7 +61,7 @@ def demo_pdfs(app) -> dict[str, Rendered]:
                 html = render_document_html(document, for_print=True)
                 rendered[name] = Rendered(document, html, render_pdf(html))
         db.session.remove()
-        _empty_all_tables()
+        empty_all_tables()
     return rendered
 
 

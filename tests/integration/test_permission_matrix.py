@@ -20,9 +20,10 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, select
 
-from tests.conftest import _empty_all_tables, csrf_token, sign_in
+from tests.conftest import csrf_token, sign_in
+from tests.database import copy_rows, empty_all_tables, restore_rows
 from tests.integration.helpers import find_block
 from webapp.content import render_markdown
 from webapp.extensions import db
@@ -126,69 +127,23 @@ def _setup_targets(app: Flask) -> dict[str, int]:
     return ids
 
 
-def _copy_rows() -> dict[str, list[dict]]:
-    with db.engine.connect() as connection:
-        return {table.name: [dict(row._mapping) for row in connection.execute(select(table))]
-                for table in db.metadata.sorted_tables}
-
-
-def _restore_rows(rows: dict[str, list[dict]]) -> None:
-    """Insert the snapshot back; foreign keys to tables not yet inserted (or to the same table)
-    are patched afterwards, so row order never matters."""
-    db.session.remove()
-    with db.engine.connect() as connection:
-        sqlite = connection.dialect.name == "sqlite"
-        if sqlite:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        inserted: set[str] = set()
-        later: list[tuple] = []
-        for table in db.metadata.sorted_tables:
-            data = rows[table.name]
-            # Columns pointing at a table not inserted yet, the table itself included
-            # (reports.previous_report_id, comments.parent_id), are patched afterwards.
-            deferred = [c.name for c in table.columns for fk in c.foreign_keys
-                        if fk.column.table.name not in inserted]
-            if data:
-                connection.execute(insert(table), [{**row, **{c: None for c in deferred}} for row in data])
-                for column in deferred:
-                    patch = [(row["id"], row[column]) for row in data if row[column] is not None]
-                    if patch:
-                        later.append((table, column, patch))
-            inserted.add(table.name)
-        for table, column, patch in later:
-            for row_id, value in patch:
-                connection.execute(update(table).where(table.c.id == row_id).values({column: value}))
-        if sqlite:
-            connection.exec_driver_sql("COMMIT")
-        else:
-            for table in db.metadata.sorted_tables:
-                if "id" in table.c and table.c.id.autoincrement is not False and rows[table.name]:
-                    connection.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                        f"(SELECT MAX(id) FROM {table.name}))"))
-            connection.commit()
-
-
 @pytest.fixture(scope="module")
-def snapshot(app: Flask) -> Snapshot:
-    from webapp.services.demo import seed_demo
-
+def snapshot(app: Flask, demo_snapshot) -> Snapshot:
+    """The session's demo plus this module's targets (comments, drafts, a locked report …)."""
     with app.app_context():
-        _empty_all_tables()
-        seed_demo()
-        db.session.commit()
-        db.session.remove()
+        empty_all_tables()
+        restore_rows(demo_snapshot.rows)
     ids = _setup_targets(app)
     with app.app_context():
-        rows = _copy_rows()
-        _empty_all_tables()
+        rows = copy_rows()
+        empty_all_tables()
     return Snapshot(rows, ids)
 
 
 @pytest.fixture
 def world(app: Flask, snapshot: Snapshot) -> dict[str, int]:
     with app.app_context():
-        _restore_rows(snapshot.rows)
+        restore_rows(snapshot.rows)
         db.session.remove()
     return snapshot.ids
 
