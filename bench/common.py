@@ -53,6 +53,7 @@ VALUE_PATTERN = re.compile(r'\bvalue="(\d+)"')
 
 # --------------------------------------------------------------------------- environment
 
+
 def bench_env(database_url: str | None = None, **extra: str) -> dict[str, str]:
     """The environment for app subprocesses: a temporary database and a fixed secret key."""
     env = dict(os.environ)
@@ -128,9 +129,13 @@ def editable_blocks(database: BenchDatabase, report_id: int = 2) -> dict[str, li
         state = connection.execute("SELECT state FROM reports WHERE id = ?", (report_id,)).fetchone()
         if state is None or state["state"] != "open":
             raise RuntimeError(f"report {report_id} is not open in the demo (state: {state and state['state']})")
-        everything = [r["id"] for r in connection.execute(
-            "SELECT id FROM blocks WHERE report_id = ? AND state IN ('draft', 'changes_requested') ORDER BY id",
-            (report_id,))]
+        everything = [
+            r["id"]
+            for r in connection.execute(
+                "SELECT id FROM blocks WHERE report_id = ? AND state IN ('draft', 'changes_requested') ORDER BY id",
+                (report_id,),
+            )
+        ]
     result: dict[str, list[int]] = {}
     for row in rows:
         result.setdefault(row["email"], []).append(row["block_id"])
@@ -139,6 +144,7 @@ def editable_blocks(database: BenchDatabase, report_id: int = 2) -> dict[str, li
 
 
 # --------------------------------------------------------------------------- gunicorn
+
 
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -164,8 +170,9 @@ class Server:
             return ""
 
 
-def gunicorn_command(app: str, port: int, *, workers: int, worker_class: str, threads: int,
-                     chdir: Path | None = None) -> list[str]:
+def gunicorn_command(
+    app: str, port: int, *, workers: int, worker_class: str, threads: int, chdir: Path | None = None
+) -> list[str]:
     gunicorn = str(VENV_BIN / "gunicorn") if (VENV_BIN / "gunicorn").exists() else "gunicorn"
     command = [gunicorn, "-w", str(workers), "-b", f"{HOST}:{port}", "--worker-class", worker_class]
     if worker_class == "gthread":
@@ -199,18 +206,25 @@ def wait_for_health(port: int, process: subprocess.Popen, timeout: float = 30.0,
 
 
 @contextlib.contextmanager
-def gunicorn(app: str, env: dict[str, str], *, workers: int = DEFAULT_WORKERS,
-             worker_class: str = DEFAULT_WORKER_CLASS, threads: int = DEFAULT_THREADS,
-             chdir: Path | None = None, log_dir: Path | None = None) -> Iterator[Server]:
+def gunicorn(
+    app: str,
+    env: dict[str, str],
+    *,
+    workers: int = DEFAULT_WORKERS,
+    worker_class: str = DEFAULT_WORKER_CLASS,
+    threads: int = DEFAULT_THREADS,
+    chdir: Path | None = None,
+    log_dir: Path | None = None,
+) -> Iterator[Server]:
     """Start gunicorn on a free 127.0.0.1 port, wait for /healthz, stop it afterwards."""
     port = free_port()
-    command = gunicorn_command(app, port, workers=workers, worker_class=worker_class, threads=threads,
-                               chdir=chdir)
+    command = gunicorn_command(app, port, workers=workers, worker_class=worker_class, threads=threads, chdir=chdir)
     log_dir = log_dir or Path(tempfile.gettempdir())
     log_path = log_dir / f"gunicorn-{app.replace(':', '-')}-{port}.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     server = Server(process, port, log_path, command)
     try:
         try:
@@ -238,6 +252,7 @@ def stop_process(process: subprocess.Popen, timeout: float = 10.0) -> None:
 
 # --------------------------------------------------------------------------- HTTP client
 
+
 class HttpClient:
     """A keep-alive http.client connection with a cookie jar; reconnects when the server closes.
 
@@ -253,8 +268,9 @@ class HttpClient:
     def close(self) -> None:
         self.connection.close()
 
-    def request(self, method: str, path: str, form: dict | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, str, dict[str, str]]:
+    def request(
+        self, method: str, path: str, form: dict | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, str, dict[str, str]]:
         body = urlencode(form).encode() if form is not None else None
         all_headers = {"Accept": "text/html"}
         if body is not None:
@@ -303,13 +319,13 @@ def sign_in(client: HttpClient, email: str, password: str = DEMO_PASSWORD) -> No
     if status != 200:
         raise RuntimeError(f"GET /login answered {status}")
     token = find_csrf_token(html)
-    status, html, _ = client.request("POST", "/login", {"email": email, "password": password,
-                                                        "csrf_token": token})
+    status, html, _ = client.request("POST", "/login", {"email": email, "password": password, "csrf_token": token})
     if status != 302:
         raise RuntimeError(f"sign-in as {email} answered {status}")
 
 
 # --------------------------------------------------------------------------- figures
+
 
 def percentile(values: list[float], p: float) -> float:
     """Nearest-rank-interpolated percentile (p in 0..100); NaN for no values."""

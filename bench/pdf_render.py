@@ -40,6 +40,7 @@ SECTION_BAR = 0.15
 
 # --------------------------------------------------------------------------- in the child process
 
+
 def _proc_status_kb(field: str) -> int:
     with open("/proc/self/status") as handle:
         for line in handle:
@@ -89,8 +90,9 @@ def _preview_parts(document):
         return sum(len(b.html) for b in section.blocks)
 
     chapter = max(document.chapters, key=lambda c: sum(size(s) for s in c.sections))
-    sections = sorted(((size(s), c.number, s.number, c, s) for c in document.chapters for s in c.sections),
-                      key=lambda item: item[:3])
+    sections = sorted(
+        ((size(s), c.number, s.number, c, s) for c in document.chapters for s in c.sections), key=lambda item: item[:3]
+    )
     largest, middle = sections[-1], sections[len(sections) // 2]
 
     def only(item):
@@ -131,7 +133,8 @@ def child(mode: str, report_id: int, runs: int, pdf_out: str | None) -> dict:
                 kwargs["base_url"] = Path(current_app.static_folder).as_uri() + "/"
             if pdf_module is not None and hasattr(pdf_module, "make_static_url_fetcher"):
                 kwargs["url_fetcher"] = pdf_module.make_static_url_fetcher(
-                    Path(current_app.static_folder), static_url_path=current_app.static_url_path or "/static")
+                    Path(current_app.static_folder), static_url_path=current_app.static_url_path or "/static"
+                )
             if pdf_module is not None and hasattr(pdf_module, "PDF_VARIANT"):
                 write_kwargs["pdf_variant"] = pdf_module.PDF_VARIANT
             # The same process settings as the app's renders (a quieter GC), so the ratio is the app's overhead.
@@ -177,6 +180,7 @@ def child(mode: str, report_id: int, runs: int, pdf_out: str | None) -> dict:
                 result["build_document_s"], result["render_html_s"] = t1 - t0, t2 - t1
                 return render_pdf(page)
         else:
+
             def work() -> bytes:
                 return weasyprint_alone(html)
 
@@ -189,15 +193,17 @@ def child(mode: str, report_id: int, runs: int, pdf_out: str | None) -> dict:
         elapsed = time.perf_counter() - begin
         cpu = time.process_time() - cpu_before
         peak = _proc_status_kb("VmHWM")
-        result.update({
-            "time_s": elapsed,
-            "cpu_s": cpu,
-            "rss_before_kb": rss_before,
-            "peak_rss_kb": peak,
-            "peak_added_kb": peak - rss_before,
-            "pdf_bytes": len(pdf),
-            "pages": _count_pages(pdf),
-        })
+        result.update(
+            {
+                "time_s": elapsed,
+                "cpu_s": cpu,
+                "rss_before_kb": rss_before,
+                "peak_rss_kb": peak,
+                "peak_added_kb": peak - rss_before,
+                "pdf_bytes": len(pdf),
+                "pages": _count_pages(pdf),
+            }
+        )
         if pdf_out:
             Path(pdf_out).write_bytes(pdf)
         return result
@@ -205,13 +211,16 @@ def child(mode: str, report_id: int, runs: int, pdf_out: str | None) -> dict:
 
 # --------------------------------------------------------------------------- in the parent
 
-def measure(database: common.BenchDatabase, mode: str, report_id: int, runs: int = 1,
-            pdf_out: Path | None = None) -> dict:
+
+def measure(
+    database: common.BenchDatabase, mode: str, report_id: int, runs: int = 1, pdf_out: Path | None = None
+) -> dict:
     command = [sys.executable, __file__, "--child", mode, "--report-id", str(report_id), "--runs", str(runs)]
     if pdf_out:
         command += ["--pdf-out", str(pdf_out)]
-    completed = subprocess.run(command, cwd=common.PROJECT_ROOT, env=database.env(), capture_output=True,
-                               text=True, timeout=300)
+    completed = subprocess.run(
+        command, cwd=common.PROJECT_ROOT, env=database.env(), capture_output=True, text=True, timeout=300
+    )
     if completed.returncode != 0:
         raise RuntimeError(f"{mode} render failed:\n{completed.stderr[-3000:]}")
     lines = [line for line in completed.stdout.splitlines() if line.startswith("{")]
@@ -227,8 +236,9 @@ def run(args: argparse.Namespace) -> dict:
     app_runs, weasy_runs = [], []
     with common.fresh_database() as database:
         for n in range(args.runs):
-            app_runs.append(measure(database, "app", args.report_id,
-                                    pdf_out=database.directory / "app.pdf" if n == 0 else None))
+            app_runs.append(
+                measure(database, "app", args.report_id, pdf_out=database.directory / "app.pdf" if n == 0 else None)
+            )
             weasy_runs.append(measure(database, "weasyprint", args.report_id))
         # Section previews are short (~0.1 s): more runs, in one process, for a steadier median.
         section = measure(database, "section", args.report_id, runs=max(args.runs, 5))
@@ -267,16 +277,20 @@ def run(args: argparse.Namespace) -> dict:
     a, w = results["app"], results["weasyprint"]
     results["ratio_time"] = round(a["median_time_s"] / w["median_time_s"], 3)
     results["ratio_cpu"] = round(a["median_cpu_s"] / w["median_cpu_s"], 3)
-    results["ratio_memory_added"] = round(a["median_peak_added_mb"] / w["median_peak_added_mb"], 3) \
-        if w["median_peak_added_mb"] else None
+    results["ratio_memory_added"] = (
+        round(a["median_peak_added_mb"] / w["median_peak_added_mb"], 3) if w["median_peak_added_mb"] else None
+    )
     results["ratio_memory_peak_rss"] = round(a["median_peak_rss_mb"] / w["median_peak_rss_mb"], 3)
     results["section_preview"] = {
-        label: {"median_time_s": round(median(p["times_s"]), 3), "times_s": [round(t, 3) for t in p["times_s"]],
-                "pages": p["pages"], "ratio_to_full": round(median(p["times_s"]) / full_time, 3)}
+        label: {
+            "median_time_s": round(median(p["times_s"]), 3),
+            "times_s": [round(t, 3) for t in p["times_s"]],
+            "pages": p["pages"],
+            "ratio_to_full": round(median(p["times_s"]) / full_time, 3),
+        }
         for label, p in section["parts"].items()
     }
-    results["bar"] = {"time_ratio_max": TIME_BAR, "memory_ratio_max": MEMORY_BAR,
-                      "section_ratio_max": SECTION_BAR}
+    results["bar"] = {"time_ratio_max": TIME_BAR, "memory_ratio_max": MEMORY_BAR, "section_ratio_max": SECTION_BAR}
     return results
 
 
@@ -291,26 +305,48 @@ def _harfbuzz_subset() -> bool | None:
 
 
 def report(results: dict) -> None:
-    print(f"PDF render: report {results['report_id']} as a draft, {results['pages']} pages, "
-          f"{results['pdf_bytes']} bytes of PDF from {results['html_bytes']} bytes of HTML; "
-          f"{results['runs']} runs each, medians")
+    print(
+        f"PDF render: report {results['report_id']} as a draft, {results['pages']} pages, "
+        f"{results['pdf_bytes']} bytes of PDF from {results['html_bytes']} bytes of HTML; "
+        f"{results['runs']} runs each, medians"
+    )
     rows = []
     for name, key in (("(a) app: build + HTML + render_pdf", "app"), ("(b) WeasyPrint alone, same HTML", "weasyprint")):
         r = results[key]
-        rows.append((name, f"{r['median_time_s']:.3f}", " ".join(f"{t:.3f}" for t in r["time_s"]),
-                     f"{r['median_cpu_s']:.3f}", f"{r['median_peak_added_mb']:.1f}", f"{r['median_peak_rss_mb']:.1f}"))
-    rows.append(("ratio (a)/(b)", f"{results['ratio_time']:.3f}", "", f"{results['ratio_cpu']:.3f}",
-                 f"{results['ratio_memory_added']:.3f}", f"{results['ratio_memory_peak_rss']:.3f}"))
+        rows.append(
+            (
+                name,
+                f"{r['median_time_s']:.3f}",
+                " ".join(f"{t:.3f}" for t in r["time_s"]),
+                f"{r['median_cpu_s']:.3f}",
+                f"{r['median_peak_added_mb']:.1f}",
+                f"{r['median_peak_rss_mb']:.1f}",
+            )
+        )
+    rows.append(
+        (
+            "ratio (a)/(b)",
+            f"{results['ratio_time']:.3f}",
+            "",
+            f"{results['ratio_cpu']:.3f}",
+            f"{results['ratio_memory_added']:.3f}",
+            f"{results['ratio_memory_peak_rss']:.3f}",
+        )
+    )
     common.print_table(rows, ("measured", "time s", "runs s", "CPU s", "peak added MB", "peak RSS MB"))
     a = results["app"]
-    print(f"  of (a): build_document {a['median_build_document_ms']:.1f} ms, render_document_html "
-          f"{a['median_render_html_ms']:.1f} ms")
+    print(
+        f"  of (a): build_document {a['median_build_document_ms']:.1f} ms, render_document_html "
+        f"{a['median_render_html_ms']:.1f} ms"
+    )
     print(f"  bars: time ≤ {TIME_BAR}×, memory ≤ {MEMORY_BAR}× (memory compared as peak added by the render)")
     print(f"  section previews (the app path on a cut-down document: cover, contents, the part; bar ≤ {SECTION_BAR}×):")
     for label, p in results["section_preview"].items():
         print(f"    {label}: {p['median_time_s']:.3f} s, {p['pages']} pages, {p['ratio_to_full']:.3f}× the full report")
-    print(f"  libharfbuzz-subset0 present: {results['harfbuzz_subset_available']}; "
-          f"peak-RSS reset worked: {results['peak_reset_worked']}")
+    print(
+        f"  libharfbuzz-subset0 present: {results['harfbuzz_subset_available']}; "
+        f"peak-RSS reset worked: {results['peak_reset_worked']}"
+    )
     for warning in results["warnings"]:
         print(f"  warning during render: {warning}")
 

@@ -45,8 +45,10 @@ def two_thousand_words() -> str:
         parts.append(f"| {month} | {120 + 7 * n} | {850 + 31 * n} | {common.words(6, n).rstrip('.')} |")
     parts.append("| **Summa** | **825** | **5 565** | |")
     parts += ["", common.prose(636, seed=3, paragraph_words=159), ""]
-    parts.append("Läs mer i [stadens rapport](https://start.stockholm/) eller skriv till "
-                 "[oss](mailto:info@example.org). *Siffrorna är preliminära.*")
+    parts.append(
+        "Läs mer i [stadens rapport](https://start.stockholm/) eller skriv till "
+        "[oss](mailto:info@example.org). *Siffrorna är preliminära.*"
+    )
     text = "\n".join(parts)
     return text
 
@@ -106,8 +108,10 @@ def run(args: argparse.Namespace) -> dict:
         # (b) the endpoint, signed in.
         client = app.test_client()
         login_page = client.get("/login").get_data(as_text=True)
-        response = client.post("/login", data={"email": WRITER, "password": common.DEMO_PASSWORD,
-                                               "csrf_token": common.find_csrf_token(login_page)})
+        response = client.post(
+            "/login",
+            data={"email": WRITER, "password": common.DEMO_PASSWORD, "csrf_token": common.find_csrf_token(login_page)},
+        )
         if response.status_code != 302:
             raise RuntimeError(f"sign-in answered {response.status_code}")
         page = client.get(f"/blocks/{block_id}").get_data(as_text=True)
@@ -122,6 +126,7 @@ def run(args: argparse.Namespace) -> dict:
                 result = client.post(path, data={"source": text}, headers=headers)
                 statuses[result.status_code] = statuses.get(result.status_code, 0) + 1
                 result.close()
+
             return go
 
         for _ in range(10):
@@ -134,8 +139,14 @@ def run(args: argparse.Namespace) -> dict:
 
     median_ms = common.ms(common.median(endpoint_times))
     return {
-        "block": {"words": word_count(source), "characters": len(source), "html_bytes": len(html.encode()),
-                  "lines": source.count("\n") + 1, "has_table": "<table>" in html, "has_list": "<ul>" in html},
+        "block": {
+            "words": word_count(source),
+            "characters": len(source),
+            "html_bytes": len(html.encode()),
+            "lines": source.count("\n") + 1,
+            "has_table": "<table>" in html,
+            "has_list": "<ul>" in html,
+        },
         "render_markdown": summary(render_times),
         "markdown_convert_only": summary(markdown_times),
         "nh3_clean_only": summary(nh3_times),
@@ -151,20 +162,34 @@ def run(args: argparse.Namespace) -> dict:
 
 def report(results: dict) -> None:
     b = results["block"]
-    print(f"Live preview: a {b['words']}-word block ({b['characters']} characters, {b['lines']} lines, "
-          f"list: {b['has_list']}, table: {b['has_table']}) → {b['html_bytes']} bytes of HTML")
+    print(
+        f"Live preview: a {b['words']}-word block ({b['characters']} characters, {b['lines']} lines, "
+        f"list: {b['has_list']}, table: {b['has_table']}) → {b['html_bytes']} bytes of HTML"
+    )
     rows = []
-    for name, key in (("render_markdown (Markdown + nh3)", "render_markdown"),
-                      ("  of which Markdown convert", "markdown_convert_only"),
-                      ("  of which nh3 clean", "nh3_clean_only"),
-                      ("POST /blocks/<id>/preview (test client)", "endpoint"),
-                      ("POST /blocks/<id>/preview, one word", "endpoint_one_word")):
+    for name, key in (
+        ("render_markdown (Markdown + nh3)", "render_markdown"),
+        ("  of which Markdown convert", "markdown_convert_only"),
+        ("  of which nh3 clean", "nh3_clean_only"),
+        ("POST /blocks/<id>/preview (test client)", "endpoint"),
+        ("POST /blocks/<id>/preview, one word", "endpoint_one_word"),
+    ):
         r = results[key]
-        rows.append((name, str(r["runs"]), f"{r['median_ms']:.2f}", f"{r['p95_ms']:.2f}", f"{r['min_ms']:.2f}",
-                     f"{r['max_ms']:.2f}"))
+        rows.append(
+            (
+                name,
+                str(r["runs"]),
+                f"{r['median_ms']:.2f}",
+                f"{r['p95_ms']:.2f}",
+                f"{r['min_ms']:.2f}",
+                f"{r['max_ms']:.2f}",
+            )
+        )
     common.print_table(rows, ("measured", "runs", "median ms", "p95 ms", "min ms", "max ms"))
-    print(f"  endpoint statuses: {results['endpoint_status_counts']}; response {results['endpoint_response_bytes']} "
-          f"bytes, preview rendered: {results['endpoint_response_ok']}")
+    print(
+        f"  endpoint statuses: {results['endpoint_status_counts']}; response {results['endpoint_response_bytes']} "
+        f"bytes, preview rendered: {results['endpoint_response_ok']}"
+    )
     print(f"  endpoint median {results['endpoint']['median_ms']:.2f} ms (bar ≤ {BAR_MS:.0f} ms)")
 
 

@@ -51,22 +51,32 @@ FOLD = 4
 
 # --------------------------------------------------------------------------- in the child process
 
+
 def fourfold(document):
     """``document`` with each block's text and statistics tables (and the joint tables) four
     times over; anchors made unique so the PDF's named destinations stay one per table."""
+
     def tables(doc_tables, copy):
         return tuple(dataclasses.replace(t, anchor=f"{t.anchor}-x{copy}" if t.anchor else "") for t in doc_tables)
 
     def block(b):
-        return dataclasses.replace(b, html=b.html * FOLD,
-                                   tables=tuple(t for copy in range(FOLD) for t in tables(b.tables, copy)))
+        return dataclasses.replace(
+            b, html=b.html * FOLD, tables=tuple(t for copy in range(FOLD) for t in tables(b.tables, copy))
+        )
 
     def section(s):
-        return dataclasses.replace(s, blocks=tuple(block(b) for b in s.blocks),
-                                   joint_tables=tuple(t for copy in range(FOLD) for t in tables(s.joint_tables, copy)))
+        return dataclasses.replace(
+            s,
+            blocks=tuple(block(b) for b in s.blocks),
+            joint_tables=tuple(t for copy in range(FOLD) for t in tables(s.joint_tables, copy)),
+        )
 
-    return dataclasses.replace(document, chapters=tuple(
-        dataclasses.replace(c, sections=tuple(section(s) for s in c.sections)) for c in document.chapters))
+    return dataclasses.replace(
+        document,
+        chapters=tuple(
+            dataclasses.replace(c, sections=tuple(section(s) for s in c.sections)) for c in document.chapters
+        ),
+    )
 
 
 def _sections_to_preview(document):
@@ -106,8 +116,9 @@ def child(mode: str, report_id: int, runs: int) -> dict:
         result: dict = {"mode": mode, "html_bytes": len(html.encode())}
 
         if mode == "sections":
-            parts = {label: {"section_id": section_id, "times_s": []}
-                     for label, section_id in _sections_to_preview(document)}
+            parts = {
+                label: {"section_id": section_id, "times_s": []} for label, section_id in _sections_to_preview(document)
+            }
             for _ in range(runs):
                 for label in parts:
                     gc.collect()
@@ -134,8 +145,14 @@ def child(mode: str, report_id: int, runs: int) -> dict:
                     timings[label].append(time.perf_counter() - begin)
                     cpu[label].append(time.process_time() - cpu_begin)
                     pages[label] = _count_pages(pdf)
-            result.update({"times_s": timings, "cpu_s": cpu, "pages": pages,
-                           "html_bytes_fold": len(render_document_html(big, for_print=True).encode())})
+            result.update(
+                {
+                    "times_s": timings,
+                    "cpu_s": cpu,
+                    "pages": pages,
+                    "html_bytes_fold": len(render_document_html(big, for_print=True).encode()),
+                }
+            )
             return result
 
         if mode == "publish":
@@ -157,8 +174,15 @@ def child(mode: str, report_id: int, runs: int) -> dict:
                 t4 = time.perf_counter()
                 result["sha256"] = hashlib.sha256(pdf).hexdigest()
                 t5 = time.perf_counter()
-                result.update({"build_document_s": t1 - t0, "render_html_s": t2 - t1, "render_pdf_s": t3 - t2,
-                               "check_pdf_s": t4 - t3, "sha256_s": t5 - t4})
+                result.update(
+                    {
+                        "build_document_s": t1 - t0,
+                        "render_html_s": t2 - t1,
+                        "render_pdf_s": t3 - t2,
+                        "check_pdf_s": t4 - t3,
+                        "sha256_s": t5 - t4,
+                    }
+                )
                 return pdf
         else:
             if mode == "weasyprint-plain":
@@ -174,9 +198,12 @@ def child(mode: str, report_id: int, runs: int) -> dict:
             def work() -> bytes:
                 with settings():
                     return weasyprint.HTML(
-                        string=html, base_url=pdf_module.DOCUMENT_BASE_URL, media_type="print",
+                        string=html,
+                        base_url=pdf_module.DOCUMENT_BASE_URL,
+                        media_type="print",
                         url_fetcher=pdf_module.make_static_url_fetcher(
-                            Path(current_app.static_folder), static_url_path=current_app.static_url_path or "/static"),
+                            Path(current_app.static_folder), static_url_path=current_app.static_url_path or "/static"
+                        ),
                     ).write_pdf(pdf_variant=pdf_module.PDF_VARIANT)
 
         gc.collect()
@@ -191,8 +218,17 @@ def child(mode: str, report_id: int, runs: int) -> dict:
         elapsed = time.perf_counter() - begin
         cpu = time.process_time() - cpu_before
         peak = _proc_status_kb("VmHWM")
-        result.update({"time_s": elapsed, "cpu_s": cpu, "rss_before_kb": rss_before, "peak_rss_kb": peak,
-                       "peak_added_kb": peak - rss_before, "pdf_bytes": len(pdf), "pages": _count_pages(pdf)})
+        result.update(
+            {
+                "time_s": elapsed,
+                "cpu_s": cpu,
+                "rss_before_kb": rss_before,
+                "peak_rss_kb": peak,
+                "peak_added_kb": peak - rss_before,
+                "pdf_bytes": len(pdf),
+                "pages": _count_pages(pdf),
+            }
+        )
         if mode == "publish":
             begin = time.perf_counter()
             edition = render_html_edition(build_document(report_id, draft=False))
@@ -203,10 +239,12 @@ def child(mode: str, report_id: int, runs: int) -> dict:
 
 # --------------------------------------------------------------------------- in the parent
 
+
 def measure(database: common.BenchDatabase, mode: str, report_id: int, runs: int = 1) -> dict:
     command = [sys.executable, __file__, "--child", mode, "--report-id", str(report_id), "--runs", str(runs)]
-    completed = subprocess.run(command, cwd=common.PROJECT_ROOT, env=database.env(), capture_output=True,
-                               text=True, timeout=900)
+    completed = subprocess.run(
+        command, cwd=common.PROJECT_ROOT, env=database.env(), capture_output=True, text=True, timeout=900
+    )
     if completed.returncode != 0:
         raise RuntimeError(f"{mode} failed:\n{completed.stderr[-3000:]}")
     result = json.loads([line for line in completed.stdout.splitlines() if line.startswith("{")][-1])
@@ -271,16 +309,21 @@ def run(args: argparse.Namespace) -> dict:
     p, w = results["publish"], results["weasyprint"]
     results["ratio_time"] = round(p["median_time_s"] / w["median_time_s"], 3)
     results["ratio_cpu"] = round(p["median_cpu_s"] / w["median_cpu_s"], 3)
-    results["ratio_memory_added"] = round(p["median_peak_added_mb"] / w["median_peak_added_mb"], 3) \
-        if w["median_peak_added_mb"] else None
+    results["ratio_memory_added"] = (
+        round(p["median_peak_added_mb"] / w["median_peak_added_mb"], 3) if w["median_peak_added_mb"] else None
+    )
     plain = results["weasyprint_plain"]
     results["ratio_time_to_plain"] = round(p["median_time_s"] / plain["median_time_s"], 3)
-    results["ratio_memory_added_to_plain"] = round(p["median_peak_added_mb"] / plain["median_peak_added_mb"], 3) \
-        if plain["median_peak_added_mb"] else None
+    results["ratio_memory_added_to_plain"] = (
+        round(p["median_peak_added_mb"] / plain["median_peak_added_mb"], 3) if plain["median_peak_added_mb"] else None
+    )
     results["section_preview"] = {
-        label: {"median_time_s": round(median(part["times_s"]), 3), "pages": part["pages"],
-                "times_s": [round(t, 3) for t in part["times_s"]],
-                "ratio_to_full": round(median(part["times_s"]) / full_time, 3)}
+        label: {
+            "median_time_s": round(median(part["times_s"]), 3),
+            "pages": part["pages"],
+            "times_s": [round(t, 3) for t in part["times_s"]],
+            "ratio_to_full": round(median(part["times_s"]) / full_time, 3),
+        }
         for label, part in sections["parts"].items()
     }
     one, many = folded["times_s"]["1x"], folded["times_s"][f"{FOLD}x"]
@@ -289,57 +332,102 @@ def run(args: argparse.Namespace) -> dict:
     per_page_one, per_page_many = median(one) / pages_one, median(many) / pages_many
     cpu_page_one, cpu_page_many = median(cpu_one) / pages_one, median(cpu_many) / pages_many
     results["fourfold"] = {
-        "pages_1x": pages_one, f"pages_{FOLD}x": pages_many,
-        "times_1x_s": [round(t, 3) for t in one], f"times_{FOLD}x_s": [round(t, 3) for t in many],
-        "cpu_1x_s": [round(t, 3) for t in cpu_one], f"cpu_{FOLD}x_s": [round(t, 3) for t in cpu_many],
-        "ms_per_page_1x": round(per_page_one * 1000, 1), f"ms_per_page_{FOLD}x": round(per_page_many * 1000, 1),
+        "pages_1x": pages_one,
+        f"pages_{FOLD}x": pages_many,
+        "times_1x_s": [round(t, 3) for t in one],
+        f"times_{FOLD}x_s": [round(t, 3) for t in many],
+        "cpu_1x_s": [round(t, 3) for t in cpu_one],
+        f"cpu_{FOLD}x_s": [round(t, 3) for t in cpu_many],
+        "ms_per_page_1x": round(per_page_one * 1000, 1),
+        f"ms_per_page_{FOLD}x": round(per_page_many * 1000, 1),
         "ratio_per_page": round(per_page_many / per_page_one, 3),
         "cpu_ms_per_page_1x": round(cpu_page_one * 1000, 1),
         f"cpu_ms_per_page_{FOLD}x": round(cpu_page_many * 1000, 1),
         "ratio_cpu_per_page": round(cpu_page_many / cpu_page_one, 3),
-        "html_bytes_1x": folded["html_bytes"], f"html_bytes_{FOLD}x": folded["html_bytes_fold"],
+        "html_bytes_1x": folded["html_bytes"],
+        f"html_bytes_{FOLD}x": folded["html_bytes_fold"],
     }
-    results["bar"] = {"time_ratio_max": TIME_BAR, "memory_ratio_max": MEMORY_BAR, "section_ratio_max": SECTION_BAR,
-                      "per_page_ratio_max": PER_PAGE_BAR}
+    results["bar"] = {
+        "time_ratio_max": TIME_BAR,
+        "memory_ratio_max": MEMORY_BAR,
+        "section_ratio_max": SECTION_BAR,
+        "per_page_ratio_max": PER_PAGE_BAR,
+    }
     return results
 
 
 def report(results: dict) -> None:
-    print(f"Publishing render: report {results['report_id']} final (PDF/UA-1), {results['pages']} pages, "
-          f"{results['pdf_bytes']} bytes of PDF from {results['html_bytes']} bytes of HTML; "
-          f"{results['runs']} runs each, medians")
+    print(
+        f"Publishing render: report {results['report_id']} final (PDF/UA-1), {results['pages']} pages, "
+        f"{results['pdf_bytes']} bytes of PDF from {results['html_bytes']} bytes of HTML; "
+        f"{results['runs']} runs each, medians"
+    )
     rows = []
-    for name, key in (("(a) publish: build + HTML + render + check_pdf + sha256", "publish"),
-                      ("(b) WeasyPrint alone, same HTML, same settings", "weasyprint"),
-                      ("(b') WeasyPrint alone, untuned", "weasyprint_plain")):
+    for name, key in (
+        ("(a) publish: build + HTML + render + check_pdf + sha256", "publish"),
+        ("(b) WeasyPrint alone, same HTML, same settings", "weasyprint"),
+        ("(b') WeasyPrint alone, untuned", "weasyprint_plain"),
+    ):
         r = results[key]
-        rows.append((name, f"{r['median_time_s']:.3f}", " ".join(f"{t:.3f}" for t in r["time_s"]),
-                     f"{r['median_cpu_s']:.3f}", f"{r['median_peak_added_mb']:.1f}", f"{r['median_peak_rss_mb']:.1f}"))
-    rows.append(("ratio (a)/(b)", f"{results['ratio_time']:.3f}", "", f"{results['ratio_cpu']:.3f}",
-                 f"{results['ratio_memory_added']:.3f}", ""))
-    rows.append(("ratio (a)/(b')", f"{results['ratio_time_to_plain']:.3f}", "", "",
-                 f"{results['ratio_memory_added_to_plain']:.3f}", ""))
+        rows.append(
+            (
+                name,
+                f"{r['median_time_s']:.3f}",
+                " ".join(f"{t:.3f}" for t in r["time_s"]),
+                f"{r['median_cpu_s']:.3f}",
+                f"{r['median_peak_added_mb']:.1f}",
+                f"{r['median_peak_rss_mb']:.1f}",
+            )
+        )
+    rows.append(
+        (
+            "ratio (a)/(b)",
+            f"{results['ratio_time']:.3f}",
+            "",
+            f"{results['ratio_cpu']:.3f}",
+            f"{results['ratio_memory_added']:.3f}",
+            "",
+        )
+    )
+    rows.append(
+        (
+            "ratio (a)/(b')",
+            f"{results['ratio_time_to_plain']:.3f}",
+            "",
+            "",
+            f"{results['ratio_memory_added_to_plain']:.3f}",
+            "",
+        )
+    )
     common.print_table(rows, ("measured", "time s", "runs s", "CPU s", "peak added MB", "peak RSS MB"))
     p = results["publish"]
-    print(f"  of (a): build_document {p['median_build_document_ms']:.1f} ms, HTML {p['median_render_html_ms']:.1f} ms, "
-          f"{p['renderer']} {p['median_render_pdf_s']:.3f} s, check_pdf {p['median_check_pdf_s']:.3f} s "
-          f"(problems: {p['check_problems'] or 'none'}), sha256 {p['median_sha256_ms']:.1f} ms; "
-          f"same bytes every run: {results['same_bytes_every_run']}")
+    print(
+        f"  of (a): build_document {p['median_build_document_ms']:.1f} ms, HTML {p['median_render_html_ms']:.1f} ms, "
+        f"{p['renderer']} {p['median_render_pdf_s']:.3f} s, check_pdf {p['median_check_pdf_s']:.3f} s "
+        f"(problems: {p['check_problems'] or 'none'}), sha256 {p['median_sha256_ms']:.1f} ms; "
+        f"same bytes every run: {results['same_bytes_every_run']}"
+    )
     print(f"  bars: time ≤ {TIME_BAR}×, memory ≤ {MEMORY_BAR}× (peak RSS added by the render), read against (b):")
     print("  the app renders with a raised young-generation GC threshold and pydyf's page references cached")
     print("  (webapp/document/pdf.py); (b) gets the same, so (a)/(b) is the app's own overhead; (b') has neither")
-    print(f"  at Publicera, not in (a): the HTML edition {p['median_html_edition_ms']:.1f} ms "
-          f"({p['html_edition_bytes']} bytes)")
+    print(
+        f"  at Publicera, not in (a): the HTML edition {p['median_html_edition_ms']:.1f} ms "
+        f"({p['html_edition_bytes']} bytes)"
+    )
     print(f"  section previews (the preview route's path; bar ≤ {SECTION_BAR}× the full report):")
     for label, part in results["section_preview"].items():
         print(f"    {label}: {part['median_time_s']:.3f} s, {part['pages']} pages, {part['ratio_to_full']:.3f}×")
     f = results["fourfold"]
-    print(f"  {FOLD}× content: {f[f'pages_{FOLD}x']} pages in {median(f[f'times_{FOLD}x_s']):.3f} s = "
-          f"{f[f'ms_per_page_{FOLD}x']:.1f} ms/page; the demo: {f['pages_1x']} pages = {f['ms_per_page_1x']:.1f} ms/page; "
-          f"ratio {f['ratio_per_page']:.3f} (bar ≤ {PER_PAGE_BAR}); in CPU time {f[f'cpu_ms_per_page_{FOLD}x']:.1f} / "
-          f"{f['cpu_ms_per_page_1x']:.1f} ms/page = {f['ratio_cpu_per_page']:.3f}")
-    print(f"    ({FOLD}× the HTML is {f[f'html_bytes_{FOLD}x'] / f['html_bytes_1x']:.2f}× the bytes on "
-          f"{f[f'pages_{FOLD}x'] / f['pages_1x']:.2f}× the pages: its pages are fuller than the demo's)")
+    print(
+        f"  {FOLD}× content: {f[f'pages_{FOLD}x']} pages in {median(f[f'times_{FOLD}x_s']):.3f} s = "
+        f"{f[f'ms_per_page_{FOLD}x']:.1f} ms/page; the demo: {f['pages_1x']} pages = {f['ms_per_page_1x']:.1f} ms/page; "
+        f"ratio {f['ratio_per_page']:.3f} (bar ≤ {PER_PAGE_BAR}); in CPU time {f[f'cpu_ms_per_page_{FOLD}x']:.1f} / "
+        f"{f['cpu_ms_per_page_1x']:.1f} ms/page = {f['ratio_cpu_per_page']:.3f}"
+    )
+    print(
+        f"    ({FOLD}× the HTML is {f[f'html_bytes_{FOLD}x'] / f['html_bytes_1x']:.2f}× the bytes on "
+        f"{f[f'pages_{FOLD}x'] / f['pages_1x']:.2f}× the pages: its pages are fuller than the demo's)"
+    )
     print(f"  peak-RSS reset worked: {results['peak_reset_worked']}")
     for warning in results["warnings"]:
         print(f"  warning during render: {warning}")
@@ -350,8 +438,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--report-id", type=int, default=1, help="1 is the demo report 2021–22 (locked)")
     parser.add_argument("--json-out", help="write the figures as JSON to this file")
-    parser.add_argument("--child", choices=("publish", "weasyprint", "weasyprint-plain", "sections", "fourfold"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=("publish", "weasyprint", "weasyprint-plain", "sections", "fourfold"), help=argparse.SUPPRESS
+    )
     return parser.parse_args(argv)
 
 

@@ -43,12 +43,19 @@ LOCKED_REPORT = 1
 
 # --------------------------------------------------------------------------- the worker
 
+
 @contextlib.contextmanager
 def worker_process(env: dict[str, str], log_dir: Path):
     log_path = log_dir / "worker.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen([common.venv_python(), "-m", "webapp.worker"], cwd=common.PROJECT_ROOT, env=env,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [common.venv_python(), "-m", "webapp.worker"],
+            cwd=common.PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 60
         while b"Huey consumer started" not in log_path.read_bytes():
@@ -88,8 +95,9 @@ class App:
             ids = []
             for index in range(count):
                 html = prepared.html.replace("</body>", f"<!-- bench {tag} {index} {time.time()} --></body>")
-                variant = replace(prepared, html=html,
-                                  content_hash=rendering.content_hash(LOCKED_REPORT, RenderKind.FINAL, html))
+                variant = replace(
+                    prepared, html=html, content_hash=rendering.content_hash(LOCKED_REPORT, RenderKind.FINAL, html)
+                )
                 ids.append(rendering.request_prepared(variant, chair).id)
             db.session.commit()  # hands them to the worker
             db.session.remove()
@@ -101,9 +109,18 @@ class App:
 
         with self.app.app_context():
             rows = [db.session.get(RenderJob, job_id) for job_id in ids]
-            result = [{"id": j.id, "state": str(j.state), "stage": j.stage, "error": j.error,
-                       "started_at": j.started_at, "finished_at": j.finished_at, "pages": j.page_count}
-                      for j in rows]
+            result = [
+                {
+                    "id": j.id,
+                    "state": str(j.state),
+                    "stage": j.stage,
+                    "error": j.error,
+                    "started_at": j.started_at,
+                    "finished_at": j.finished_at,
+                    "pages": j.page_count,
+                }
+                for j in rows
+            ]
             db.session.remove()
         return result
 
@@ -116,8 +133,17 @@ class App:
         with self.app.app_context():
             prepared = rendering.prepare_render(LOCKED_REPORT, RenderKind.FINAL)
             job = rendering.find_job(RenderKind.FINAL, prepared.content_hash)
-            found = None if job is None else {"id": job.id, "state": str(job.state), "started_at": job.started_at,
-                                              "finished_at": job.finished_at, "pages": job.page_count}
+            found = (
+                None
+                if job is None
+                else {
+                    "id": job.id,
+                    "state": str(job.state),
+                    "started_at": job.started_at,
+                    "finished_at": job.finished_at,
+                    "pages": job.page_count,
+                }
+            )
             db.session.remove()
         return found
 
@@ -133,6 +159,7 @@ def wait_for(predicate, timeout: float, poll: float = 0.05) -> float:
 
 # --------------------------------------------------------------------------- (a) saves
 
+
 def save_window(save, seconds: float) -> tuple[list[float], dict[int, int]]:
     latencies, statuses = [], {}
     end = time.monotonic() + seconds
@@ -145,8 +172,12 @@ def save_window(save, seconds: float) -> tuple[list[float], dict[int, int]]:
 
 
 def summary(latencies: list[float]) -> dict:
-    return {"saves": len(latencies), "p50_ms": common.ms(common.percentile(latencies, 50)),
-            "p95_ms": common.ms(common.percentile(latencies, 95)), "max_ms": common.ms(max(latencies))}
+    return {
+        "saves": len(latencies),
+        "p50_ms": common.ms(common.percentile(latencies, 50)),
+        "p95_ms": common.ms(common.percentile(latencies, 95)),
+        "max_ms": common.ms(max(latencies)),
+    }
 
 
 def measure_saves(app: App, port: int, worker_pid: int, block_id: int, args) -> dict:
@@ -162,9 +193,16 @@ def measure_saves(app: App, port: int, worker_pid: int, block_id: int, args) -> 
             hog = None
             if kind == "busy loop":
                 # The yardstick: any CPU-bound process at the worker's CPU priority, doing nothing else.
-                hog = subprocess.Popen([common.venv_python(), "-c",
-                                        "from webapp.worker import lower_cpu_priority as low\nlow()\nwhile True: pass"],
-                                       cwd=common.PROJECT_ROOT, env=os.environ.copy(), start_new_session=True)
+                hog = subprocess.Popen(
+                    [
+                        common.venv_python(),
+                        "-c",
+                        "from webapp.worker import lower_cpu_priority as low\nlow()\nwhile True: pass",
+                    ],
+                    cwd=common.PROJECT_ROOT,
+                    env=os.environ.copy(),
+                    start_new_session=True,
+                )
                 time.sleep(0.5)
             if kind == "rendering":
                 # Enough renders to cover the window; measure only once the first is running.
@@ -185,16 +223,26 @@ def measure_saves(app: App, port: int, worker_pid: int, block_id: int, args) -> 
             phases[kind] += latencies
             for status, n in counts.items():
                 statuses[status] = statuses.get(status, 0) + n
-            rounds.append({"round": round_index + 1, "kind": kind, **summary(latencies),
-                           "worker_cpu_cores": round((cpu1 - cpu0) / elapsed, 2) if hog is None
-                           else round(hog_cpu / (elapsed + 0.5), 2),
-                           "machine_cpu_cores_busy": round((busy1[0] - busy0[0]) / max(busy1[1] - busy0[1], 1)
-                                                           * (os.cpu_count() or 1), 2),
-                           "worker_busy_whole_window": still_busy if ids else None})
+            rounds.append(
+                {
+                    "round": round_index + 1,
+                    "kind": kind,
+                    **summary(latencies),
+                    "worker_cpu_cores": round((cpu1 - cpu0) / elapsed, 2)
+                    if hog is None
+                    else round(hog_cpu / (elapsed + 0.5), 2),
+                    "machine_cpu_cores_busy": round(
+                        (busy1[0] - busy0[0]) / max(busy1[1] - busy0[1], 1) * (os.cpu_count() or 1), 2
+                    ),
+                    "worker_busy_whole_window": still_busy if ids else None,
+                }
+            )
             if ids:
                 if not still_busy:
-                    print(f"  warning: the renders of round {round_index + 1} ended inside the window; "
-                          "raise --renders-per-window")
+                    print(
+                        f"  warning: the renders of round {round_index + 1} ended inside the window; "
+                        "raise --renders-per-window"
+                    )
                 wait_for(lambda: all(j["state"] in ("done", "failed") for j in app.jobs(ids)), timeout=600, poll=0.5)
                 jobs = app.jobs(ids)
                 failed = [j for j in jobs if j["state"] != "done"]
@@ -203,17 +251,27 @@ def measure_saves(app: App, port: int, worker_pid: int, block_id: int, args) -> 
                 rounds[-1]["render_s"] = [round((j["finished_at"] - j["started_at"]).total_seconds(), 2) for j in jobs]
     client.close()
     quiet, loaded = summary(phases["quiet"]), summary(phases["rendering"])
-    result = {"quiet": quiet, "rendering": loaded, "rounds": rounds, "statuses": statuses,
-              "p95_ratio": round(loaded["p95_ms"] / quiet["p95_ms"], 3),
-              "p50_ratio": round(loaded["p50_ms"] / quiet["p50_ms"], 3)}
+    result = {
+        "quiet": quiet,
+        "rendering": loaded,
+        "rounds": rounds,
+        "statuses": statuses,
+        "p95_ratio": round(loaded["p95_ms"] / quiet["p95_ms"], 3),
+        "p50_ratio": round(loaded["p50_ms"] / quiet["p50_ms"], 3),
+    }
     # Each rendering window against the quiet window just before it: outside load on the machine
     # (other processes) drifts, and adjacent windows share most of it.
     by_round = []
     for round_index in range(1, args.rounds + 1):
         quiet_round = next(r for r in rounds if r["round"] == round_index and r["kind"] == "quiet")
         render_round = next(r for r in rounds if r["round"] == round_index and r["kind"] == "rendering")
-        by_round.append({"round": round_index, "p95_ratio": round(render_round["p95_ms"] / quiet_round["p95_ms"], 3),
-                         "quiet_machine_cpu_cores_busy": quiet_round["machine_cpu_cores_busy"]})
+        by_round.append(
+            {
+                "round": round_index,
+                "p95_ratio": round(render_round["p95_ms"] / quiet_round["p95_ms"], 3),
+                "quiet_machine_cpu_cores_busy": quiet_round["machine_cpu_cores_busy"],
+            }
+        )
     result["p95_ratio_by_round"] = by_round
     result["median_round_p95_ratio"] = round(common.median([r["p95_ratio"] for r in by_round]), 3)
     if args.yardstick:
@@ -224,18 +282,21 @@ def measure_saves(app: App, port: int, worker_pid: int, block_id: int, args) -> 
 
 # --------------------------------------------------------------------------- (b) the chair's wait
 
+
 def measure_publish_wait(app: App, port: int, lock_wait: float) -> dict:
     chair = common.HttpClient(port)
     common.sign_in(chair, CHAIR)
     _, page, _ = chair.request("GET", f"/reports/{LOCKED_REPORT}")
     token = common.find_csrf_token(page)
-    status, _, _ = chair.request("POST", f"/reports/{LOCKED_REPORT}/transition",
-                                 {"csrf_token": token, "action": "unlock", "reason": "Benchmark"})
+    status, _, _ = chair.request(
+        "POST", f"/reports/{LOCKED_REPORT}/transition", {"csrf_token": token, "action": "unlock", "reason": "Benchmark"}
+    )
     assert status == 302, f"unlock answered {status}"
     locked_at = time.monotonic()
     t0 = time.perf_counter()
-    status, _, _ = chair.request("POST", f"/reports/{LOCKED_REPORT}/transition",
-                                 {"csrf_token": token, "action": "lock"})
+    status, _, _ = chair.request(
+        "POST", f"/reports/{LOCKED_REPORT}/transition", {"csrf_token": token, "action": "lock"}
+    )
     lock_ms = common.ms(time.perf_counter() - t0)
     assert status == 302, f"lock answered {status}"
     time.sleep(max(0.0, lock_wait - (time.monotonic() - locked_at)))
@@ -250,8 +311,11 @@ def measure_publish_wait(app: App, port: int, lock_wait: float) -> dict:
     t1 = time.perf_counter()
     assert status == 302, f"publish answered {status}"
     connection = chair.connection
-    connection.request("GET", f"/reports/{LOCKED_REPORT}/publications/1.pdf",
-                       headers={"Cookie": "; ".join(f"{k}={v}" for k, v in chair.cookies.items())})
+    connection.request(
+        "GET",
+        f"/reports/{LOCKED_REPORT}/publications/1.pdf",
+        headers={"Cookie": "; ".join(f"{k}={v}" for k, v in chair.cookies.items())},
+    )
     response = connection.getresponse()
     pdf = response.read()
     t2 = time.perf_counter()
@@ -272,20 +336,38 @@ def measure_publish_wait(app: App, port: int, lock_wait: float) -> dict:
 
 # --------------------------------------------------------------------------- run and report
 
+
 def run(args: argparse.Namespace) -> dict:
     t0 = time.perf_counter()
     with common.fresh_database() as database:
         env = database.env(HUEY_SQLITE_PATH=str(database.directory / "queue.sqlite3"))
         block_id = common.editable_blocks(database)[WRITER][0]
         app = App(env)
-        with common.gunicorn("wsgi:app", env, log_dir=database.directory) as server, \
-                worker_process(env, database.directory) as worker:
-            results = {"settings": {"window_s": args.window, "rounds": args.rounds, "words": args.words,
-                                    "renders_per_window": args.renders_per_window, "lock_wait_s": args.lock_wait,
-                                    "gunicorn": " ".join(common.gunicorn_command("wsgi:app", 0, workers=common.DEFAULT_WORKERS,
-                                                                                 worker_class=common.DEFAULT_WORKER_CLASS,
-                                                                                 threads=common.DEFAULT_THREADS)[1:]),
-                                    "writer": WRITER, "block_id": block_id, "cpus": os.cpu_count()}}
+        with (
+            common.gunicorn("wsgi:app", env, log_dir=database.directory) as server,
+            worker_process(env, database.directory) as worker,
+        ):
+            results = {
+                "settings": {
+                    "window_s": args.window,
+                    "rounds": args.rounds,
+                    "words": args.words,
+                    "renders_per_window": args.renders_per_window,
+                    "lock_wait_s": args.lock_wait,
+                    "gunicorn": " ".join(
+                        common.gunicorn_command(
+                            "wsgi:app",
+                            0,
+                            workers=common.DEFAULT_WORKERS,
+                            worker_class=common.DEFAULT_WORKER_CLASS,
+                            threads=common.DEFAULT_THREADS,
+                        )[1:]
+                    ),
+                    "writer": WRITER,
+                    "block_id": block_id,
+                    "cpus": os.cpu_count(),
+                }
+            }
             results["saves"] = measure_saves(app, server.port, worker.pid, block_id, args)
             results["publish"] = measure_publish_wait(app, server.port, args.lock_wait)
     results["total_s"] = round(time.perf_counter() - t0, 1)
@@ -296,36 +378,56 @@ def run(args: argparse.Namespace) -> dict:
 def report(results: dict) -> None:
     saves, publish = results["saves"], results["publish"]
     s = results["settings"]
-    print(f"(a) One writer's saves, {s['window_s']:.0f} s windows × {s['rounds']} rounds per phase "
-          f"(~{s['words']}-word texts; gunicorn {s['gunicorn']}; worker: python -m webapp.worker, 1 thread)")
-    rows = [(r["kind"], str(r["round"]), str(r["saves"]), f"{r['p50_ms']:.1f}", f"{r['p95_ms']:.1f}",
-             f"{r['worker_cpu_cores']:.2f}", f"{r['machine_cpu_cores_busy']:.2f}",
-             " ".join(f"{x:.1f}" for x in r.get("render_s", [])))
-            for r in saves["rounds"]]
-    common.print_table(rows, ("phase", "round", "saves", "p50 ms", "p95 ms", "worker CPU", "machine busy",
-                              "render s"))
+    print(
+        f"(a) One writer's saves, {s['window_s']:.0f} s windows × {s['rounds']} rounds per phase "
+        f"(~{s['words']}-word texts; gunicorn {s['gunicorn']}; worker: python -m webapp.worker, 1 thread)"
+    )
+    rows = [
+        (
+            r["kind"],
+            str(r["round"]),
+            str(r["saves"]),
+            f"{r['p50_ms']:.1f}",
+            f"{r['p95_ms']:.1f}",
+            f"{r['worker_cpu_cores']:.2f}",
+            f"{r['machine_cpu_cores_busy']:.2f}",
+            " ".join(f"{x:.1f}" for x in r.get("render_s", [])),
+        )
+        for r in saves["rounds"]
+    ]
+    common.print_table(rows, ("phase", "round", "saves", "p50 ms", "p95 ms", "worker CPU", "machine busy", "render s"))
     q, l = saves["quiet"], saves["rendering"]
     print(f"  quiet:     p50 {q['p50_ms']:.1f} ms, p95 {q['p95_ms']:.1f} ms ({q['saves']} saves)")
     print(f"  rendering: p50 {l['p50_ms']:.1f} ms, p95 {l['p95_ms']:.1f} ms ({l['saves']} saves)")
-    print(f"  p95 rendering/quiet: {saves['p95_ratio']} over all rounds, median of the rounds "
-          f"{saves['median_round_p95_ratio']} ({', '.join(str(r['p95_ratio']) for r in saves['p95_ratio_by_round'])})"
-          f"  (bar ≤ {SAVE_RATIO_BAR}); p50 ratio {saves['p50_ratio']}")
+    print(
+        f"  p95 rendering/quiet: {saves['p95_ratio']} over all rounds, median of the rounds "
+        f"{saves['median_round_p95_ratio']} ({', '.join(str(r['p95_ratio']) for r in saves['p95_ratio_by_round'])})"
+        f"  (bar ≤ {SAVE_RATIO_BAR}); p50 ratio {saves['p50_ratio']}"
+    )
     # The quiet phase is one client and one gunicorn worker taking turns: about one core.
     disturbed = [r["round"] for r in saves["p95_ratio_by_round"] if r["quiet_machine_cpu_cores_busy"] > 1.3]
     if disturbed:
-        print(f"  note: other processes kept the machine busy in round(s) {', '.join(map(str, disturbed))} "
-              "(over 1.3 cores busy while quiet); those rounds say more about the machine than the worker.")
+        print(
+            f"  note: other processes kept the machine busy in round(s) {', '.join(map(str, disturbed))} "
+            "(over 1.3 cores busy while quiet); those rounds say more about the machine than the worker."
+        )
     if "busy_loop" in saves:
         b = saves["busy_loop"]
-        print(f"  busy loop: p50 {b['p50_ms']:.1f} ms, p95 {b['p95_ms']:.1f} ms ({b['saves']} saves); "
-              f"p95 busy-loop/quiet {saves['busy_loop_p95_ratio']} (any CPU-bound process at the worker's "
-              "priority: what the machine allows)")
+        print(
+            f"  busy loop: p50 {b['p50_ms']:.1f} ms, p95 {b['p95_ms']:.1f} ms ({b['saves']} saves); "
+            f"p95 busy-loop/quiet {saves['busy_loop_p95_ratio']} (any CPU-bound process at the worker's "
+            "priority: what the machine allows)"
+        )
     print(f"  statuses: {saves['statuses']}")
     print("(b) Publicera on a report locked a minute earlier")
-    print(f"  lock request {publish['lock_request_ms']:.0f} ms; background render {publish['background_render_s']} s "
-          f"({publish['pages']} pages), done before the {publish['waited_after_lock_s']:.0f} s wait ended")
-    print(f"  POST publish {publish['publish_post_ms']:.0f} ms + GET the PDF {publish['download_ms']:.0f} ms = "
-          f"{publish['publish_to_file_ms']:.0f} ms to a downloaded file ({publish['pdf_bytes']} bytes)")
+    print(
+        f"  lock request {publish['lock_request_ms']:.0f} ms; background render {publish['background_render_s']} s "
+        f"({publish['pages']} pages), done before the {publish['waited_after_lock_s']:.0f} s wait ended"
+    )
+    print(
+        f"  POST publish {publish['publish_post_ms']:.0f} ms + GET the PDF {publish['download_ms']:.0f} ms = "
+        f"{publish['publish_to_file_ms']:.0f} ms to a downloaded file ({publish['pdf_bytes']} bytes)"
+    )
     print(f"  {publish['ratio_to_libreoffice']} × the {LIBREOFFICE_EXPORT_S} s LibreOffice needs for the Word export")
 
 
@@ -333,11 +435,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--window", type=float, default=8.0, help="measured seconds per round and phase")
     parser.add_argument("--rounds", type=int, default=3, help="alternating quiet/rendering rounds")
-    parser.add_argument("--renders-per-window", type=int, default=3,
-                        help="final renders queued for each rendering window (they must outlast it)")
+    parser.add_argument(
+        "--renders-per-window",
+        type=int,
+        default=3,
+        help="final renders queued for each rendering window (they must outlast it)",
+    )
     parser.add_argument("--words", type=int, default=300, help="words in each saved text")
-    parser.add_argument("--no-yardstick", dest="yardstick", action="store_false",
-                        help="leave out the busy-loop phase (a plain CPU hog in place of the render)")
+    parser.add_argument(
+        "--no-yardstick",
+        dest="yardstick",
+        action="store_false",
+        help="leave out the busy-loop phase (a plain CPU hog in place of the render)",
+    )
     parser.add_argument("--lock-wait", type=float, default=60.0, help="seconds between locking and Publicera")
     parser.add_argument("--json-out", help="write the figures as JSON to this file (default: bench/results/)")
     return parser.parse_args(argv)

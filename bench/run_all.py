@@ -38,8 +38,9 @@ def run_one(name: str, extra: list[str]) -> tuple[dict | None, float, str]:
         json_path = Path(handle.name)
     begin = time.perf_counter()
     print(f"\n=== {name}: {script.relative_to(common.PROJECT_ROOT)} ===", flush=True)
-    completed = subprocess.run([sys.executable, str(script), "--json-out", str(json_path), *extra],
-                               cwd=common.PROJECT_ROOT)
+    completed = subprocess.run(
+        [sys.executable, str(script), "--json-out", str(json_path), *extra], cwd=common.PROJECT_ROOT
+    )
     elapsed = time.perf_counter() - begin
     try:
         data = json.loads(json_path.read_text()) if completed.returncode == 0 else None
@@ -63,49 +64,91 @@ def summary_rows(results: dict) -> list[tuple[str, str, str, str]]:
         s, b = save["save"], save["bare"]
         ratio = save["ratio_save_over_bare"]
         rows += [
-            ("block save throughput (20 clients)", f"{s['requests_per_s']:.1f} req/s, p50 {s['p50_ms']:.0f} ms, "
-             f"p95 {s['p95_ms']:.0f} ms", "", ""),
-            ("bare insert throughput (20 clients)", f"{b['requests_per_s']:.1f} req/s, p50 {b['p50_ms']:.0f} ms, "
-             f"p95 {b['p95_ms']:.0f} ms", "", ""),
+            (
+                "block save throughput (20 clients)",
+                f"{s['requests_per_s']:.1f} req/s, p50 {s['p50_ms']:.0f} ms, p95 {s['p95_ms']:.0f} ms",
+                "",
+                "",
+            ),
+            (
+                "bare insert throughput (20 clients)",
+                f"{b['requests_per_s']:.1f} req/s, p50 {b['p50_ms']:.0f} ms, p95 {b['p95_ms']:.0f} ms",
+                "",
+                "",
+            ),
             ("save / bare throughput", f"{ratio:.3f}", "≥ 0.5", yes_no(ratio is not None and ratio >= 0.5)),
-            ("  server CPU per request, save / bare", f"{s['server_cpu_ms_per_request']} / "
-             f"{b['server_cpu_ms_per_request']} ms (ratio {save.get('cpu_cost_ratio_bare_over_save')})", "", ""),
-            ("non-2xx/3xx responses (save, bare)", f"{s['failed_responses']}, {b['failed_responses']}", "0",
-             yes_no(s["failed_responses"] == 0 and b["failed_responses"] == 0)),
+            (
+                "  server CPU per request, save / bare",
+                f"{s['server_cpu_ms_per_request']} / "
+                f"{b['server_cpu_ms_per_request']} ms (ratio {save.get('cpu_cost_ratio_bare_over_save')})",
+                "",
+                "",
+            ),
+            (
+                "non-2xx/3xx responses (save, bare)",
+                f"{s['failed_responses']}, {b['failed_responses']}",
+                "0",
+                yes_no(s["failed_responses"] == 0 and b["failed_responses"] == 0),
+            ),
         ]
     preview = results.get("preview")
     if preview:
         e, r = preview["endpoint"], preview["render_markdown"]
         rows += [
-            (f"render_markdown, {preview['block']['words']} words", f"median {r['median_ms']:.2f} ms, "
-             f"p95 {r['p95_ms']:.2f} ms", "", ""),
-            ("preview endpoint, median", f"{e['median_ms']:.2f} ms (p95 {e['p95_ms']:.2f})", "≤ 15 ms",
-             yes_no(e["median_ms"] <= 15)),
+            (
+                f"render_markdown, {preview['block']['words']} words",
+                f"median {r['median_ms']:.2f} ms, p95 {r['p95_ms']:.2f} ms",
+                "",
+                "",
+            ),
+            (
+                "preview endpoint, median",
+                f"{e['median_ms']:.2f} ms (p95 {e['p95_ms']:.2f})",
+                "≤ 15 ms",
+                yes_no(e["median_ms"] <= 15),
+            ),
         ]
     pdf = results.get("pdf")
     if pdf:
         a, w = pdf["app"], pdf["weasyprint"]
         rows += [
-            (f"draft PDF report {pdf['report_id']} ({pdf['pages']} pages), app / WeasyPrint",
-             f"{a['median_time_s']:.3f} s / {w['median_time_s']:.3f} s", "", ""),
+            (
+                f"draft PDF report {pdf['report_id']} ({pdf['pages']} pages), app / WeasyPrint",
+                f"{a['median_time_s']:.3f} s / {w['median_time_s']:.3f} s",
+                "",
+                "",
+            ),
             ("  time ratio", f"{pdf['ratio_time']:.3f}", "≤ 1.10", yes_no(pdf["ratio_time"] <= 1.10)),
-            ("  memory ratio (peak added)", f"{pdf['ratio_memory_added']:.3f} ({a['median_peak_added_mb']:.1f} / "
-             f"{w['median_peak_added_mb']:.1f} MB)", "≤ 1.25",
-             yes_no(pdf["ratio_memory_added"] is not None and pdf["ratio_memory_added"] <= 1.25)),
+            (
+                "  memory ratio (peak added)",
+                f"{pdf['ratio_memory_added']:.3f} ({a['median_peak_added_mb']:.1f} / "
+                f"{w['median_peak_added_mb']:.1f} MB)",
+                "≤ 1.25",
+                yes_no(pdf["ratio_memory_added"] is not None and pdf["ratio_memory_added"] <= 1.25),
+            ),
         ]
         for label, p in pdf["section_preview"].items():
             kind = label.split(":")[0]
             number = label.split(":")[1].split()[0] if ":" in label else ""
             is_section = kind.endswith("section")
-            rows.append((f"  preview, {' '.join(filter(None, (kind, number)))} ({p['pages']} pages)",
-                         f"{p['median_time_s']:.3f} s = {p['ratio_to_full']:.3f}× full",
-                         "≤ 0.15" if is_section else "", yes_no(p["ratio_to_full"] <= 0.15) if is_section else ""))
+            rows.append(
+                (
+                    f"  preview, {' '.join(filter(None, (kind, number)))} ({p['pages']} pages)",
+                    f"{p['median_time_s']:.3f} s = {p['ratio_to_full']:.3f}× full",
+                    "≤ 0.15" if is_section else "",
+                    yes_no(p["ratio_to_full"] <= 0.15) if is_section else "",
+                )
+            )
     section = results.get("statistics", {}).get("statistics_section")
     if section:
         rows += [
             ("joint occupancy section: compute", f"median {section['compute']['median_ms']:.2f} ms", "", ""),
-            ("joint occupancy section: compute + render HTML", f"median {section['render']['median_ms']:.2f} ms",
-             "", ""),
+            (
+                "joint occupancy section: compute + render HTML",
+                f"median {section['render']['median_ms']:.2f} ms",
+                "",
+                "",
+            ),
         ]
     return rows
 
@@ -123,8 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now()
     results: dict = {
         "started": started.isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "load_average_at_start": os.getloadavg()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "load_average_at_start": os.getloadavg(),
+        },
     }
     durations, errors = {}, {}
     for name in names:
@@ -145,8 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, error in errors.items():
         print(f"  {name} did not finish: {error}")
     load = results["machine"]
-    print(f"  load average at start {load['load_average_at_start'][0]:.2f}, at end {load['load_average_at_end'][0]:.2f} "
-          f"on {load['cpus']} CPUs (anything else running skews the figures)")
+    print(
+        f"  load average at start {load['load_average_at_start'][0]:.2f}, at end {load['load_average_at_end'][0]:.2f} "
+        f"on {load['cpus']} CPUs (anything else running skews the figures)"
+    )
 
     common.RESULTS_DIR.mkdir(exist_ok=True)
     out = common.RESULTS_DIR / f"{started:%Y%m%d-%H%M%S}.json"

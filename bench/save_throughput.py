@@ -68,6 +68,7 @@ def assign_blocks(database: common.BenchDatabase, clients: int, report_id: int =
 
 # --------------------------------------------------------------------------- the load, in child processes
 
+
 def _save_client(spec: ClientSpec, port: int, words: int):
     """Sign in, read the block's page, and return a function doing one save."""
     client = common.HttpClient(port)
@@ -109,8 +110,12 @@ def _bare_client(spec: ClientSpec, port: int, words: int):
 
     def one() -> tuple[int, str]:
         state["n"] += 1
-        form = {"csrf_token": "-" * 91, "source": f"{text}\n\nÄndring {spec.index}-{state['n']}.",
-                "base_version": str(state["n"]), "note": "bench"}
+        form = {
+            "csrf_token": "-" * 91,
+            "source": f"{text}\n\nÄndring {spec.index}-{state['n']}.",
+            "base_version": str(state["n"]),
+            "note": "bench",
+        }
         status, body, _ = client.request("POST", "/insert", form)
         return status, body
 
@@ -119,10 +124,10 @@ def _bare_client(spec: ClientSpec, port: int, words: int):
 
 @dataclass(frozen=True)
 class Phase:
-    kind: str       # "save" or "bare"
-    start: float    # seconds after the common start: load begins
+    kind: str  # "save" or "bare"
+    start: float  # seconds after the common start: load begins
     measure: float  # measuring begins (after the settling time)
-    end: float      # load and measuring end
+    end: float  # load and measuring end
 
 
 def make_schedule(rounds: int, measure: float, settle: float, first_settle: float) -> list[Phase]:
@@ -139,8 +144,16 @@ def make_schedule(rounds: int, measure: float, settle: float, first_settle: floa
     return phases
 
 
-def _client_process(ports: dict[str, int], specs: list[ClientSpec], words: int, phases: list[Phase],
-                    ready_q, go_event, start_value, result_q) -> None:
+def _client_process(
+    ports: dict[str, int],
+    specs: list[ClientSpec],
+    words: int,
+    phases: list[Phase],
+    ready_q,
+    go_event,
+    start_value,
+    result_q,
+) -> None:
     """One load-generator process: a thread per client, each with a keep-alive connection to
     each server, following the schedule of phases."""
     barrier = threading.Barrier(len(specs) + 1)
@@ -210,17 +223,20 @@ def _client_process(ports: dict[str, int], specs: list[ClientSpec], words: int, 
         cpu[phase.kind] += sum(os.times()[:2]) - before
     for thread in threads:
         thread.join()
-    result_q.put({
-        "records": [r for own in records for r in own],
-        "cpu_seconds": cpu,
-        "setup_errors": setup_errors,
-        "samples": samples,
-        "total_by_status": total_by_status,
-    })
+    result_q.put(
+        {
+            "records": [r for own in records for r in own],
+            "cpu_seconds": cpu,
+            "setup_errors": setup_errors,
+            "samples": samples,
+            "total_by_status": total_by_status,
+        }
+    )
 
 
-def run_load(servers: dict[str, common.Server], specs: list[ClientSpec], phases: list[Phase], *, words: int,
-             processes: int) -> dict:
+def run_load(
+    servers: dict[str, common.Server], specs: list[ClientSpec], phases: list[Phase], *, words: int, processes: int
+) -> dict:
     ctx = mp.get_context("spawn")
     ready_q, result_q = ctx.Queue(), ctx.Queue()
     go_event = ctx.Event()
@@ -228,8 +244,11 @@ def run_load(servers: dict[str, common.Server], specs: list[ClientSpec], phases:
     ports = {kind: server.port for kind, server in servers.items()}
     groups = [g for g in (specs[i::processes] for i in range(processes)) if g]
     children = [
-        ctx.Process(target=_client_process, args=(ports, group, words, phases, ready_q, go_event, start_value,
-                                                  result_q), daemon=True)
+        ctx.Process(
+            target=_client_process,
+            args=(ports, group, words, phases, ready_q, go_event, start_value, result_q),
+            daemon=True,
+        )
         for group in groups
     ]
     for child in children:
@@ -266,8 +285,7 @@ def run_load(servers: dict[str, common.Server], specs: list[ClientSpec], phases:
     for kind in ("save", "bare"):
         own = [p for p in phases if p.kind == kind]
         measured = sum(p.end - p.measure for p in own)
-        window = [r for r in records if phases[r[0]].kind == kind
-                  and phases[r[0]].measure <= r[1] < phases[r[0]].end]
+        window = [r for r in records if phases[r[0]].kind == kind and phases[r[0]].measure <= r[1] < phases[r[0]].end]
         latencies = [r[2] for r in window]
         ok = [r for r in window if 200 <= r[3] < 400]
         failed = [r for r in window if not 200 <= r[3] < 400]
@@ -333,12 +351,18 @@ def run(args: argparse.Namespace) -> dict:
         timings["database_s"] = round(time.perf_counter() - t0, 1)
         specs = assign_blocks(database, args.clients)
         results: dict = {
-            "settings": {**settings, "clients": args.clients, "client_processes": args.client_processes,
-                         "text_words": args.words, "measured_s_per_endpoint": args.duration,
-                         "rounds": args.rounds, "settle_s": args.settle, "first_settle_s": args.first_settle,
-                         "schedule": [f"{p.kind} {p.start:.0f}-{p.end:.0f}s (measured from {p.measure:.0f}s)"
-                                      for p in phases],
-                         "gunicorn": " ".join(common.gunicorn_command("APP", 0, **settings)[1:])},
+            "settings": {
+                **settings,
+                "clients": args.clients,
+                "client_processes": args.client_processes,
+                "text_words": args.words,
+                "measured_s_per_endpoint": args.duration,
+                "rounds": args.rounds,
+                "settle_s": args.settle,
+                "first_settle_s": args.first_settle,
+                "schedule": [f"{p.kind} {p.start:.0f}-{p.end:.0f}s (measured from {p.measure:.0f}s)" for p in phases],
+                "gunicorn": " ".join(common.gunicorn_command("APP", 0, **settings)[1:]),
+            },
             "clients": [{"email": s.email, "block_id": s.block_id} for s in specs],
         }
         bare_path = database.directory / "bare.sqlite"
@@ -347,10 +371,14 @@ def run(args: argparse.Namespace) -> dict:
         with contextlib.ExitStack() as stack:
             # Both servers are up for the whole run; only one of them is under load at a time.
             servers = {
-                "save": stack.enter_context(common.gunicorn("wsgi:app", database.env(),
-                                                            log_dir=database.directory, **settings)),
-                "bare": stack.enter_context(common.gunicorn("bare_insert_app:app", bare_env, chdir=common.BENCH_DIR,
-                                                            log_dir=database.directory, **settings)),
+                "save": stack.enter_context(
+                    common.gunicorn("wsgi:app", database.env(), log_dir=database.directory, **settings)
+                ),
+                "bare": stack.enter_context(
+                    common.gunicorn(
+                        "bare_insert_app:app", bare_env, chdir=common.BENCH_DIR, log_dir=database.directory, **settings
+                    )
+                ),
             }
             timings["servers_up_s"] = round(time.perf_counter() - t0, 1)
             results.update(run_load(servers, specs, phases, words=args.words, processes=args.client_processes))
@@ -362,39 +390,69 @@ def run(args: argparse.Namespace) -> dict:
     results["timings"] = timings
 
     save, bare = results["save"], results["bare"]
-    results["ratio_save_over_bare"] = round(save["requests_per_s"] / bare["requests_per_s"], 3) \
-        if bare["requests_per_s"] else None
+    results["ratio_save_over_bare"] = (
+        round(save["requests_per_s"] / bare["requests_per_s"], 3) if bare["requests_per_s"] else None
+    )
     # Less sensitive to other load on the machine: what one request costs the server in CPU.
     if save["server_cpu_ms_per_request"] and bare["server_cpu_ms_per_request"]:
         results["cpu_cost_ratio_bare_over_save"] = round(
-            bare["server_cpu_ms_per_request"] / save["server_cpu_ms_per_request"], 3)
+            bare["server_cpu_ms_per_request"] / save["server_cpu_ms_per_request"], 3
+        )
     results["bar"] = {"ratio_min": SAVE_BAR, "failed_responses": 0}
     return results
 
 
 def report(results: dict) -> None:
     s = results["settings"]
-    print(f"Save throughput: {s['clients']} clients in {s['client_processes']} client processes, ~{s['text_words']}-word "
-          f"texts; {s['measured_s_per_endpoint']:.0f} s measured per endpoint in {s['rounds']} alternating rounds")
+    print(
+        f"Save throughput: {s['clients']} clients in {s['client_processes']} client processes, ~{s['text_words']}-word "
+        f"texts; {s['measured_s_per_endpoint']:.0f} s measured per endpoint in {s['rounds']} alternating rounds"
+    )
     print(f"  gunicorn {s['gunicorn']}")
     rows = []
     for name, key in (("block save  POST /blocks/<id>/save", "save"), ("bare insert POST /insert", "bare")):
         r = results[key]
-        rows.append((name, f"{r['requests_per_s']:.1f}", f"{r['p50_ms']:.1f}", f"{r['p95_ms']:.1f}",
-                     f"{r['p99_ms']:.1f}", str(r["failed_responses"]), f"{r['client_cpu_cores']:.2f}",
-                     f"{r['server_cpu_cores']:.2f}", f"{r['machine_cpu_cores_busy']:.2f}",
-                     " ".join(f"{x:.0f}" for x in r["requests_per_s_by_phase"])))
-    common.print_table(rows, ("endpoint", "req/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx/3xx",
-                              "client CPU", "server CPU", "machine busy", "req/s per round"))
+        rows.append(
+            (
+                name,
+                f"{r['requests_per_s']:.1f}",
+                f"{r['p50_ms']:.1f}",
+                f"{r['p95_ms']:.1f}",
+                f"{r['p99_ms']:.1f}",
+                str(r["failed_responses"]),
+                f"{r['client_cpu_cores']:.2f}",
+                f"{r['server_cpu_cores']:.2f}",
+                f"{r['machine_cpu_cores_busy']:.2f}",
+                " ".join(f"{x:.0f}" for x in r["requests_per_s_by_phase"]),
+            )
+        )
+    common.print_table(
+        rows,
+        (
+            "endpoint",
+            "req/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "non-2xx/3xx",
+            "client CPU",
+            "server CPU",
+            "machine busy",
+            "req/s per round",
+        ),
+    )
     print(f"  save/bare throughput ratio: {results['ratio_save_over_bare']}  (bar ≥ {SAVE_BAR})")
-    print(f"  server CPU per request: save {results['save']['server_cpu_ms_per_request']} ms, "
-          f"bare {results['bare']['server_cpu_ms_per_request']} ms; CPU-cost ratio bare/save "
-          f"{results.get('cpu_cost_ratio_bare_over_save')} (the throughput ratio if both had the same CPU)")
+    print(
+        f"  server CPU per request: save {results['save']['server_cpu_ms_per_request']} ms, "
+        f"bare {results['bare']['server_cpu_ms_per_request']} ms; CPU-cost ratio bare/save "
+        f"{results.get('cpu_cost_ratio_bare_over_save')} (the throughput ratio if both had the same CPU)"
+    )
     save = results["save"]
-    print(f"  saves answered 302: {save['saves_answered_302']}, revisions written: {save['revisions_written']}"
-          f"; bare rows written: {results['bare']['rows_written']}")
-    print("  (CPU columns: cores used on average over the measured windows; "
-          f"the machine has {os.cpu_count()}.)")
+    print(
+        f"  saves answered 302: {save['saves_answered_302']}, revisions written: {save['revisions_written']}"
+        f"; bare rows written: {results['bare']['rows_written']}"
+    )
+    print(f"  (CPU columns: cores used on average over the measured windows; the machine has {os.cpu_count()}.)")
     for key in ("save", "bare"):
         r = results[key]
         if r["setup_errors"]:
@@ -407,8 +465,10 @@ def report(results: dict) -> None:
         if other > 0.3:
             print(f"  note ({key}): {other:.2f} cores were busy with processes outside this benchmark.")
     if max(results["save"]["client_cpu_cores"], results["bare"]["client_cpu_cores"]) > 0.5:
-        print("  note: the load generator used more than half a core; the server had less CPU than it would "
-              "with remote clients, more so for the cheaper endpoint.")
+        print(
+            "  note: the load generator used more than half a core; the server had less CPU than it would "
+            "with remote clients, more so for the cheaper endpoint."
+        )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -417,11 +477,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=15.0, help="measured seconds per endpoint (all rounds)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating save/bare rounds")
     parser.add_argument("--settle", type=float, default=1.0, help="seconds of load before measuring, per round")
-    parser.add_argument("--first-settle", type=float, default=2.0,
-                        help="settling time of each endpoint's first round (workers warm up)")
+    parser.add_argument(
+        "--first-settle", type=float, default=2.0, help="settling time of each endpoint's first round (workers warm up)"
+    )
     parser.add_argument("--words", type=int, default=300, help="words in each saved text")
-    parser.add_argument("--client-processes", type=int, default=2,
-                        help="load-generator processes (the clients' threads are spread over them)")
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=2,
+        help="load-generator processes (the clients' threads are spread over them)",
+    )
     parser.add_argument("--workers", type=int, default=common.DEFAULT_WORKERS)
     parser.add_argument("--worker-class", default=common.DEFAULT_WORKER_CLASS, choices=("sync", "gthread"))
     parser.add_argument("--threads", type=int, default=common.DEFAULT_THREADS, help="with --worker-class gthread")

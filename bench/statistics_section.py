@@ -43,16 +43,19 @@ def run(args: argparse.Namespace) -> dict:
             blocks = section_view.blocks
 
             def compute_section():
-                unit_tables = [statistics.block_tables(b, b.current_revision.tables if b.current_revision else {})
-                               for b in blocks if not b.joint]
+                unit_tables = [
+                    statistics.block_tables(b, b.current_revision.tables if b.current_revision else {})
+                    for b in blocks
+                    if not b.joint
+                ]
                 joint = statistics.joint_tables(section_view.section, outline.report, blocks)
                 return unit_tables, joint
 
             template = (
                 '{% from "statistics/_table.html" import stat_table %}'
-                '{% for tables in unit_tables %}{% for t in tables %}{{ stat_table(t.computed) }}{% endfor %}{% endfor %}'
-                '{% for j in joint %}{{ stat_table(j.joint.table) }}{% endfor %}'
-                '{{ chart }}'
+                "{% for tables in unit_tables %}{% for t in tables %}{{ stat_table(t.computed) }}{% endfor %}{% endfor %}"
+                "{% for j in joint %}{{ stat_table(j.joint.table) }}{% endfor %}"
+                "{{ chart }}"
             )
 
             def render_section():
@@ -63,23 +66,29 @@ def run(args: argparse.Namespace) -> dict:
                 chart = occupancy_svg(
                     title="Beläggning, alla nattverksamheter",
                     categories=month_categories([int(r.key[5:]) for r in table.rows]),
-                    percents=[float(r["occupancy"].number) if r["occupancy"].is_number else None for r in table.rows])
+                    percents=[float(r["occupancy"].number) if r["occupancy"].is_number else None for r in table.rows],
+                )
                 return render_template_string(template, unit_tables=unit_tables, joint=joint, chart=chart)
 
             def whole_document():
                 return render_document_html(build_document(1, draft=True), for_print=True)
 
             results = {}
-            for name, function in (("compute", compute_section), ("render", render_section),
-                                   ("document", whole_document)):
+            for name, function in (
+                ("compute", compute_section),
+                ("render", render_section),
+                ("document", whole_document),
+            ):
                 function()  # warm up
                 times = []
                 for _ in range(args.runs):
                     start = time.perf_counter()
                     function()
                     times.append(time.perf_counter() - start)
-                results[name] = {"median_ms": common.ms(common.median(times)),
-                                 "p95_ms": common.ms(common.percentile(times, 95))}
+                results[name] = {
+                    "median_ms": common.ms(common.median(times)),
+                    "p95_ms": common.ms(common.percentile(times, 95)),
+                }
     rows = [(name, f"{r['median_ms']:.2f}", f"{r['p95_ms']:.2f}") for name, r in results.items()]
     print(f"Joint occupancy section of report 1 ({args.runs} runs each; 4 night units)")
     common.print_table(rows, ("measured", "median ms", "p95 ms"))

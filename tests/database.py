@@ -37,8 +37,10 @@ def empty_all_tables() -> None:
 
 def copy_rows() -> Rows:
     with db.engine.connect() as connection:
-        return {table.name: [dict(row._mapping) for row in connection.execute(select(table))]
-                for table in db.metadata.sorted_tables}
+        return {
+            table.name: [dict(row._mapping) for row in connection.execute(select(table))]
+            for table in db.metadata.sorted_tables
+        }
 
 
 def restore_rows(rows: Rows) -> None:
@@ -56,8 +58,7 @@ def restore_rows(rows: Rows) -> None:
         later: list[tuple] = []
         for table in db.metadata.sorted_tables:
             data = rows[table.name]
-            deferred = [c.name for c in table.columns for fk in c.foreign_keys
-                        if fk.column.table.name not in inserted]
+            deferred = [c.name for c in table.columns for fk in c.foreign_keys if fk.column.table.name not in inserted]
             if data:
                 connection.execute(insert(table), [{**row, **{c: None for c in deferred}} for row in data])
                 for column in deferred:
@@ -73,7 +74,10 @@ def restore_rows(rows: Rows) -> None:
         else:
             for table in db.metadata.sorted_tables:
                 if "id" in table.c and table.c.id.autoincrement is not False and rows[table.name]:
-                    connection.execute(text(
-                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                        f"(SELECT MAX(id) FROM {table.name}))"))
+                    connection.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                            f"(SELECT MAX(id) FROM {table.name}))"
+                        )
+                    )
             connection.commit()

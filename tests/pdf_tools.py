@@ -106,8 +106,11 @@ def tagged_text(reader: PdfReader, page_index: int) -> list[TextRun]:
 def read_out_text(reader: PdfReader, page_index: int) -> str:
     """The page's text that the structure tree refers to: what a screen reader reads."""
     reachable = reachable_mcids(reader)
-    return " ".join(run.text for run in tagged_text(reader, page_index)
-                    if not run.artifact and run.mcid is not None and (page_index, run.mcid) in reachable)
+    return " ".join(
+        run.text
+        for run in tagged_text(reader, page_index)
+        if not run.artifact and run.mcid is not None and (page_index, run.mcid) in reachable
+    )
 
 
 def destination_pages(reader: PdfReader) -> dict[str, int]:

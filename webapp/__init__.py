@@ -48,8 +48,9 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(PROJECT_ROOT / "translations"))
+    babel.init_app(
+        app, locale_selector=select_locale, default_translation_directories=str(PROJECT_ROOT / "translations")
+    )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -63,10 +64,37 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from webapp.views import (account, admin, auth, blocks, capacity, comments, documents, imports, live, main,
-                              notifications, publishing, reports, review)
+    from webapp.views import (
+        account,
+        admin,
+        auth,
+        blocks,
+        capacity,
+        comments,
+        documents,
+        imports,
+        live,
+        main,
+        notifications,
+        publishing,
+        reports,
+        review,
+    )
 
-    for blueprint in (auth.bp, main.bp, reports.bp, blocks.bp, review.bp, imports.bp, comments.bp,
-                      notifications.bp, live.bp, admin.bp, capacity.bp, documents.bp, account.bp,
-                      publishing.bp):
+    for blueprint in (
+        auth.bp,
+        main.bp,
+        reports.bp,
+        blocks.bp,
+        review.bp,
+        imports.bp,
+        comments.bp,
+        notifications.bp,
+        live.bp,
+        admin.bp,
+        capacity.bp,
+        documents.bp,
+        account.bp,
+        publishing.bp,
+    ):
         app.register_blueprint(blueprint)

@@ -41,12 +41,20 @@ def seed_demo_command() -> None:
 @with_appcontext
 @click.option("--email", prompt=True)
 @click.option("--name", prompt=True)
-@click.option("--role", "roles", multiple=True, type=click.Choice([r.value for r in Role]), default=["writer"],
-              show_default=True, help="Repeat for several roles.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    type=click.Choice([r.value for r in Role]),
+    default=["writer"],
+    show_default=True,
+    help="Repeat for several roles.",
+)
 @click.option("--unit", "unit_keys", multiple=True, help="Unit key, e.g. crossroads. Repeatable.")
 @click.password_option()
-def create_user_command(email: str, name: str, roles: tuple[str, ...], unit_keys: tuple[str, ...],
-                        password: str) -> None:
+def create_user_command(
+    email: str, name: str, roles: tuple[str, ...], unit_keys: tuple[str, ...], password: str
+) -> None:
     """Create a user who can sign in."""
     from webapp.services.accounts import create_user
 
@@ -80,8 +88,13 @@ def render_pdf_command(report_id: int, outfile: Path) -> None:
 
 @click.command("notify-deadlines")
 @with_appcontext
-@click.option("--days", default=7, show_default=True, type=click.IntRange(min=0),
-              help="Remind about deadlines within this many days.")
+@click.option(
+    "--days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Remind about deadlines within this many days.",
+)
 def notify_deadlines_command(days: int) -> None:
     """Remind writers of unsubmitted blocks whose report deadline is near (once per block and day)."""
     from datetime import date

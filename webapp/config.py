@@ -72,5 +72,5 @@ def normalise_database_url(url: str) -> str:
     """Accept plain postgres:// URLs and route them to psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url

@@ -12,10 +12,8 @@ from sqlalchemy.engine import Connection
 MESSAGE = "publications are immutable"
 
 _SQLITE = [
-    f"CREATE TRIGGER publications_no_update BEFORE UPDATE ON publications "
-    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
-    f"CREATE TRIGGER publications_no_delete BEFORE DELETE ON publications "
-    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
+    f"CREATE TRIGGER publications_no_update BEFORE UPDATE ON publications BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
+    f"CREATE TRIGGER publications_no_delete BEFORE DELETE ON publications BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
 ]
 _POSTGRESQL = [
     "CREATE OR REPLACE FUNCTION publications_refuse_change() RETURNS trigger LANGUAGE plpgsql AS "

@@ -24,8 +24,10 @@ def _http_messages() -> dict[int, tuple[str, str]]:
         404: (_("Sidan finns inte"), _("Det du söker finns inte, eller har flyttats.")),
         405: (_("Otillåten metod"), _("Den här adressen tar inte emot sådana anrop.")),
         401: (_("Logga in"), _("Du behöver logga in för att se det här.")),
-        409: (_("Inte möjligt just nu"), _("Någon annan har ändrat samma sak just nu. Ladda om sidan och "
-                                           "försök igen.")),
+        409: (
+            _("Inte möjligt just nu"),
+            _("Någon annan har ändrat samma sak just nu. Ladda om sidan och försök igen."),
+        ),
         410: (_("Finns inte längre"), _("Det du söker har tagits bort.")),
         413: (_("För stort"), _("Det du skickade är för stort.")),
         415: (_("Filtypen stöds inte"), _("Den här sortens fil kan inte tas emot.")),
@@ -48,14 +50,17 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ContentTooLarge)
     def content_too_large(error: ContentTooLarge):
         kilobytes = error.limit_bytes // 1000
-        return render_error(413, _("Texten är för lång"),
-                            _("Ett bidrag får vara högst %(kb)s kB. Ingenting har sparats.", kb=kilobytes))
+        return render_error(
+            413, _("Texten är för lång"), _("Ett bidrag får vara högst %(kb)s kB. Ingenting har sparats.", kb=kilobytes)
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):
-        return render_error(400, _("Sidan är för gammal"),
-                            _("Formuläret saknar en giltig säkerhetstoken. Ladda om sidan och försök igen. "
-                              "Ingenting har sparats."))
+        return render_error(
+            400,
+            _("Sidan är för gammal"),
+            _("Formuläret saknar en giltig säkerhetstoken. Ladda om sidan och försök igen. Ingenting har sparats."),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -7,8 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-postadress"), validators=[DataRequired(_l("Fyll i din e-postadress.")),
-                                                       Length(max=254)])
+    email = EmailField(_l("E-postadress"), validators=[DataRequired(_l("Fyll i din e-postadress.")), Length(max=254)])
     password = PasswordField(_l("Lösenord"), validators=[DataRequired(_l("Fyll i ditt lösenord."))])
     remember = BooleanField(_l("Kom ihåg mig"))
     next = HiddenField()
@@ -19,10 +18,10 @@ class BlockForm(FlaskForm):
     source = TextAreaField(_l("Text"), validators=[Length(max=2_000_000)])
     # Explicit labels: a field without one asks WTForms' translations for a default label,
     # which loads a catalogue from disk on every request.
-    base_version = IntegerField("base_version", validators=[
-        InputRequired(_l("Versionsnummer saknas. Ladda om sidan.")), NumberRange(min=1)])
-    note = StringField(_l("Kommentar till versionen"),
-                       validators=[Length(max=500, message=_l("Högst 500 tecken."))])
+    base_version = IntegerField(
+        "base_version", validators=[InputRequired(_l("Versionsnummer saknas. Ladda om sidan.")), NumberRange(min=1)]
+    )
+    note = StringField(_l("Kommentar till versionen"), validators=[Length(max=500, message=_l("Högst 500 tecken."))])
 
 
 class PreviewForm(FlaskForm):
@@ -36,8 +35,9 @@ class RestoreForm(FlaskForm):
 class TransitionForm(FlaskForm):
     action = StringField("action", validators=[DataRequired(), Length(max=40)])
     reason = TextAreaField(_l("Motivering"), validators=[Length(max=2000, message=_l("Högst 2000 tecken."))])
-    nothing_to_report = StringField(_l("Inget att rapportera, eftersom"),
-                                    validators=[Length(max=2000, message=_l("Högst 2000 tecken."))])
+    nothing_to_report = StringField(
+        _l("Inget att rapportera, eftersom"), validators=[Length(max=2000, message=_l("Högst 2000 tecken."))]
+    )
 
 
 class CommentForm(FlaskForm):

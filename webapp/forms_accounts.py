@@ -57,39 +57,55 @@ class SwedishDateField(DateField):
 
 
 def _new_password_fields():
-    password = PasswordField(_l("Nytt lösenord"), validators=[
-        DataRequired(_l("Fyll i ett lösenord.")),
-        Length(max=MAX_PASSWORD_LENGTH, message=_l("Lösenordet får ha högst %(max)d tecken."))])
-    again = PasswordField(_l("Samma lösenord en gång till"), validators=[
-        DataRequired(_l("Fyll i lösenordet en gång till.")),
-        EqualTo("password", message=_l("Lösenorden är inte likadana."))])
+    password = PasswordField(
+        _l("Nytt lösenord"),
+        validators=[
+            DataRequired(_l("Fyll i ett lösenord.")),
+            Length(max=MAX_PASSWORD_LENGTH, message=_l("Lösenordet får ha högst %(max)d tecken.")),
+        ],
+    )
+    again = PasswordField(
+        _l("Samma lösenord en gång till"),
+        validators=[
+            DataRequired(_l("Fyll i lösenordet en gång till.")),
+            EqualTo("password", message=_l("Lösenorden är inte likadana.")),
+        ],
+    )
     return password, again
 
 
 # --- Own account and links ------------------------------------------------------------------------
+
 
 class ChoosePasswordForm(FlaskForm):
     password, password_again = _new_password_fields()
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Nuvarande lösenord"), validators=[
-        DataRequired(_l("Fyll i ditt nuvarande lösenord.")), Length(max=MAX_PASSWORD_LENGTH)])
+    current_password = PasswordField(
+        _l("Nuvarande lösenord"),
+        validators=[DataRequired(_l("Fyll i ditt nuvarande lösenord.")), Length(max=MAX_PASSWORD_LENGTH)],
+    )
     password, password_again = _new_password_fields()
 
 
 class NameForm(FlaskForm):
-    name = StringField(_l("Namn"), validators=[DataRequired(_l("Fyll i ett namn.")),
-                                              Length(max=200, message=_l("Högst 200 tecken."))])
+    name = StringField(
+        _l("Namn"), validators=[DataRequired(_l("Fyll i ett namn.")), Length(max=200, message=_l("Högst 200 tecken."))]
+    )
 
 
 # --- People ---------------------------------------------------------------------------------------
 
+
 class InviteForm(FlaskForm):
-    name = StringField(_l("Namn"), validators=[DataRequired(_l("Fyll i ett namn.")),
-                                              Length(max=200, message=_l("Högst 200 tecken."))])
-    email = EmailField(_l("E-postadress"), validators=[DataRequired(_l("Fyll i en e-postadress.")),
-                                                       Length(max=254, message=_l("Högst 254 tecken."))])
+    name = StringField(
+        _l("Namn"), validators=[DataRequired(_l("Fyll i ett namn.")), Length(max=200, message=_l("Högst 200 tecken."))]
+    )
+    email = EmailField(
+        _l("E-postadress"),
+        validators=[DataRequired(_l("Fyll i en e-postadress.")), Length(max=254, message=_l("Högst 254 tecken."))],
+    )
     roles = CheckboxesField(_l("Roller"))
     units = CheckboxesField(_l("Verksamheter"), coerce=int)
 
@@ -113,14 +129,17 @@ class PeopleFilterForm(FlaskForm):
 
 # --- Organisations and units ----------------------------------------------------------------------
 
+
 class OrganisationForm(FlaskForm):
-    name = StringField(_l("Namn"), validators=[DataRequired(_l("Fyll i ett namn.")),
-                                              Length(max=200, message=_l("Högst 200 tecken."))])
+    name = StringField(
+        _l("Namn"), validators=[DataRequired(_l("Fyll i ett namn.")), Length(max=200, message=_l("Högst 200 tecken."))]
+    )
 
 
 class UnitForm(FlaskForm):
-    name = StringField(_l("Namn"), validators=[DataRequired(_l("Fyll i ett namn.")),
-                                              Length(max=200, message=_l("Högst 200 tecken."))])
+    name = StringField(
+        _l("Namn"), validators=[DataRequired(_l("Fyll i ett namn.")), Length(max=200, message=_l("Högst 200 tecken."))]
+    )
     kind = SelectField(_l("Typ"), validate_choice=False)
 
 

@@ -49,43 +49,57 @@ class AdminForm(FlaskForm):
 
 
 def _key_field(description):
-    return StringField(_l("Nyckel"), description=description, validators=[
-        Optional(), Length(max=60, message=_l("Högst 60 tecken.")),
-        Regexp(TEMPLATE_KEY, message=_l("Bara små bokstäver a–z, siffror och bindestreck."))])
+    return StringField(
+        _l("Nyckel"),
+        description=description,
+        validators=[
+            Optional(),
+            Length(max=60, message=_l("Högst 60 tecken.")),
+            Regexp(TEMPLATE_KEY, message=_l("Bara små bokstäver a–z, siffror och bindestreck.")),
+        ],
+    )
 
 
 def _name_field():
-    return StringField(_l("Namn"), validators=[DataRequired(_l("Ge mallen ett namn.")),
-                                               Length(max=MAX_NAME, message=_l("Högst 200 tecken."))])
+    return StringField(
+        _l("Namn"),
+        validators=[DataRequired(_l("Ge mallen ett namn.")), Length(max=MAX_NAME, message=_l("Högst 200 tecken."))],
+    )
 
 
 def _title_field(label, missing):
-    return StringField(label, validators=[DataRequired(missing),
-                                          Length(max=MAX_TITLE, message=_l("Högst 300 tecken."))])
+    return StringField(
+        label, validators=[DataRequired(missing), Length(max=MAX_TITLE, message=_l("Högst 300 tecken."))]
+    )
 
 
 def _guidance_field():
-    return TextAreaField(_l("Vägledning (Markdown)"),
-                         validators=[Length(max=MAX_GUIDANCE, message=_l("Högst 20 000 tecken."))])
+    return TextAreaField(
+        _l("Vägledning (Markdown)"), validators=[Length(max=MAX_GUIDANCE, message=_l("Högst 20 000 tecken."))]
+    )
 
 
 class TemplateCreateForm(AdminForm):
     name = _name_field()
     key = _key_field(_l("Små bokstäver, siffror och bindestreck. Lämna tomt så bildas nyckeln av namnet."))
-    description = TextAreaField(_l("Beskrivning"), validators=[
-        Length(max=MAX_DESCRIPTION, message=_l("Högst 5 000 tecken."))])
+    description = TextAreaField(
+        _l("Beskrivning"), validators=[Length(max=MAX_DESCRIPTION, message=_l("Högst 5 000 tecken."))]
+    )
 
 
 class TemplateCopyForm(AdminForm):
-    name = StringField(_l("Namn på kopian"), validators=[DataRequired(_l("Ge kopian ett namn.")),
-                                                         Length(max=MAX_NAME, message=_l("Högst 200 tecken."))])
+    name = StringField(
+        _l("Namn på kopian"),
+        validators=[DataRequired(_l("Ge kopian ett namn.")), Length(max=MAX_NAME, message=_l("Högst 200 tecken."))],
+    )
     key = _key_field(_l("Lämna tomt så bildas nyckeln av namnet."))
 
 
 class TemplateDetailsForm(AdminForm):
     name = _name_field()
-    description = TextAreaField(_l("Beskrivning"), validators=[
-        Length(max=MAX_DESCRIPTION, message=_l("Högst 5 000 tecken."))])
+    description = TextAreaField(
+        _l("Beskrivning"), validators=[Length(max=MAX_DESCRIPTION, message=_l("Högst 5 000 tecken."))]
+    )
 
 
 class TemplateImportForm(AdminForm):
@@ -106,15 +120,27 @@ class SectionForm(AdminForm):
     unit_kinds = SelectMultipleField(
         _l("En text från varje verksamhet av typen"),
         choices=[(kind, UNIT_KIND_LABELS[kind]) for kind in UNIT_KINDS],
-        widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput())
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+    )
     named_units = SelectMultipleField(
-        _l("En text från var och en av dessa verksamheter"), coerce=int,
-        widget=widgets.ListWidget(prefix_label=False), option_widget=widgets.CheckboxInput())
+        _l("En text från var och en av dessa verksamheter"),
+        coerce=int,
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+    )
 
     def set_units(self, units: list[Unit]) -> None:
         """Choices for the unit fields: the given units, labelled with their organisation."""
-        labelled = [(unit.id, f"{unit.name} ({unit.organisation.name})" if unit.active
-                     else f"{unit.name} ({unit.organisation.name}) – {_l('avslutad')}") for unit in units]
+        labelled = [
+            (
+                unit.id,
+                f"{unit.name} ({unit.organisation.name})"
+                if unit.active
+                else f"{unit.name} ({unit.organisation.name}) – {_l('avslutad')}",
+            )
+            for unit in units
+        ]
         self.responsible_unit.choices = [(0, _l("Välj verksamhet"))] + labelled
         self.named_units.choices = labelled
 
@@ -140,39 +166,61 @@ class GuidancePreviewForm(AdminForm):
 
 
 class TableAddForm(AdminForm):
-    kind = SelectField(_l("Sort"), choices=[(kind, TABLE_KIND_LABELS[kind]) for kind in TABLE_KINDS],
-                       validate_choice=True)
+    kind = SelectField(
+        _l("Sort"), choices=[(kind, TABLE_KIND_LABELS[kind]) for kind in TABLE_KINDS], validate_choice=True
+    )
     title = _title_field(_l("Tabellens rubrik"), _l("Ge tabellen en rubrik."))
-    key = StringField(_l("Nyckel"), description=_l("Lämna tomt så bildas nyckeln av rubriken. Kan inte ändras senare."),
-                      validators=[Optional(), Length(max=60, message=_l("Högst 60 tecken.")),
-                                  Regexp(ITEM_KEY, message=_l("Bokstäver a–z, siffror, _ . och -."))])
+    key = StringField(
+        _l("Nyckel"),
+        description=_l("Lämna tomt så bildas nyckeln av rubriken. Kan inte ändras senare."),
+        validators=[
+            Optional(),
+            Length(max=60, message=_l("Högst 60 tecken.")),
+            Regexp(ITEM_KEY, message=_l("Bokstäver a–z, siffror, _ . och -.")),
+        ],
+    )
 
 
-ITEM_HINT = _l("En per rad: nyckel = Etikett | alias, alias. Utan nyckel bildas den av etiketten. Ändra inte "
-               "nyckeln på en rad som redan har siffror – etiketten går bra att ändra.")
-COLUMN_HINT = _l("En kolumn per rad: nyckel = Etikett | typ | alias, alias. Typer: heltal, decimaltal, text, "
-                 "datum, land; skriv ”krävs” efter typen om kolumnen måste fyllas i, t.ex. "
-                 "”date = Datum | datum krävs | Date”.")
-OPTIONS_HINT = _l("Valfritt, som ett JSON-objekt. Möjliga namn: labels, aliases, decimals, required, totals, "
-                  "total_label, row_label, chart, compare, change_warning_percent (för loggar även sum).")
+ITEM_HINT = _l(
+    "En per rad: nyckel = Etikett | alias, alias. Utan nyckel bildas den av etiketten. Ändra inte "
+    "nyckeln på en rad som redan har siffror – etiketten går bra att ändra."
+)
+COLUMN_HINT = _l(
+    "En kolumn per rad: nyckel = Etikett | typ | alias, alias. Typer: heltal, decimaltal, text, "
+    "datum, land; skriv ”krävs” efter typen om kolumnen måste fyllas i, t.ex. "
+    "”date = Datum | datum krävs | Date”."
+)
+OPTIONS_HINT = _l(
+    "Valfritt, som ett JSON-objekt. Möjliga namn: labels, aliases, decimals, required, totals, "
+    "total_label, row_label, chart, compare, change_warning_percent (för loggar även sum)."
+)
 
 
 class TableEditForm(AdminForm):
     title = _title_field(_l("Tabellens rubrik"), _l("Ge tabellen en rubrik."))
     # Shown only for the kinds that take them, so they may be missing from a post; the entry
     # builder checks their values.
-    months_as = SelectField(_l("Månaderna är"), validate_choice=False,
-                            choices=[("columns", _l("kolumner (en rad per kategori)")),
-                                     ("rows", _l("rader (kategorier × mått som kolumner)"))])
+    months_as = SelectField(
+        _l("Månaderna är"),
+        validate_choice=False,
+        choices=[
+            ("columns", _l("kolumner (en rad per kategori)")),
+            ("rows", _l("rader (kategorier × mått som kolumner)")),
+        ],
+    )
     categories = TextAreaField(_l("Kategorier"), description=ITEM_HINT, validators=[Length(max=20_000)])
-    measures = TextAreaField(_l("Mått per kategori (bara när månaderna är rader)"), description=ITEM_HINT,
-                             validators=[Length(max=5_000)])
-    extra_columns = TextAreaField(_l("Extra kolumner (bara när månaderna är rader)"), description=ITEM_HINT,
-                                  validators=[Length(max=5_000)])
+    measures = TextAreaField(
+        _l("Mått per kategori (bara när månaderna är rader)"), description=ITEM_HINT, validators=[Length(max=5_000)]
+    )
+    extra_columns = TextAreaField(
+        _l("Extra kolumner (bara när månaderna är rader)"), description=ITEM_HINT, validators=[Length(max=5_000)]
+    )
     figures = TextAreaField(_l("Uppgifter"), description=ITEM_HINT, validators=[Length(max=20_000)])
-    value_type = SelectField(_l("Siffrorna är"), validate_choice=False,
-                             choices=[("integer", _l("heltal")), ("decimal", _l("decimaltal"))])
+    value_type = SelectField(
+        _l("Siffrorna är"), validate_choice=False, choices=[("integer", _l("heltal")), ("decimal", _l("decimaltal"))]
+    )
     totals = BooleanField(_l("Visa en summarad"))
     columns = TextAreaField(_l("Kolumner"), description=COLUMN_HINT, validators=[Length(max=20_000)])
-    options = TextAreaField(_l("Övriga inställningar (JSON)"), description=OPTIONS_HINT,
-                            validators=[Length(max=20_000)])
+    options = TextAreaField(
+        _l("Övriga inställningar (JSON)"), description=OPTIONS_HINT, validators=[Length(max=20_000)]
+    )

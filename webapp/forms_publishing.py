@@ -9,8 +9,9 @@ from wtforms.validators import Length
 class PublishForm(FlaskForm):
     # Both matter only when comment threads are open; the publishing service decides that.
     leave_threads_open = BooleanField(_l("Lämna de öppna trådarna öppna"))
-    open_threads_reason = TextAreaField(_l("Varför lämnas de öppna?"), validators=[
-        Length(max=1500, message=_l("Högst 1500 tecken."))])
+    open_threads_reason = TextAreaField(
+        _l("Varför lämnas de öppna?"), validators=[Length(max=1500, message=_l("Högst 1500 tecken."))]
+    )
 
 
 class RenderRequestForm(FlaskForm):

@@ -110,12 +110,16 @@ class SectionForm(FlaskForm):
     # "<chapter id>:<index>": the chapter, and how many of its sections come before the new one.
     placement = SelectField(_l("Placering"), validate_choice=False)
     joint = BooleanField(_l("En gemensam text"))
-    responsible_unit_id = SelectField(_l("Ansvarig verksamhet för den gemensamma texten"), coerce=optional_int,
-                                      validate_choice=False)
-    unit_kinds = MultiCheckboxField(_l("Ett bidrag från varje verksamhet av typen"),
-                                    choices=[SelectChoice(kind.value, label) for kind, label in UNIT_KIND_LABELS.items()])
-    named_unit_ids = MultiCheckboxField(_l("Ett bidrag från var och en av dessa verksamheter"), coerce=optional_int,
-                                        validate_choice=False)
+    responsible_unit_id = SelectField(
+        _l("Ansvarig verksamhet för den gemensamma texten"), coerce=optional_int, validate_choice=False
+    )
+    unit_kinds = MultiCheckboxField(
+        _l("Ett bidrag från varje verksamhet av typen"),
+        choices=[SelectChoice(kind.value, label) for kind, label in UNIT_KIND_LABELS.items()],
+    )
+    named_unit_ids = MultiCheckboxField(
+        _l("Ett bidrag från var och en av dessa verksamheter"), coerce=optional_int, validate_choice=False
+    )
 
     def parsed_placement(self) -> tuple[int | None, int | None]:
         chapter, _, index = (self.placement.data or "").partition(":")

@@ -16,19 +16,25 @@ from webapp.permissions import StateForbids
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Unlocking is the one change a locked report accepts; the service lets only the chair do it.
 # Rendering PDFs and publishing read a locked report and store what is made from it.
-EXEMPT_ENDPOINTS = frozenset({"review.report_transition", "reports.request_draft_pdf", "publishing.publish",
-                              "publishing.request_final_pdf"})
+EXEMPT_ENDPOINTS = frozenset(
+    {"review.report_transition", "reports.request_draft_pdf", "publishing.publish", "publishing.request_final_pdf"}
+)
 LOCKED_MESSAGE = "Rapporten är låst. Inga ändringar kan göras."
 
 
 def report_state_for(view_args: dict) -> str | None:
     """The state of the report a request's URL points into, if it points into one."""
     if "block_id" in view_args:
-        statement = select(Report.state).join(Block, Block.report_id == Report.id).where(
-            Block.id == view_args["block_id"])
+        statement = (
+            select(Report.state).join(Block, Block.report_id == Report.id).where(Block.id == view_args["block_id"])
+        )
     elif "comment_id" in view_args:
-        statement = (select(Report.state).join(Block, Block.report_id == Report.id)
-                     .join(Comment, Comment.block_id == Block.id).where(Comment.id == view_args["comment_id"]))
+        statement = (
+            select(Report.state)
+            .join(Block, Block.report_id == Report.id)
+            .join(Comment, Comment.block_id == Block.id)
+            .where(Comment.id == view_args["comment_id"])
+        )
     elif "report_id" in view_args:
         statement = select(Report.state).where(Report.id == view_args["report_id"])
     else:

@@ -21,9 +21,17 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 # Endpoints reachable without signing in.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "main.healthz", "main.set_language", "static",
-                              # One-time links: the link itself proves who is choosing a password.
-                              "account.invitation", "account.reset"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "auth.login",
+        "main.healthz",
+        "main.set_language",
+        "static",
+        # One-time links: the link itself proves who is choosing a password.
+        "account.invitation",
+        "account.reset",
+    }
+)
 
 
 def _require_user():

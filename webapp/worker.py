@@ -32,8 +32,7 @@ QUEUE_NAME = "iop-rapport"
 # One worker thread: renders never overlap. The SQLite queue is polled: from 0.1 s backing off
 # to at most 0.5 s, so a render asked for after a quiet spell starts within half a second
 # (Redis blocks instead of polling).
-CONSUMER_OPTIONS = {"workers": 1, "worker_type": "thread", "initial_delay": 0.1, "backoff": 1.15,
-                    "max_delay": 0.5}
+CONSUMER_OPTIONS = {"workers": 1, "worker_type": "thread", "initial_delay": 0.1, "backoff": 1.15, "max_delay": 0.5}
 # A render is a background chore: the worker runs at the lowest CPU priority (SCHED_IDLE where
 # Linux offers it, else this niceness), so the web server's requests get the CPU first and a
 # render uses what they leave (bench/publish_wait.py measures the effect on saves).
@@ -144,6 +143,7 @@ def run_consumer() -> None:
         config.setup_logger(logging.getLogger(name))
     _consumer_app()  # fail at start, not at the first task, if the app cannot be created
     import webapp.document.pdf  # noqa: F401  (loading WeasyPrint takes a second: not in the first render)
+
     storage = "Redis" if isinstance(huey, RedisHuey) else huey.storage.filename
     logger.info("IOP-rapport worker: one PDF render at a time, CPU priority %s, queue in %s", priority, storage)
     huey.create_consumer(**config.values).run()

@@ -107,7 +107,9 @@ def new_context(browser: Browser, live_server: str, console: ConsoleLog) -> Iter
 
     def make() -> BrowserContext:
         context = browser.new_context(
-            base_url=live_server, accept_downloads=True, locale="sv-SE",
+            base_url=live_server,
+            accept_downloads=True,
+            locale="sv-SE",
             viewport={"width": 1280, "height": 900},
         )
         context.set_default_timeout(10_000)

@@ -21,7 +21,8 @@ CLOSING_UNIT = "Frälsningsarmén Liljeholmen"  # fa-liljeholmen
 
 
 def test_admin_invites_a_colleague_who_sets_her_password_and_lands_on_her_blocks(
-        page: Page, live_server, new_context, console, demo):
+    page: Page, live_server, new_context, console, demo
+):
     sign_in(page, live_server, ADMIN)
     page.get_by_role("link", name="Administration").click()
     page.get_by_role("link", name="Personer").click()

@@ -35,7 +35,8 @@ def _newest_report_id(app) -> int:
 
 
 def test_admin_rolls_over_adds_a_section_and_a_night_writer_confirms_capacity(
-        app, demo, page: Page, new_context: Callable[[], BrowserContext], live_server, console):
+    app, demo, page: Page, new_context: Callable[[], BrowserContext], live_server, console
+):
     # The admin goes to reports and periods.
     sign_in(page, live_server, ADMIN)
     page.get_by_role("link", name="Administration").click()

@@ -21,8 +21,10 @@ GUIDANCE = "Beskriv hur ni har mött **barn** i verksamheten och vem ni kontakta
 def _sections_of_last_chapter(app) -> list[tuple[str, str, list[str], list[str]]]:
     with app.app_context():
         template = db.session.scalars(select(ReportTemplate).where(ReportTemplate.key == "iop-eu-2021")).one()
-        sections = [(s.key, s.guidance, list(s.unit_kinds), sorted(u.key for u in s.named_units))
-                    for s in template.chapters[-1].sections]
+        sections = [
+            (s.key, s.guidance, list(s.unit_kinds), sorted(u.key for u in s.named_units))
+            for s in template.chapters[-1].sections
+        ]
         db.session.remove()
         return sections
 
@@ -65,9 +67,14 @@ def test_admin_adds_moves_and_guides_a_section(app, demo, page: Page, live_serve
     new_section = chapter.locator("li.tree-section").filter(has_text="Barnperspektiv")
     new_section.get_by_role("button", name=re.compile("^Upp")).click()
     expect(page.locator("main .alert-success")).to_have_text("Avsnittet flyttades.")
-    expect(titles).to_have_text(["3.1 Akuta fall där socialjouren eller EU-teamet kontaktats",
-                                 "3.2 Resultat från brukarundersökningar", "3.3 Barnperspektiv",
-                                 "3.4 Inkomna klagomål och synpunkter"])
+    expect(titles).to_have_text(
+        [
+            "3.1 Akuta fall där socialjouren eller EU-teamet kontaktats",
+            "3.2 Resultat från brukarundersökningar",
+            "3.3 Barnperspektiv",
+            "3.4 Inkomna klagomål och synpunkter",
+        ]
+    )
 
     # --- Write its guidance, preview it, save it. -------------------------------------------------
     chapter.get_by_role("link", name="3.3 Barnperspektiv").click()

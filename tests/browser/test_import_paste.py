@@ -26,8 +26,14 @@ from webapp.services import blocks as block_service
 WRITER = "skribent.stadsmissionen-natt@demo.iop"
 SECTION_TITLE = "Beläggningsstatistik uppdelat på kön"
 # The seed's Stadsmissionen figures (women, men) for Nov–Apr, pasted into the 2022–23 months.
-FIGURES = [("November", 202, 1000), ("December", 172, 882), ("Januari", 104, 702),
-           ("Februari", 188, 788), ("Mars", 189, 914), ("April", 198, 983)]
+FIGURES = [
+    ("November", 202, 1000),
+    ("December", 172, 882),
+    ("Januari", 104, 702),
+    ("Februari", 188, 788),
+    ("Mars", 189, 914),
+    ("April", 198, 983),
+]
 SIX_ROWS = "".join(f"{month}\t{women}\t{men}\r\n" for month, women, men in FIGURES)
 
 PASTE_SCRIPT = """([selector, text]) => {
@@ -57,11 +63,20 @@ def _previous_period_with_a_busier_january(app) -> None:
         state = block.state
         # Revisions are immutable: add one while the report is open and the block a draft.
         report.state, block.state = ReportState.OPEN, BlockState.DRAFT
-        tables = {**block_service.current_content(block).tables,
-                  "occupancy": {"rows": rows, "notes": {}, "justifications": {}}}
-        block_service.save_block(block, block.current_revision.author, block_service.current_source(block),
-                                 base_version=block.version, tables=tables, note="Siffror",
-                                 max_bytes=200_000, coalesce_seconds=600)
+        tables = {
+            **block_service.current_content(block).tables,
+            "occupancy": {"rows": rows, "notes": {}, "justifications": {}},
+        }
+        block_service.save_block(
+            block,
+            block.current_revision.author,
+            block_service.current_source(block),
+            base_version=block.version,
+            tables=tables,
+            note="Siffror",
+            max_bytes=200_000,
+            coalesce_seconds=600,
+        )
         report.state, block.state = ReportState.LOCKED, state
         db.session.commit()
         db.session.remove()
@@ -74,8 +89,7 @@ def _open_the_occupancy_block(page: Page, live_server: str, block_id: int) -> No
     expect(page.get_by_role("heading", level=1, name=SECTION_TITLE)).to_be_visible()
 
 
-def test_pasting_six_rows_into_the_grid_shows_occupancy_and_the_warning(app, demo, page: Page, live_server,
-                                                                        console):
+def test_pasting_six_rows_into_the_grid_shows_occupancy_and_the_warning(app, demo, page: Page, live_server, console):
     block_id = find_block(app, "natt-belaggning", "stadsmissionen-natt")
     _previous_period_with_a_busier_january(app)
     _open_the_occupancy_block(page, live_server, block_id)
@@ -95,7 +109,8 @@ def test_pasting_six_rows_into_the_grid_shows_occupancy_and_the_warning(app, dem
     assert page.evaluate(PASTE_SCRIPT, ["#c-occupancy-2022-11-women", SIX_ROWS]) is True
     expect(november).to_have_value("")
     expect(panel.get_by_label("Klistra in celler från Excel eller LibreOffice")).to_have_value(
-        SIX_ROWS.replace("\r\n", "\n"))
+        SIX_ROWS.replace("\r\n", "\n")
+    )
     preview = panel.locator(".import-result")
     expect(preview.get_by_role("heading", name="Förhandsgranskning")).to_be_focused()
     changes = preview.locator("table.import-changes")

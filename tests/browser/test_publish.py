@@ -39,8 +39,9 @@ def _download(page: Page, link) -> tuple[str, bytes]:
     return download.suggested_filename, Path(download.path()).read_bytes()
 
 
-def test_the_chair_publishes_and_a_writer_downloads(app, demo, live_server, worker,
-                                                     new_context: Callable[[], BrowserContext], console):
+def test_the_chair_publishes_and_a_writer_downloads(
+    app, demo, live_server, worker, new_context: Callable[[], BrowserContext], console
+):
     report_url = f"{live_server}/reports/{LOCKED_REPORT_ID}"
     chair = new_context().new_page()
     sign_in(chair, live_server, CHAIR)
@@ -95,7 +96,9 @@ def test_the_chair_publishes_and_a_writer_downloads(app, demo, live_server, work
     name, data = _download(writer, row.get_by_role("link", name=PDF_LINK))
     assert name == "IOP-verksamhetsrapport-2021-11--2022-04-v1.pdf" and data == stored
     name, edition = _download(writer, row.get_by_role("link", name=HTML_LINK))
-    assert name == "IOP-verksamhetsrapport-2021-11--2022-04-v1.html" and edition.lstrip().lower().startswith(b"<!doctype html")
+    assert name == "IOP-verksamhetsrapport-2021-11--2022-04-v1.html" and edition.lstrip().lower().startswith(
+        b"<!doctype html"
+    )
 
     # --- And a draft PDF, made by the worker while the progress page waits. ----------------------
     writer.get_by_role("link", name="Ladda ner utkast som PDF").click()

@@ -26,8 +26,9 @@ SECTION = "Inkomna klagomål och synpunkter"
 UNIT = "Convictus Axelsberg"
 QUOTED = "Under perioden kom tre klagomål in om väntetiden vid frukosten."
 FIRST_TEXT = f"{QUOTED} Vi har pratat med personalen om det."
-SECOND_TEXT = (f"{QUOTED} Vi har ändrat schemat så att två personer står i serveringen varje morgon, "
-               "och väntetiden är nu kortare.")
+SECOND_TEXT = (
+    f"{QUOTED} Vi har ändrat schemat så att två personer står i serveringen varje morgon, och väntetiden är nu kortare."
+)
 COMMENT = "Vad gjorde ni åt väntetiden? Skriv gärna vad som ändrades."
 REASON = "Beskriv vilka åtgärder ni vidtog efter klagomålen."
 REPLY = "Vi har lagt till det i texten nu."

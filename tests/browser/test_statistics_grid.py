@@ -10,8 +10,9 @@ from tests.integration.helpers import find_block
 WRITER = "skribent.stadsmissionen-natt@demo.iop"
 
 
-def test_typing_figures_fills_in_computed_columns_and_moves_like_a_spreadsheet(app, demo, page: Page, live_server,
-                                                                              console):
+def test_typing_figures_fills_in_computed_columns_and_moves_like_a_spreadsheet(
+    app, demo, page: Page, live_server, console
+):
     block_id = find_block(app, "natt-belaggning", "stadsmissionen-natt")
     sign_in(page, live_server, WRITER)
     page.goto(f"{live_server}/blocks/{block_id}")
@@ -59,8 +60,14 @@ def test_submitting_after_explaining_the_warnings(app, demo, page: Page, live_se
     block_id = find_block(app, "natt-belaggning", "stadsmissionen-natt")
     sign_in(page, live_server, WRITER)
     page.goto(f"{live_server}/blocks/{block_id}")
-    figures = {"2022-11": ("202", "1000"), "2022-12": ("172", "882"), "2023-01": ("104", "702"),
-               "2023-02": ("188", "788"), "2023-03": ("189", "914"), "2023-04": ("198", "983")}
+    figures = {
+        "2022-11": ("202", "1000"),
+        "2022-12": ("172", "882"),
+        "2023-01": ("104", "702"),
+        "2023-02": ("188", "788"),
+        "2023-03": ("189", "914"),
+        "2023-04": ("198", "983"),
+    }
     for month, (women, men) in figures.items():
         page.locator(f"[id='c-occupancy-{month}-women']").fill(women)
         page.locator(f"[id='c-occupancy-{month}-men']").fill(men)

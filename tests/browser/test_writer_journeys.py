@@ -109,8 +109,9 @@ SETTLED = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-s
 def _htmx(page: Page, action: Callable[[], None], path_end: str, status: int = 200) -> Response:
     """Do ``action``; wait until htmx's POST to a path ending in ``path_end`` is answered with
     ``status``, swapped and settled (htmx marks elements with these classes until then)."""
-    with page.expect_response(lambda r: r.request.method == "POST" and urlparse(r.url).path.endswith(path_end)) \
-            as answer:
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and urlparse(r.url).path.endswith(path_end)
+    ) as answer:
         action()
     page.wait_for_function(SETTLED)
     assert answer.value.status == status, answer.value.text()[:1000]
@@ -244,8 +245,7 @@ def test_a_writers_session_from_first_word_to_resubmission(app, demo, live_serve
     expect(writer.locator("#v-nationalities-" + keys[1] + "-rank")).to_have_text("1")
 
     # 16–19. She imports a workbook with the figures from the register and applies it.
-    workbook = _xlsx(tmp_path, [("Land", "Antal"), ("Rumänien", 130), ("Polen", 125), ("Ungern", 60),
-                                ("Ghana", 41)])
+    workbook = _xlsx(tmp_path, [("Land", "Antal"), ("Rumänien", 130), ("Polen", 125), ("Ungern", 60), ("Ghana", 41)])
     panel = writer.locator("#import-nationalities")
     panel.locator("summary").click()
     panel.get_by_label(re.compile("Eller välj en fil")).set_input_files(workbook)
@@ -335,8 +335,9 @@ def test_a_writers_session_from_first_word_to_resubmission(app, demo, live_serve
 # --- b. one writer, two tabs -----------------------------------------------------------------
 
 
-def test_the_same_writer_in_two_tabs_gets_a_conflict_and_merges(app, demo, live_server, new_context, open_page,
-                                                                 failures):
+def test_the_same_writer_in_two_tabs_gets_a_conflict_and_merges(
+    app, demo, live_server, new_context, open_page, failures
+):
     block_id = find_block(app, "dag-verksamheter", "crossroads")
     block_url = f"{live_server}/blocks/{block_id}"
     original = current_text(app, block_id)
@@ -421,8 +422,9 @@ def _assert_focus(page: Page, element_id: str) -> None:
     assert focused == element_id, f"the focus is on {focused}, not {element_id}"
 
 
-def test_a_keyboard_only_writer_keeps_her_place_after_every_swap(app, demo, live_server, new_context, open_page,
-                                                                failures):
+def test_a_keyboard_only_writer_keeps_her_place_after_every_swap(
+    app, demo, live_server, new_context, open_page, failures
+):
     block_id = find_block(app, "dag-nationaliteter", "crossroads")
     versions = revision_count(app, block_id)
     page = open_page()

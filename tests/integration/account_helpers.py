@@ -15,8 +15,16 @@ from webapp.models import AuditEvent, Unit, User
 ADMIN = "admin@demo.iop"
 NEW_PASSWORD = "Gurka tåg moln 71"
 LINK_PATTERN = re.compile(r'id="one-time-link" value="([^"]+)"')
-FINGERPRINT_TABLES = ("users", "user_roles", "unit_memberships", "units", "unit_capacity", "organisations",
-                      "user_tokens", "audit_events")
+FINGERPRINT_TABLES = (
+    "users",
+    "user_roles",
+    "unit_memberships",
+    "units",
+    "unit_capacity",
+    "organisations",
+    "user_tokens",
+    "audit_events",
+)
 
 
 def fingerprint(app) -> tuple:
@@ -79,8 +87,7 @@ def all_audit_text(app) -> str:
     return json.dumps([(e.action, e.reason, e.details) for e in audit_events(app)], ensure_ascii=False)
 
 
-def invite(client, app, name="Ny kollega", email="ny.kollega@exempel.se", roles=("writer",),
-           units=("vastberga-gard",)):
+def invite(client, app, name="Ny kollega", email="ny.kollega@exempel.se", roles=("writer",), units=("vastberga-gard",)):
     data = {"name": name, "email": email, "roles": list(roles), "units": [unit_id(app, key) for key in units]}
     return post(client, "/admin/people/invite", data)
 
@@ -97,5 +104,7 @@ def path_of(link: str) -> str:
 
 def choose_password(client, link: str, password: str = NEW_PASSWORD, again: str | None = None):
     """Post the link's form (the CSRF token from the sign-in page: the visitor is not signed in)."""
-    return client.post(path_of(link), data={"password": password, "password_again": again or password,
-                                            "csrf_token": csrf_token(client, "/login")})
+    return client.post(
+        path_of(link),
+        data={"password": password, "password_again": again or password, "csrf_token": csrf_token(client, "/login")},
+    )

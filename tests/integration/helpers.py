@@ -16,8 +16,13 @@ OPEN_REPORT_ID = 2
 def find_block(app: Flask, section_key: str, unit_key: str, report_id: int = OPEN_REPORT_ID) -> int:
     with app.app_context():
         block_id = db.session.scalars(
-            select(Block.id).join(Block.section).join(Block.unit).where(
-                Block.report_id == report_id, TemplateSection.key == section_key, Unit.key == unit_key,
+            select(Block.id)
+            .join(Block.section)
+            .join(Block.unit)
+            .where(
+                Block.report_id == report_id,
+                TemplateSection.key == section_key,
+                Unit.key == unit_key,
                 Block.joint.is_(False),
             )
         ).one()

@@ -83,8 +83,9 @@ def renders(monkeypatch: pytest.MonkeyPatch) -> RenderLog:
 def counts(app: Flask) -> tuple[int, int, int]:
     """(publications, render jobs, audit events): what a refused request must leave as it was."""
     with app.app_context():
-        result = tuple(db.session.scalar(select(func.count()).select_from(model))
-                       for model in (Publication, RenderJob, AuditEvent))
+        result = tuple(
+            db.session.scalar(select(func.count()).select_from(model)) for model in (Publication, RenderJob, AuditEvent)
+        )
         db.session.remove()
     return result  # type: ignore[return-value]
 
@@ -115,11 +116,19 @@ def real_worker(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     import webapp.worker as worker
 
     monkeypatch.setitem(app.config, "HUEY_IMMEDIATE", False)
-    monkeypatch.setattr(worker.huey, "storage", SqliteStorage(worker.QUEUE_NAME,
-                                                              filename=str(tmp_path / "queue.sqlite3")))
+    monkeypatch.setattr(
+        worker.huey, "storage", SqliteStorage(worker.QUEUE_NAME, filename=str(tmp_path / "queue.sqlite3"))
+    )
     monkeypatch.setattr(worker, "_consumer_app", lambda: app)
-    consumer = worker.huey.create_consumer(workers=1, worker_type="thread", initial_delay=0.05, backoff=1.1,
-                                           max_delay=0.2, periodic=False, check_worker_health=False)
+    consumer = worker.huey.create_consumer(
+        workers=1,
+        worker_type="thread",
+        initial_delay=0.05,
+        backoff=1.1,
+        max_delay=0.2,
+        periodic=False,
+        check_worker_health=False,
+    )
     monkeypatch.setattr(consumer, "_set_signal_handlers", lambda: None)  # pytest keeps its own handlers
     consumer.start()  # the scheduler and the worker thread; returns at once
     try:

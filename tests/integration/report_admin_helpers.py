@@ -30,10 +30,17 @@ NON_ADMINS = ("skribent.crossroads@demo.iop", "granskare.convictus@demo.iop", "o
 
 
 def roll_over(client: FlaskClient, previous_id: int, start: date, end: date, deadline: date, title: str = ""):
-    return post(client, "/admin/reports/rollover", {
-        "previous_report_id": previous_id, "title": title, "period_start": start.isoformat(),
-        "period_end": end.isoformat(), "deadline": deadline.isoformat(),
-    })
+    return post(
+        client,
+        "/admin/reports/rollover",
+        {
+            "previous_report_id": previous_id,
+            "title": title,
+            "period_start": start.isoformat(),
+            "period_end": end.isoformat(),
+            "deadline": deadline.isoformat(),
+        },
+    )
 
 
 def newest_report_id(app: Flask) -> int:
@@ -46,20 +53,42 @@ def newest_report_id(app: Flask) -> int:
 def fingerprint(app: Flask) -> tuple:
     """Everything an admin action on reports could change: a refused request leaves it exactly so."""
     with app.app_context():
-        counts = tuple(db.session.scalar(select(func.count()).select_from(model))
-                       for model in (Report, ReportTemplate, TemplateChapter, TemplateSection, Block, Revision,
-                                     BlockDraft, ReportCapacity, AuditEvent))
-        reports = tuple(db.session.execute(
-            select(Report.id, Report.title, Report.period_start, Report.period_end, Report.deadline, Report.state)
-            .order_by(Report.id)).all())
-        blocks = tuple(db.session.execute(
-            select(Block.id, Block.unit_id, Block.state, Block.version).order_by(Block.id)).all())
-        sections = tuple(db.session.execute(
-            select(TemplateSection.id, TemplateSection.title, TemplateSection.position).order_by(TemplateSection.id)
-        ).all())
-        capacities = tuple(db.session.execute(
-            select(ReportCapacity.id, ReportCapacity.entries, ReportCapacity.confirmed_at)
-            .order_by(ReportCapacity.id)).all())
+        counts = tuple(
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (
+                Report,
+                ReportTemplate,
+                TemplateChapter,
+                TemplateSection,
+                Block,
+                Revision,
+                BlockDraft,
+                ReportCapacity,
+                AuditEvent,
+            )
+        )
+        reports = tuple(
+            db.session.execute(
+                select(
+                    Report.id, Report.title, Report.period_start, Report.period_end, Report.deadline, Report.state
+                ).order_by(Report.id)
+            ).all()
+        )
+        blocks = tuple(
+            db.session.execute(select(Block.id, Block.unit_id, Block.state, Block.version).order_by(Block.id)).all()
+        )
+        sections = tuple(
+            db.session.execute(
+                select(TemplateSection.id, TemplateSection.title, TemplateSection.position).order_by(TemplateSection.id)
+            ).all()
+        )
+        capacities = tuple(
+            db.session.execute(
+                select(ReportCapacity.id, ReportCapacity.entries, ReportCapacity.confirmed_at).order_by(
+                    ReportCapacity.id
+                )
+            ).all()
+        )
         db.session.remove()
         return counts, reports, blocks, sections, capacities
 
@@ -69,10 +98,20 @@ def structure_of(app: Flask, report_id: int) -> list[tuple]:
     with app.app_context():
         report = db.session.get(Report, report_id)
         rows = [
-            (chapter.key, chapter.title, section.key, section.title, section.guidance, section.position,
-             section.joint, section.responsible_unit.key if section.responsible_unit else None,
-             tuple(section.unit_kinds), tuple(sorted(u.key for u in section.named_units)))
-            for chapter in report.report_template.chapters for section in chapter.sections
+            (
+                chapter.key,
+                chapter.title,
+                section.key,
+                section.title,
+                section.guidance,
+                section.position,
+                section.joint,
+                section.responsible_unit.key if section.responsible_unit else None,
+                tuple(section.unit_kinds),
+                tuple(sorted(u.key for u in section.named_units)),
+            )
+            for chapter in report.report_template.chapters
+            for section in chapter.sections
         ]
         db.session.remove()
         return rows
@@ -81,10 +120,14 @@ def structure_of(app: Flask, report_id: int) -> list[tuple]:
 def block_keys(app: Flask, report_id: int) -> set[tuple[str, str, bool]]:
     """(section key, unit key, joint) of every block of a report."""
     with app.app_context():
-        keys = set(db.session.execute(
-            select(TemplateSection.key, Unit.key, Block.joint)
-            .join(Block.section).join(Block.unit).where(Block.report_id == report_id)
-        ).all())
+        keys = set(
+            db.session.execute(
+                select(TemplateSection.key, Unit.key, Block.joint)
+                .join(Block.section)
+                .join(Block.unit)
+                .where(Block.report_id == report_id)
+            ).all()
+        )
         db.session.remove()
         return keys
 
@@ -92,8 +135,10 @@ def block_keys(app: Flask, report_id: int) -> set[tuple[str, str, bool]]:
 def set_capacity(app: Flask, report_id: int, unit_key: str, entries: list[list]) -> None:
     with app.app_context():
         capacity = db.session.scalars(
-            select(ReportCapacity).join(ReportCapacity.unit)
-            .where(ReportCapacity.report_id == report_id, Unit.key == unit_key)).one()
+            select(ReportCapacity)
+            .join(ReportCapacity.unit)
+            .where(ReportCapacity.report_id == report_id, Unit.key == unit_key)
+        ).one()
         capacity.entries = entries
         db.session.commit()
         db.session.remove()
@@ -120,7 +165,10 @@ def set_unit_active(app: Flask, unit_key: str, active: bool) -> None:
 
 def audit_actions(app: Flask, report_id: int) -> list[str]:
     with app.app_context():
-        actions = list(db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.report_id == report_id).order_by(AuditEvent.id)))
+        actions = list(
+            db.session.scalars(
+                select(AuditEvent.action).where(AuditEvent.report_id == report_id).order_by(AuditEvent.id)
+            )
+        )
         db.session.remove()
         return actions

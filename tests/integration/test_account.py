@@ -26,11 +26,13 @@ WRITER = "skribent.crossroads@demo.iop"
 
 
 def change_password(client, current=DEMO_PASSWORD, new=NEW_PASSWORD, again=None):
-    return post(client, "/account/password", {"current_password": current, "password": new,
-                                              "password_again": again or new})
+    return post(
+        client, "/account/password", {"current_password": current, "password": new, "password_again": again or new}
+    )
 
 
 # --- own account ----------------------------------------------------------------------------------
+
 
 def test_account_page_is_linked_from_every_page_and_shows_the_person(signed_in):
     writer = signed_in(WRITER)
@@ -72,18 +74,20 @@ def test_change_own_password(app, signed_in):
     assert NEW_PASSWORD not in all_audit_text(app) and DEMO_PASSWORD not in all_audit_text(app)
 
 
-@pytest.mark.parametrize("current, new, again, message", [
-    ("fel lösenord helt", NEW_PASSWORD, None, "Det nuvarande lösenordet stämmer inte."),
-    (DEMO_PASSWORD, "kort", None, "minst 10 tecken"),
-    (DEMO_PASSWORD, "sommar2024", None, "för lätt att gissa"),
-    (DEMO_PASSWORD, "lösenord123", None, "för lätt att gissa"),
-    (DEMO_PASSWORD, "Password1!", None, "för lätt att gissa"),
-    (DEMO_PASSWORD, "skribent.crossroads-99", None, "e-postadress"),
-    (DEMO_PASSWORD, NEW_PASSWORD, "Något annat helt 42", "Lösenorden är inte likadana."),
-    (DEMO_PASSWORD, "x" * 257, None, "högst 256 tecken"),
-])
-def test_refused_password_change_is_422_never_echoed_and_nothing_changes(app, signed_in, current, new, again,
-                                                                         message):
+@pytest.mark.parametrize(
+    "current, new, again, message",
+    [
+        ("fel lösenord helt", NEW_PASSWORD, None, "Det nuvarande lösenordet stämmer inte."),
+        (DEMO_PASSWORD, "kort", None, "minst 10 tecken"),
+        (DEMO_PASSWORD, "sommar2024", None, "för lätt att gissa"),
+        (DEMO_PASSWORD, "lösenord123", None, "för lätt att gissa"),
+        (DEMO_PASSWORD, "Password1!", None, "för lätt att gissa"),
+        (DEMO_PASSWORD, "skribent.crossroads-99", None, "e-postadress"),
+        (DEMO_PASSWORD, NEW_PASSWORD, "Något annat helt 42", "Lösenorden är inte likadana."),
+        (DEMO_PASSWORD, "x" * 257, None, "högst 256 tecken"),
+    ],
+)
+def test_refused_password_change_is_422_never_echoed_and_nothing_changes(app, signed_in, current, new, again, message):
     writer = signed_in(WRITER)
     before = fingerprint(app)
     response = change_password(writer, current, new, again)
@@ -112,6 +116,7 @@ def test_invited_person_without_a_password_cannot_change_it_here(app, signed_in)
 
 # --- links ----------------------------------------------------------------------------------------
 
+
 def test_opening_a_link_changes_nothing(app, signed_in):
     link = link_from(invite(signed_in(ADMIN), app))
     before = fingerprint(app)
@@ -122,12 +127,15 @@ def test_opening_a_link_changes_nothing(app, signed_in):
     assert fingerprint(app) == before
 
 
-@pytest.mark.parametrize("password, again, message", [
-    ("sommar2024", None, "för lätt att gissa"),
-    ("ny.kollega2024!", None, "e-postadress"),
-    ("kort", None, "minst 10 tecken"),
-    (NEW_PASSWORD, "Inte samma lösenord 3", "Lösenorden är inte likadana."),
-])
+@pytest.mark.parametrize(
+    "password, again, message",
+    [
+        ("sommar2024", None, "för lätt att gissa"),
+        ("ny.kollega2024!", None, "e-postadress"),
+        ("kort", None, "minst 10 tecken"),
+        (NEW_PASSWORD, "Inte samma lösenord 3", "Lösenorden är inte likadana."),
+    ],
+)
 def test_refused_password_on_a_link_is_422_and_the_link_still_works(app, signed_in, password, again, message):
     link = link_from(invite(signed_in(ADMIN), app))
     before = fingerprint(app)

@@ -49,6 +49,7 @@ def admin(signed_in):
 
 # --- the list -------------------------------------------------------------------------------------
 
+
 def test_list_shows_organisations_units_kinds_and_capacity(admin):
     page = admin.get("/admin/organisations").get_data(as_text=True)
     assert "Frälsningsarmén" in page and "Frälsningsarmén Liljeholmen" in page and "Västberga gård" in page
@@ -65,6 +66,7 @@ def test_organisations_page_loads_in_a_bounded_number_of_queries(app, admin, cou
 
 # --- organisations --------------------------------------------------------------------------------
 
+
 def test_create_and_rename_an_organisation(app, admin):
     response = post(admin, "/admin/organisations", {"name": "Röda Korset Stockholm"})
     assert response.status_code == 302
@@ -77,8 +79,10 @@ def test_create_and_rename_an_organisation(app, admin):
     assert audit_events(app)[1].details["from"] == "Röda Korset Stockholm"
 
 
-@pytest.mark.parametrize("name, message", [("", "Fyll i ett namn."), ("  convictus ", "finns redan en organisation"),
-                                           ("x" * 201, "Högst 200 tecken.")])
+@pytest.mark.parametrize(
+    "name, message",
+    [("", "Fyll i ett namn."), ("  convictus ", "finns redan en organisation"), ("x" * 201, "Högst 200 tecken.")],
+)
 def test_bad_organisation_name_is_422_and_nothing_saved(app, admin, name, message):
     before = fingerprint(app)
     response = post(admin, "/admin/organisations", {"name": name})
@@ -96,28 +100,42 @@ def test_renaming_to_another_organisations_name_is_refused(app, admin):
 
 # --- units ----------------------------------------------------------------------------------------
 
+
 def test_create_unit_gets_a_unique_key_from_its_name(app, admin):
     organisation = organisation_by_key(app, "fralsningsarmen")
-    response = post(admin, f"/admin/organisations/{organisation.id}/units",
-                    {"unit-name": "Frälsningsarmén Årsta Syd", "unit-kind": "night"})
+    response = post(
+        admin,
+        f"/admin/organisations/{organisation.id}/units",
+        {"unit-name": "Frälsningsarmén Årsta Syd", "unit-kind": "night"},
+    )
     assert response.status_code == 302
     unit = unit_by_key(app, "fralsningsarmen-arsta-syd")
     assert (unit.name, unit.kind, unit.active, unit.organisation_id) == (
-        "Frälsningsarmén Årsta Syd", "night", True, organisation.id)
+        "Frälsningsarmén Årsta Syd",
+        "night",
+        True,
+        organisation.id,
+    )
     assert response.headers["Location"] == f"/admin/units/{unit.id}"
     # A different name that makes the same key gets a number.
-    post(admin, f"/admin/organisations/{organisation.id}/units", {"unit-name": "Frälsningsarmén Årsta-syd!",
-                                                                  "unit-kind": "day"})
+    post(
+        admin,
+        f"/admin/organisations/{organisation.id}/units",
+        {"unit-name": "Frälsningsarmén Årsta-syd!", "unit-kind": "day"},
+    )
     assert unit_by_key(app, "fralsningsarmen-arsta-syd-2").kind == "day"
     [created, _] = audit_events(app, "unit.created")
     assert created.details["key"] == "fralsningsarmen-arsta-syd" and created.details["kind"] == "night"
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"unit-name": "", "unit-kind": "day"}, "Fyll i ett namn."),
-    ({"unit-name": "Ny enhet", "unit-kind": "castle"}, "Välj en typ av verksamhet."),
-    ({"unit-name": "crossroads", "unit-kind": "day"}, "finns redan en verksamhet"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"unit-name": "", "unit-kind": "day"}, "Fyll i ett namn."),
+        ({"unit-name": "Ny enhet", "unit-kind": "castle"}, "Välj en typ av verksamhet."),
+        ({"unit-name": "crossroads", "unit-kind": "day"}, "finns redan en verksamhet"),
+    ],
+)
 def test_bad_unit_is_422_and_nothing_saved(app, admin, data, message):
     organisation = organisation_by_key(app, "stadsmissionen")
     before = fingerprint(app)
@@ -134,16 +152,22 @@ def test_rename_and_change_kind_of_a_unit(app, admin):
     assert (changed.name, changed.kind) == ("Kafé Norrmalm och natt", "night")
     [event] = audit_events(app, "unit.changed")
     assert event.details["name"] == ["Kafé Norrmalm", "Kafé Norrmalm och natt"] and event.details["kind"] == [
-        "day", "night"]
+        "day",
+        "night",
+    ]
 
 
 # --- capacity -------------------------------------------------------------------------------------
 
+
 def test_add_edit_and_remove_capacity_entries(app, admin):
     unit = unit_by_key(app, "fa-arsta")
     assert schedule(app, "fa-arsta") == [(24, None, None)]
-    added = post(admin, f"/admin/units/{unit.id}/capacity",
-                 {"places": "6", "from_date": "2023-01-01", "until_date": "2023-01-31"})
+    added = post(
+        admin,
+        f"/admin/units/{unit.id}/capacity",
+        {"places": "6", "from_date": "2023-01-01", "until_date": "2023-01-31"},
+    )
     assert added.status_code == 302
     assert schedule(app, "fa-arsta") == [(24, None, None), (6, date(2023, 1, 1), date(2023, 1, 31))]
     page = admin.get(f"/admin/units/{unit.id}").get_data(as_text=True)
@@ -152,25 +176,40 @@ def test_add_edit_and_remove_capacity_entries(app, admin):
     entry = unit_by_key(app, "fa-arsta").capacity[1]
     edit_page = admin.get(f"/admin/units/{unit.id}/capacity/{entry.id}")
     assert edit_page.status_code == 200 and 'value="2023-01-31"' in edit_page.get_data(as_text=True)
-    assert post(admin, f"/admin/units/{unit.id}/capacity/{entry.id}",
-                {"places": "10", "from_date": "2023-01-01", "until_date": ""}).status_code == 302
+    assert (
+        post(
+            admin,
+            f"/admin/units/{unit.id}/capacity/{entry.id}",
+            {"places": "10", "from_date": "2023-01-01", "until_date": ""},
+        ).status_code
+        == 302
+    )
     assert schedule(app, "fa-arsta")[1] == (10, date(2023, 1, 1), None)
     assert post(admin, f"/admin/units/{unit.id}/capacity/{entry.id}/remove").status_code == 302
     assert schedule(app, "fa-arsta") == [(24, None, None)]
-    assert [e.action for e in audit_events(app)] == ["unit.capacity_added", "unit.capacity_changed",
-                                                     "unit.capacity_removed"]
+    assert [e.action for e in audit_events(app)] == [
+        "unit.capacity_added",
+        "unit.capacity_changed",
+        "unit.capacity_removed",
+    ]
     assert audit_events(app)[1].details["to_entry"] == {"places": 10, "from": "2023-01-01", "until": None}
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"places": "0"}, "större än 0"),
-    ({"places": "-3"}, "större än 0"),
-    ({"places": ""}, "större än 0"),
-    ({"places": "tjugo"}, "Skriv ett heltal."),
-    ({"places": "5", "from_date": "2023-02-01", "until_date": "2023-01-01"}, "Slutdatumet kommer före startdatumet."),
-    ({"places": "5", "from_date": "1 februari"}, "ÅÅÅÅ-MM-DD"),
-    ({"places": "100000"}, "Högst 10000 platser"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"places": "0"}, "större än 0"),
+        ({"places": "-3"}, "större än 0"),
+        ({"places": ""}, "större än 0"),
+        ({"places": "tjugo"}, "Skriv ett heltal."),
+        (
+            {"places": "5", "from_date": "2023-02-01", "until_date": "2023-01-01"},
+            "Slutdatumet kommer före startdatumet.",
+        ),
+        ({"places": "5", "from_date": "1 februari"}, "ÅÅÅÅ-MM-DD"),
+        ({"places": "100000"}, "Högst 10000 platser"),
+    ],
+)
 def test_bad_capacity_entry_is_422_and_nothing_saved(app, admin, data, message):
     unit = unit_by_key(app, "fa-arsta")
     before = fingerprint(app)
@@ -182,8 +221,11 @@ def test_bad_capacity_entry_is_422_and_nothing_saved(app, admin, data, message):
 def test_bad_edit_of_an_entry_is_422_and_the_entry_stays(app, admin):
     unit = unit_by_key(app, "fa-arsta")
     entry = unit.capacity[0]
-    response = post(admin, f"/admin/units/{unit.id}/capacity/{entry.id}",
-                    {"places": "5", "from_date": "2023-02-01", "until_date": "2023-01-01"})
+    response = post(
+        admin,
+        f"/admin/units/{unit.id}/capacity/{entry.id}",
+        {"places": "5", "from_date": "2023-02-01", "until_date": "2023-01-01"},
+    )
     assert response.status_code == 422 and "Slutdatumet" in response.get_data(as_text=True)
     assert schedule(app, "fa-arsta") == [(24, None, None)] and audit_events(app) == []
 
@@ -206,6 +248,7 @@ def test_an_entry_of_another_unit_is_404(app, admin):
 
 
 # --- deactivating ---------------------------------------------------------------------------------
+
 
 def test_deactivated_unit_shows_avvecklad_and_keeps_its_history(app, admin, signed_in):
     unit = unit_by_key(app, LILJEHOLMEN)
@@ -240,9 +283,15 @@ def test_a_deactivated_unit_gets_no_blocks_in_a_new_report(app, admin):
     post(admin, f"/admin/units/{unit.id}/deactivate")
     with app.app_context():
         previous = db.session.get(Report, 2)
-        report = reports.create_report(previous.report_template, title="Nästa period", period_start=date(2023, 11, 1),
-                                       period_end=date(2024, 4, 30), deadline=None, created_by=None,
-                                       previous_report=previous)
+        report = reports.create_report(
+            previous.report_template,
+            title="Nästa period",
+            period_start=date(2023, 11, 1),
+            period_end=date(2024, 4, 30),
+            deadline=None,
+            created_by=None,
+            previous_report=previous,
+        )
         db.session.flush()
         units = {block.unit.key for block in report.blocks}
         db.session.rollback()

@@ -40,6 +40,7 @@ WRITER = "skribent.crossroads@demo.iop"
 
 # --- the list -------------------------------------------------------------------------------------
 
+
 def test_people_list_shows_everyone_with_roles_units_and_status(signed_in):
     page = signed_in(ADMIN).get("/admin/people").get_data(as_text=True)
     assert "Anna Lindqvist" in page and "skribent.crossroads@demo.iop" in page
@@ -77,6 +78,7 @@ def test_people_list_loads_in_a_bounded_number_of_queries(app, signed_in, count_
 
 # --- inviting -------------------------------------------------------------------------------------
 
+
 def test_invitation_link_is_shown_once_works_once_and_signs_the_person_in(app, client, signed_in):
     admin = signed_in(ADMIN)
     response = invite(admin, app)
@@ -106,8 +108,9 @@ def test_invitation_link_is_shown_once_works_once_and_signs_the_person_in(app, c
     assert chosen.status_code == 302 and chosen.headers["Location"] == "/"
     dashboard = client.get("/").get_data(as_text=True)
     assert "Ny kollega" in dashboard and "Västberga gård" in dashboard
-    assert [e.details["user_id"] for e in audit_events(app, "user.invitation_accepted")] == [user_id(
-        app, "ny.kollega@exempel.se")]
+    assert [e.details["user_id"] for e in audit_events(app, "user.invitation_accepted")] == [
+        user_id(app, "ny.kollega@exempel.se")
+    ]
 
     before = fingerprint(app)
     stranger = app.test_client()
@@ -145,8 +148,10 @@ def test_link_lifetime_is_seven_days_unless_configured(app, signed_in):
         else:
             app.config["ACCOUNT_LINK_VALID_DAYS"] = before
     with app.app_context():
-        lifetimes = [round((t.expires_at - t.created_at).total_seconds() / 86400, 3)
-                     for t in db.session.scalars(select(UserToken).order_by(UserToken.id))]
+        lifetimes = [
+            round((t.expires_at - t.created_at).total_seconds() / 86400, 3)
+            for t in db.session.scalars(select(UserToken).order_by(UserToken.id))
+        ]
         db.session.remove()
     assert lifetimes == [7, 2]
 
@@ -157,14 +162,17 @@ def test_unknown_link_is_404_with_a_swedish_message(client, demo):
     assert client.get("/account/reset/" + "y" * 500).status_code == 404
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"name": "", "email": "a.b@exempel.se", "roles": ["writer"]}, "Fyll i ett namn."),
-    ({"name": "A B", "email": "inte-en-adress", "roles": ["writer"]}, "Skriv en giltig e-postadress"),
-    ({"name": "A B", "email": "SKRIBENT.crossroads@demo.iop", "roles": ["writer"]}, "Det finns redan en person"),
-    ({"name": "A B", "email": "a.b@exempel.se", "roles": []}, "Välj minst en roll."),
-    ({"name": "A B", "email": "a.b@exempel.se", "roles": ["emperor"]}, "Okänd roll."),
-    ({"name": "A B", "email": "a.b@exempel.se", "roles": ["writer"], "units": ["99999"]}, "Okänd verksamhet."),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"name": "", "email": "a.b@exempel.se", "roles": ["writer"]}, "Fyll i ett namn."),
+        ({"name": "A B", "email": "inte-en-adress", "roles": ["writer"]}, "Skriv en giltig e-postadress"),
+        ({"name": "A B", "email": "SKRIBENT.crossroads@demo.iop", "roles": ["writer"]}, "Det finns redan en person"),
+        ({"name": "A B", "email": "a.b@exempel.se", "roles": []}, "Välj minst en roll."),
+        ({"name": "A B", "email": "a.b@exempel.se", "roles": ["emperor"]}, "Okänd roll."),
+        ({"name": "A B", "email": "a.b@exempel.se", "roles": ["writer"], "units": ["99999"]}, "Okänd verksamhet."),
+    ],
+)
 def test_bad_invitation_is_422_with_the_message_and_nothing_saved(app, signed_in, data, message):
     admin = signed_in(ADMIN)
     before = fingerprint(app)
@@ -232,11 +240,15 @@ def test_no_mail_without_a_mail_server(app, signed_in, monkeypatch):
 
 # --- roles and units ------------------------------------------------------------------------------
 
+
 def test_admin_sets_roles_and_units_with_audit_events(app, signed_in):
     admin = signed_in(ADMIN)
     target = user_id(app, WRITER)
-    response = post(admin, f"/admin/people/{target}/access", {
-        "roles": ["writer", "reviewer"], "units": [unit_id(app, "crossroads"), unit_id(app, "eu-center")]})
+    response = post(
+        admin,
+        f"/admin/people/{target}/access",
+        {"roles": ["writer", "reviewer"], "units": [unit_id(app, "crossroads"), unit_id(app, "eu-center")]},
+    )
     assert response.status_code == 302
     assert roles_of(app, WRITER) == {"writer", "reviewer"}
     with app.app_context():
@@ -248,8 +260,11 @@ def test_admin_sets_roles_and_units_with_audit_events(app, signed_in):
     [units_event] = audit_events(app, "user.units_changed")
     assert units_event.details["added"] == ["eu-center"] and units_event.details["removed"] == []
     # Saving the same again changes nothing and records nothing.
-    post(admin, f"/admin/people/{target}/access", {
-        "roles": ["writer", "reviewer"], "units": [unit_id(app, "crossroads"), unit_id(app, "eu-center")]})
+    post(
+        admin,
+        f"/admin/people/{target}/access",
+        {"roles": ["writer", "reviewer"], "units": [unit_id(app, "crossroads"), unit_id(app, "eu-center")]},
+    )
     assert len(audit_events(app, "user.roles_changed")) == 1
 
 
@@ -320,6 +335,7 @@ def test_an_admin_cannot_deactivate_themselves(app, signed_in):
 
 # --- deactivating ---------------------------------------------------------------------------------
 
+
 def test_deactivated_persons_session_ends_at_their_next_request(app, signed_in):
     writer = signed_in(WRITER)
     assert writer.get("/").status_code == 200
@@ -350,6 +366,7 @@ def test_deactivating_ends_open_links(app, signed_in):
 
 # --- password reset links -------------------------------------------------------------------------
 
+
 def test_reset_link_replaces_older_ones_and_sets_a_new_password(app, signed_in):
     admin = signed_in(ADMIN)
     target = user_id(app, WRITER)
@@ -368,7 +385,10 @@ def test_reset_link_replaces_older_ones_and_sets_a_new_password(app, signed_in):
     assert sign_in(app.test_client(), WRITER).status_code == 422
     assert sign_in(app.test_client(), WRITER, NEW_PASSWORD).status_code == 302
     assert [e.action for e in audit_events(app) if e.action.startswith("user.")] == [
-        "user.reset_link_created", "user.reset_link_created", "user.password_reset"]
+        "user.reset_link_created",
+        "user.reset_link_created",
+        "user.password_reset",
+    ]
     assert NEW_PASSWORD not in all_audit_text(app)
     assert all(token not in all_audit_text(app) for token in (first.rsplit("/", 1)[1], second.rsplit("/", 1)[1]))
 
@@ -395,12 +415,17 @@ def test_no_link_for_a_deactivated_person(app, signed_in):
 
 # --- only admins ----------------------------------------------------------------------------------
 
+
 def real_ids(app) -> dict[str, int]:
     """Existing objects for the people and organisation pages' path arguments."""
     with app.app_context():
         unit = db.session.scalars(select(Unit).where(Unit.key == "fa-liljeholmen")).one()
-        ids = {"user_id": db.session.scalars(select(User.id).where(User.email == WRITER)).one(),
-               "unit_id": unit.id, "organisation_id": unit.organisation_id, "entry_id": unit.capacity[0].id}
+        ids = {
+            "user_id": db.session.scalars(select(User.id).where(User.email == WRITER)).one(),
+            "unit_id": unit.id,
+            "organisation_id": unit.organisation_id,
+            "entry_id": unit.capacity[0].id,
+        }
         db.session.remove()
     return ids
 
@@ -430,8 +455,18 @@ def test_every_admin_endpoint_is_refused_for_non_admins_and_changes_nothing(app,
         if method == "GET":
             response = client.get(path)
         else:
-            response = post(client, path, {"name": "X", "email": "x@exempel.se", "roles": ["admin"], "places": "5",
-                                           "kind": "day", "units": [str(ids["unit_id"])]})
+            response = post(
+                client,
+                path,
+                {
+                    "name": "X",
+                    "email": "x@exempel.se",
+                    "roles": ["admin"],
+                    "places": "5",
+                    "kind": "day",
+                    "units": [str(ids["unit_id"])],
+                },
+            )
         assert response.status_code == 403, (method, path, response.status_code)
         assert "Bara administratörer" in response.get_data(as_text=True)
     assert fingerprint(app) == before

@@ -55,9 +55,15 @@ def _unit_id(app, key: str) -> int:
 
 
 def _barnperspektiv(app, report_id: int = OPEN_REPORT_ID, **overrides) -> dict:
-    return {"title": "Barnperspektiv", "guidance": "Hur har barn som följer med sina föräldrar mötts?",
-            "placement": _placement(app, report_id, 0, 1), "responsible_unit_id": "0",
-            "unit_kinds": ["night"], "named_unit_ids": [str(_unit_id(app, "eu-teamet"))], **overrides}
+    return {
+        "title": "Barnperspektiv",
+        "guidance": "Hur har barn som följer med sina föräldrar mötts?",
+        "placement": _placement(app, report_id, 0, 1),
+        "responsible_unit_id": "0",
+        "unit_kinds": ["night"],
+        "named_unit_ids": [str(_unit_id(app, "eu-teamet"))],
+        **overrides,
+    }
 
 
 # --- the list ------------------------------------------------------------------------------------
@@ -70,8 +76,11 @@ def test_the_list_shows_every_report_with_blocks_by_state_and_capacity_waiting(a
         response = admin.get("/admin/reports")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    for title in ("Verksamhetsrapport IOP 2021-11-01 – 2022-04-30", "Verksamhetsrapport IOP 2022-11-01 – 2023-04-30",
-                  "Verksamhetsrapport 2023-11-01 – 2024-04-30"):
+    for title in (
+        "Verksamhetsrapport IOP 2021-11-01 – 2022-04-30",
+        "Verksamhetsrapport IOP 2022-11-01 – 2023-04-30",
+        "Verksamhetsrapport 2023-11-01 – 2024-04-30",
+    ):
         assert title in page
     rows = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
     newest, open_one, locked = rows
@@ -105,15 +114,18 @@ def test_admin_creates_a_report_from_the_template(app, signed_in):
     assert "är skapad" in settings and "Bidrag per avsnitt och verksamhet" in settings
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"period_start": "2022-12-01", "period_end": "2023-05-31"}, "Perioden överlappar rapporten"),
-    ({"period_start": "2024-04-30", "period_end": "2024-04-30"}, "Perioden måste sluta efter att den börjar."),
-    ({"period_start": "2023-11-01", "period_end": "2026-04-30"}, "En rapportperiod får vara högst två år."),
-    ({"deadline": ""}, "Ange ett datum."),
-    ({"report_template_id": "snapshot"}, "Välj en av mallarna i listan."),
-    ({"report_template_id": "retired"}, "Välj en av mallarna i listan."),
-    ({"title": "x" * 301}, "Högst 300 tecken."),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"period_start": "2022-12-01", "period_end": "2023-05-31"}, "Perioden överlappar rapporten"),
+        ({"period_start": "2024-04-30", "period_end": "2024-04-30"}, "Perioden måste sluta efter att den börjar."),
+        ({"period_start": "2023-11-01", "period_end": "2026-04-30"}, "En rapportperiod får vara högst två år."),
+        ({"deadline": ""}, "Ange ett datum."),
+        ({"report_template_id": "snapshot"}, "Välj en av mallarna i listan."),
+        ({"report_template_id": "retired"}, "Välj en av mallarna i listan."),
+        ({"title": "x" * 301}, "Högst 300 tecken."),
+    ],
+)
 def test_creating_from_a_template_refuses_bad_input_with_nothing_created(app, signed_in, fields, message):
     template_id = _template_id(app)
     with app.app_context():
@@ -125,7 +137,8 @@ def test_creating_from_a_template_refuses_bad_input_with_nothing_created(app, si
         db.session.remove()
     fields = dict(fields)
     fields["report_template_id"] = {"snapshot": snapshot_id, "retired": retired_id}.get(
-        fields.get("report_template_id"), template_id)
+        fields.get("report_template_id"), template_id
+    )
     before = fingerprint(app)
     response = post(signed_in(ADMIN), "/admin/reports/new", {"title": "", **NEXT_WINTER, **fields})
     assert response.status_code == 422
@@ -139,9 +152,16 @@ def test_creating_from_a_template_refuses_bad_input_with_nothing_created(app, si
 
 def test_deadline_and_title_change_any_time_while_open(app, signed_in):
     admin = signed_in(ADMIN)
-    response = post(admin, "/admin/reports/2", {
-        "title": "Verksamhetsrapport IOP 2022–23", "period_start": "2022-11-01", "period_end": "2023-04-30",
-        "deadline": "2023-06-15"})
+    response = post(
+        admin,
+        "/admin/reports/2",
+        {
+            "title": "Verksamhetsrapport IOP 2022–23",
+            "period_start": "2022-11-01",
+            "period_end": "2023-04-30",
+            "deadline": "2023-06-15",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         report = db.session.get(Report, 2)
@@ -157,8 +177,11 @@ def test_the_period_cannot_change_once_someone_has_written(app, signed_in):
     before = fingerprint(app)
     page = signed_in(ADMIN).get("/admin/reports/2").get_data(as_text=True)
     assert "Perioden kan inte längre ändras" in page and re.search(r'id="period_start"[^>]*readonly', page)
-    response = post(signed_in(ADMIN), "/admin/reports/2", {
-        "title": "x", "period_start": "2022-12-01", "period_end": "2023-05-31", "deadline": "2023-06-30"})
+    response = post(
+        signed_in(ADMIN),
+        "/admin/reports/2",
+        {"title": "x", "period_start": "2022-12-01", "period_end": "2023-05-31", "deadline": "2023-06-30"},
+    )
     assert response.status_code == 422
     assert "Perioden kan inte ändras när någon har börjat skriva i rapporten." in response.get_data(as_text=True)
     assert fingerprint(app) == before
@@ -170,9 +193,16 @@ def test_the_period_of_an_untouched_report_moves_with_its_unconfirmed_capacity(a
     assert roll_over(admin, 2, date(2023, 11, 1), date(2024, 4, 30), date(2024, 5, 31)).status_code == 302
     new_id = newest_report_id(app)
     assert "Perioden kan ändras tills" in admin.get(f"/admin/reports/{new_id}").get_data(as_text=True)
-    response = post(admin, f"/admin/reports/{new_id}", {
-        "title": "Verksamhetsrapport 2024-11-01 – 2025-04-30", "period_start": "2024-11-01",
-        "period_end": "2025-04-30", "deadline": "2025-05-31"})
+    response = post(
+        admin,
+        f"/admin/reports/{new_id}",
+        {
+            "title": "Verksamhetsrapport 2024-11-01 – 2025-04-30",
+            "period_start": "2024-11-01",
+            "period_end": "2025-04-30",
+            "deadline": "2025-05-31",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     assert capacities_of(app, new_id)["stadsmissionen-natt"][0] == [[50, "2024-11-01", "2025-02-28"]]
     with app.app_context():
@@ -187,8 +217,11 @@ def test_a_locked_reports_settings_are_read_only_and_refused(app, signed_in):
     assert "Rapporten är låst" in page and 'name="period_start"' not in page
     assert "Lägg till ett avsnitt" not in page and ">flytta<" not in page
     before = fingerprint(app)
-    response = post(admin, "/admin/reports/1", {
-        "title": "Ny", "period_start": "2021-11-01", "period_end": "2022-04-30", "deadline": "2022-06-30"})
+    response = post(
+        admin,
+        "/admin/reports/1",
+        {"title": "Ny", "period_start": "2021-11-01", "period_end": "2022-04-30", "deadline": "2022-06-30"},
+    )
     assert response.status_code == 409
     assert fingerprint(app) == before
 
@@ -222,8 +255,12 @@ def test_adding_a_section_creates_blocks_the_writers_see_at_once(app, signed_in)
     assert response.status_code == 302, response.get_data(as_text=True)
 
     added = {(unit, joint) for key, unit, joint in block_keys(app, 2) if key == "barnperspektiv"}
-    assert added == {("eu-teamet", False), ("convictus-natt", False), ("stadsmissionen-natt", False),
-                     ("fa-arsta", False)}  # Liljeholmen is closed this period
+    assert added == {
+        ("eu-teamet", False),
+        ("convictus-natt", False),
+        ("stadsmissionen-natt", False),
+        ("fa-arsta", False),
+    }  # Liljeholmen is closed this period
     chapter_one = [row[3] for row in structure_of(app, 2) if row[0] == "natt"]
     assert chapter_one[1] == "Barnperspektiv"  # placed second in the first chapter
     assert [row[5] for row in structure_of(app, 2) if row[0] == "natt"] == list(range(len(chapter_one)))
@@ -244,8 +281,14 @@ def test_adding_a_section_creates_blocks_the_writers_see_at_once(app, signed_in)
 
 
 def test_a_joint_section_gets_one_block_for_its_responsible_unit(app, signed_in):
-    data = _barnperspektiv(app, title="Samverkan", joint="y", responsible_unit_id=str(_unit_id(app, "eu-teamet")),
-                           unit_kinds=[], named_unit_ids=[])
+    data = _barnperspektiv(
+        app,
+        title="Samverkan",
+        joint="y",
+        responsible_unit_id=str(_unit_id(app, "eu-teamet")),
+        unit_kinds=[],
+        named_unit_ids=[],
+    )
     assert post(signed_in(ADMIN), "/admin/reports/2/sections/new", data).status_code == 302
     assert {(u, j) for k, u, j in block_keys(app, 2) if k == "samverkan"} == {("eu-teamet", True)}
 
@@ -256,14 +299,17 @@ def test_a_deactivated_unit_gets_no_block_in_an_added_section(app, signed_in):
     assert "convictus-natt" not in {u for k, u, _ in block_keys(app, 2) if k == "barnperspektiv"}
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"title": "  "}, "Ge avsnittet en rubrik."),
-    ({"unit_kinds": [], "named_unit_ids": []}, "Välj vem som skriver avsnittet"),
-    ({"joint": "y"}, "Välj vilken aktiv verksamhet som skriver den gemensamma texten."),
-    ({"placement": "999:0"}, "Välj var i rapporten avsnittet ska ligga."),
-    ({"placement": "nonsense"}, "Välj var i rapporten avsnittet ska ligga."),
-    ({"named_unit_ids": ["9999"]}, "Välj bland de aktiva verksamheterna."),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"title": "  "}, "Ge avsnittet en rubrik."),
+        ({"unit_kinds": [], "named_unit_ids": []}, "Välj vem som skriver avsnittet"),
+        ({"joint": "y"}, "Välj vilken aktiv verksamhet som skriver den gemensamma texten."),
+        ({"placement": "999:0"}, "Välj var i rapporten avsnittet ska ligga."),
+        ({"placement": "nonsense"}, "Välj var i rapporten avsnittet ska ligga."),
+        ({"named_unit_ids": ["9999"]}, "Välj bland de aktiva verksamheterna."),
+    ],
+)
 def test_adding_a_section_refuses_bad_input_with_nothing_saved(app, signed_in, overrides, message):
     data = _barnperspektiv(app, **overrides)
     before = fingerprint(app)
@@ -303,8 +349,11 @@ def test_an_empty_draft_moves_to_another_unit(app, signed_in):
     assert "Flytta bidraget" in page
     with app.app_context():
         # Units that already write the section are not offered.
-        taken = db.session.scalars(select(Unit.name).join(Block, Block.unit_id == Unit.id).where(
-            Block.report_id == 2, Block.section_id == db.session.get(Block, block_id).section_id)).all()
+        taken = db.session.scalars(
+            select(Unit.name)
+            .join(Block, Block.unit_id == Unit.id)
+            .where(Block.report_id == 2, Block.section_id == db.session.get(Block, block_id).section_id)
+        ).all()
         db.session.remove()
     options = re.findall(r"<option[^>]*>([^<]+)</option>", page)
     assert options and not set(options) & set(taken)
@@ -320,7 +369,7 @@ def test_an_empty_draft_moves_to_another_unit(app, signed_in):
         db.session.remove()
     crossroads = signed_in("skribent.crossroads@demo.iop").get("/").get_data(as_text=True)
     liljeholmen = signed_in("skribent.fa-liljeholmen@demo.iop").get("/").get_data(as_text=True)
-    assert f"/blocks/{block_id}\"" not in crossroads and f"/blocks/{block_id}\"" in liljeholmen
+    assert f'/blocks/{block_id}"' not in crossroads and f'/blocks/{block_id}"' in liljeholmen
 
 
 def test_a_block_with_text_or_an_autosaved_draft_stays_with_its_unit(app, signed_in):
@@ -329,8 +378,15 @@ def test_a_block_with_text_or_an_autosaved_draft_stays_with_its_unit(app, signed
     with app.app_context():
         block = db.session.get(Block, drafted)
         author = db.session.scalars(select(User).where(User.email == "skribent.crossroads@demo.iop")).one()
-        outcome = block_service.save_block(block, author, "Påbörjad text", base_version=block.version,
-                                           autosave=True, max_bytes=200_000, coalesce_seconds=600)
+        outcome = block_service.save_block(
+            block,
+            author,
+            "Påbörjad text",
+            base_version=block.version,
+            autosave=True,
+            max_bytes=200_000,
+            coalesce_seconds=600,
+        )
         assert outcome.kind == "drafted" and block.current_revision_id is None  # only an autosaved draft
         db.session.commit()
         db.session.remove()
@@ -347,8 +403,9 @@ def test_a_block_with_text_or_an_autosaved_draft_stays_with_its_unit(app, signed
 
 def test_a_submitted_block_stays_with_its_unit(app, signed_in):
     with app.app_context():
-        submitted = db.session.scalars(select(Block.id).where(
-            Block.report_id == 2, Block.state == BlockState.SUBMITTED)).first()
+        submitted = db.session.scalars(
+            select(Block.id).where(Block.report_id == 2, Block.state == BlockState.SUBMITTED)
+        ).first()
         db.session.remove()
     before = fingerprint(app)
     response = post(signed_in(ADMIN), f"/admin/blocks/{submitted}/reassign", {"unit_id": _unit_id(app, "fa-arsta")})
@@ -357,20 +414,24 @@ def test_a_submitted_block_stays_with_its_unit(app, signed_in):
     assert fingerprint(app) == before
 
 
-@pytest.mark.parametrize("target, message", [
-    ("eu-center", "har redan ett bidrag i avsnittet"),
-    ("crossroads", "Bidraget hör redan till Crossroads."),
-    ("inactive", "Välj en aktiv verksamhet."),
-    ("", "Välj en aktiv verksamhet."),
-])
+@pytest.mark.parametrize(
+    "target, message",
+    [
+        ("eu-center", "har redan ett bidrag i avsnittet"),
+        ("crossroads", "Bidraget hör redan till Crossroads."),
+        ("inactive", "Välj en aktiv verksamhet."),
+        ("", "Välj en aktiv verksamhet."),
+    ],
+)
 def test_reassigning_to_a_unit_that_cannot_take_it_is_refused(app, signed_in, target, message):
     block_id = find_block(app, "gem-klagomal", "crossroads")
     if target == "inactive":
         set_unit_active(app, "vastberga-gard", False)
         target = "vastberga-gard"
     before = fingerprint(app)
-    response = post(signed_in(ADMIN), f"/admin/blocks/{block_id}/reassign",
-                    {"unit_id": _unit_id(app, target) if target else ""})
+    response = post(
+        signed_in(ADMIN), f"/admin/blocks/{block_id}/reassign", {"unit_id": _unit_id(app, target) if target else ""}
+    )
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert fingerprint(app) == before
@@ -394,13 +455,22 @@ def test_every_endpoint_refuses_everyone_but_admins_with_nothing_changed(app, si
     posts = [
         ("/admin/reports/new", {"report_template_id": _template_id(app), **period}),
         ("/admin/reports/rollover", {"previous_report_id": "2", **period}),
-        ("/admin/reports/2", {"title": "Kapad", "period_start": "2022-11-01", "period_end": "2023-04-30",
-                              "deadline": "2023-06-30"}),
+        (
+            "/admin/reports/2",
+            {"title": "Kapad", "period_start": "2022-11-01", "period_end": "2023-04-30", "deadline": "2023-06-30"},
+        ),
         ("/admin/reports/2/sections/new", _barnperspektiv(app)),
         (f"/admin/blocks/{empty_draft}/reassign", {"unit_id": _unit_id(app, "fa-arsta")}),
     ]
-    gets = ["/admin/reports", "/admin/reports/new", "/admin/reports/rollover", "/admin/reports/2",
-            "/admin/reports/1", "/admin/reports/2/sections/new", f"/admin/blocks/{empty_draft}/reassign"]
+    gets = [
+        "/admin/reports",
+        "/admin/reports/new",
+        "/admin/reports/rollover",
+        "/admin/reports/2",
+        "/admin/reports/1",
+        "/admin/reports/2/sections/new",
+        f"/admin/blocks/{empty_draft}/reassign",
+    ]
     before = fingerprint(app)
     snapshot = block_snapshot(app, empty_draft)
     for email in NON_ADMINS:
@@ -421,7 +491,10 @@ def test_without_any_report_the_suggestion_is_the_coming_half_year(app_ctx):
 
     defaults = defaults_after(None, today=date(2025, 10, 15))
     assert (defaults.period_start, defaults.period_end, defaults.deadline) == (
-        date(2025, 11, 1), date(2026, 4, 30), date(2026, 5, 31))
+        date(2025, 11, 1),
+        date(2026, 4, 30),
+        date(2026, 5, 31),
+    )
     assert defaults.title == "Verksamhetsrapport 2025-11-01 – 2026-04-30"
 
 
@@ -429,8 +502,12 @@ def test_a_new_period_gives_blocks_to_units_open_in_it(app, signed_in):
     from webapp.models import UnitCapacity
 
     admin = signed_in(ADMIN)
-    assert post(admin, "/admin/reports/new", {"report_template_id": _template_id(app), "title": "",
-                                              **NEXT_WINTER}).status_code == 302
+    assert (
+        post(
+            admin, "/admin/reports/new", {"report_template_id": _template_id(app), "title": "", **NEXT_WINTER}
+        ).status_code
+        == 302
+    )
     new_id = newest_report_id(app)
     assert "fa-liljeholmen" not in {unit for _, unit, _ in block_keys(app, new_id)}
     with app.app_context():  # Liljeholmen opens again the winter after
@@ -438,9 +515,16 @@ def test_a_new_period_gives_blocks_to_units_open_in_it(app, signed_in):
         unit.capacity.append(UnitCapacity(places=30, from_date=date(2024, 12, 1), until_date=date(2025, 3, 31)))
         db.session.commit()
         db.session.remove()
-    response = post(admin, f"/admin/reports/{new_id}", {
-        "title": "Verksamhetsrapport 2024-11-01 – 2025-04-30", "period_start": "2024-11-01",
-        "period_end": "2025-04-30", "deadline": "2025-05-31"})
+    response = post(
+        admin,
+        f"/admin/reports/{new_id}",
+        {
+            "title": "Verksamhetsrapport 2024-11-01 – 2025-04-30",
+            "period_start": "2024-11-01",
+            "period_end": "2025-04-30",
+            "deadline": "2025-05-31",
+        },
+    )
     assert response.status_code == 302
     liljeholmen = {key for key, unit, _ in block_keys(app, new_id) if unit == "fa-liljeholmen"}
     assert {"natt-belaggning", "natt-platser", "gem-klagomal"} <= liljeholmen

@@ -34,8 +34,11 @@ def _template_id(app: Flask, key: str = DEMO_KEY) -> int:
 def _section_id(app: Flask, key: str, template_key: str = DEMO_KEY) -> int:
     with app.app_context():
         section_id = db.session.scalar(
-            select(TemplateSection.id).join(TemplateSection.chapter).join(TemplateChapter.report_template)
-            .where(ReportTemplate.key == template_key, TemplateSection.key == key))
+            select(TemplateSection.id)
+            .join(TemplateSection.chapter)
+            .join(TemplateChapter.report_template)
+            .where(ReportTemplate.key == template_key, TemplateSection.key == key)
+        )
         db.session.remove()
         return section_id
 
@@ -43,8 +46,10 @@ def _section_id(app: Flask, key: str, template_key: str = DEMO_KEY) -> int:
 def _chapter_id(app: Flask, key: str, template_key: str = DEMO_KEY) -> int:
     with app.app_context():
         chapter_id = db.session.scalar(
-            select(TemplateChapter.id).join(TemplateChapter.report_template)
-            .where(ReportTemplate.key == template_key, TemplateChapter.key == key))
+            select(TemplateChapter.id)
+            .join(TemplateChapter.report_template)
+            .where(ReportTemplate.key == template_key, TemplateChapter.key == key)
+        )
         db.session.remove()
         return chapter_id
 
@@ -58,10 +63,26 @@ def _unit_id(app: Flask, key: str) -> int:
 
 def _structure(template: ReportTemplate) -> list:
     return [
-        (chapter.key, chapter.position, chapter.title, chapter.guidance, [
-            (s.key, s.position, s.title, s.guidance, s.joint, s.responsible_unit_id, sorted(s.unit_kinds),
-             sorted(u.key for u in s.named_units), s.table_specs)
-            for s in chapter.sections])
+        (
+            chapter.key,
+            chapter.position,
+            chapter.title,
+            chapter.guidance,
+            [
+                (
+                    s.key,
+                    s.position,
+                    s.title,
+                    s.guidance,
+                    s.joint,
+                    s.responsible_unit_id,
+                    sorted(s.unit_kinds),
+                    sorted(u.key for u in s.named_units),
+                    s.table_specs,
+                )
+                for s in chapter.sections
+            ],
+        )
         for chapter in template.chapters
     ]
 
@@ -76,9 +97,14 @@ def _template_tree(app: Flask, template_id: int) -> list:
 def _report_structure(app: Flask, report_id: int) -> list:
     with app.app_context():
         report = db.session.get(Report, report_id)
-        tree = (report.report_template_id, _structure(report.report_template),
-                sorted((b.section_id, b.unit_id, b.joint) for b in db.session.scalars(
-                    select(Block).where(Block.report_id == report_id))))
+        tree = (
+            report.report_template_id,
+            _structure(report.report_template),
+            sorted(
+                (b.section_id, b.unit_id, b.joint)
+                for b in db.session.scalars(select(Block).where(Block.report_id == report_id))
+            ),
+        )
         db.session.remove()
         return tree
 
@@ -104,8 +130,12 @@ def _everything(app: Flask) -> tuple:
 
 def _actions(app: Flask) -> list[tuple[str, dict]]:
     with app.app_context():
-        rows = [(e.action, e.details) for e in db.session.scalars(
-            select(AuditEvent).where(AuditEvent.action.like("template.%")).order_by(AuditEvent.id))]
+        rows = [
+            (e.action, e.details)
+            for e in db.session.scalars(
+                select(AuditEvent).where(AuditEvent.action.like("template.%")).order_by(AuditEvent.id)
+            )
+        ]
         db.session.remove()
         return rows
 
@@ -114,8 +144,13 @@ def _section_data(app: Flask, section_id: int, **changes) -> dict:
     """The section form as the page would post it, with changes."""
     with app.app_context():
         s = db.session.get(TemplateSection, section_id)
-        data = {"title": s.title, "guidance": s.guidance, "responsible_unit": s.responsible_unit_id or 0,
-                "unit_kinds": list(s.unit_kinds), "named_units": [u.id for u in s.named_units]}
+        data = {
+            "title": s.title,
+            "guidance": s.guidance,
+            "responsible_unit": s.responsible_unit_id or 0,
+            "unit_kinds": list(s.unit_kinds),
+            "named_units": [u.id for u in s.named_units],
+        }
         if s.joint:
             data["joint"] = "y"
         db.session.remove()
@@ -140,9 +175,12 @@ def _export(client: FlaskClient, template_id: int):
 
 
 def _import(client: FlaskClient, content: bytes, key: str = "", filename: str = "mall.json"):
-    return post(client, "/admin/templates/import",
-                {"import-file": (io.BytesIO(content), filename), "import-key": key},
-                content_type="multipart/form-data")
+    return post(
+        client,
+        "/admin/templates/import",
+        {"import-file": (io.BytesIO(content), filename), "import-key": key},
+        content_type="multipart/form-data",
+    )
 
 
 # --- the list ----------------------------------------------------------------------------------
@@ -153,7 +191,7 @@ def test_the_list_shows_editable_templates_with_version_and_how_many_reports_cam
     assert "Verksamhetsrapport IOP för utsatta EU-medborgare" in html
     assert DEMO_KEY in html
     assert f'href="/admin/templates/{template_id}"' in html
-    row = html[html.index(DEMO_KEY):]
+    row = html[html.index(DEMO_KEY) :]
     assert "<td>1</td>" in row[:400]  # version 1
     assert "<td>2</td>" in row[:600]  # the two demo reports were made from it
     assert ".r" not in html.split("<tbody>")[1].split("</tbody>")[0]  # no snapshot is listed
@@ -229,9 +267,16 @@ def test_rename_the_template_bumps_its_version(app, admin, template_id):
     response = post(admin, f"/admin/templates/{template_id}", {"name": "Ny mallrubrik", "description": "Text."})
     assert response.status_code == 302
     assert _version(app, template_id) == 2
-    assert _actions(app)[-1] == ("template.updated", {
-        "template_id": template_id, "template_key": DEMO_KEY, "version": 2,
-        "name": ["Verksamhetsrapport IOP för utsatta EU-medborgare", "Ny mallrubrik"], "description_changed": True})
+    assert _actions(app)[-1] == (
+        "template.updated",
+        {
+            "template_id": template_id,
+            "template_key": DEMO_KEY,
+            "version": 2,
+            "name": ["Verksamhetsrapport IOP för utsatta EU-medborgare", "Ny mallrubrik"],
+            "description_changed": True,
+        },
+    )
 
 
 # --- versioning: a report keeps its structure ----------------------------------------------------
@@ -240,8 +285,14 @@ def test_rename_the_template_bumps_its_version(app, admin, template_id):
 def test_editing_a_template_never_alters_a_report_made_from_it(app, admin, template_id):
     with app.app_context():
         template = db.session.get(ReportTemplate, template_id)
-        report = create_report(template, title="Rapport 2023–24", period_start=date(2023, 11, 1),
-                               period_end=date(2024, 4, 30), deadline=None, created_by=None)
+        report = create_report(
+            template,
+            title="Rapport 2023–24",
+            period_start=date(2023, 11, 1),
+            period_end=date(2024, 4, 30),
+            deadline=None,
+            created_by=None,
+        )
         db.session.commit()
         new_report_id = report.id
         db.session.remove()
@@ -249,15 +300,29 @@ def test_editing_a_template_never_alters_a_report_made_from_it(app, admin, templ
     version_before = _version(app, template_id)
 
     section_id = _section_id(app, "natt-belaggning")
-    renamed = post(admin, f"/admin/templates/{template_id}/sections/{section_id}",
-                   _section_data(app, section_id, title="Beläggning per månad och kön"))
+    renamed = post(
+        admin,
+        f"/admin/templates/{template_id}/sections/{section_id}",
+        _section_data(app, section_id, title="Beläggning per månad och kön"),
+    )
     assert renamed.status_code == 302
-    guidance = post(admin, f"/admin/templates/{template_id}/sections/{section_id}",
-                    _section_data(app, section_id, guidance="Ny vägledning om **beläggning**."))
+    guidance = post(
+        admin,
+        f"/admin/templates/{template_id}/sections/{section_id}",
+        _section_data(app, section_id, guidance="Ny vägledning om **beläggning**."),
+    )
     assert guidance.status_code == 302
-    added = post(admin, f"/admin/templates/{template_id}/chapters/{_chapter_id(app, 'natt')}/sections",
-                 {"title": "Barnperspektiv", "guidance": "", "unit_kinds": ["night"],
-                  "named_units": [_unit_id(app, "eu-teamet")], "responsible_unit": 0})
+    added = post(
+        admin,
+        f"/admin/templates/{template_id}/chapters/{_chapter_id(app, 'natt')}/sections",
+        {
+            "title": "Barnperspektiv",
+            "guidance": "",
+            "unit_kinds": ["night"],
+            "named_units": [_unit_id(app, "eu-teamet")],
+            "responsible_unit": 0,
+        },
+    )
     assert added.status_code == 302
 
     assert _version(app, template_id) == version_before + 3
@@ -296,8 +361,14 @@ def test_a_snapshot_owned_by_a_report_cannot_be_opened_or_edited(app, admin, dem
     assert admin.get(f"/admin/templates/{snapshot_id}/export").status_code == 404
     assert admin.get(f"/admin/templates/{snapshot_id}/sections/{section_id}").status_code == 404
     assert post(admin, f"/admin/templates/{snapshot_id}", {"name": "X"}).status_code == 404
-    assert post(admin, f"/admin/templates/{snapshot_id}/chapters/{chapter_id}/sections",
-                {"title": "X", "unit_kinds": ["night"]}).status_code == 404
+    assert (
+        post(
+            admin,
+            f"/admin/templates/{snapshot_id}/chapters/{chapter_id}/sections",
+            {"title": "X", "unit_kinds": ["night"]},
+        ).status_code
+        == 404
+    )
     assert post(admin, f"/admin/templates/{snapshot_id}/sections/{section_id}/remove").status_code == 404
     assert _everything(app) == before
 
@@ -313,13 +384,25 @@ def test_a_section_of_another_template_is_not_found(app, admin, template_id):
 
 
 def test_add_rename_move_and_remove_a_chapter(app, admin, template_id):
-    assert post(admin, f"/admin/templates/{template_id}/chapters",
-                {"new-chapter-title": "Övrigt och bilagor", "new-chapter-guidance": "Allt annat."}).status_code == 302
+    assert (
+        post(
+            admin,
+            f"/admin/templates/{template_id}/chapters",
+            {"new-chapter-title": "Övrigt och bilagor", "new-chapter-guidance": "Allt annat."},
+        ).status_code
+        == 302
+    )
     chapter_id = _chapter_id(app, "ovrigt-och-bilagor")
     assert [c[0] for c in _template_tree(app, template_id)] == ["natt", "dag", "gemensamt", "ovrigt-och-bilagor"]
 
-    assert post(admin, f"/admin/templates/{template_id}/chapters/{chapter_id}",
-                {f"chapter-{chapter_id}-title": "Bilagor", f"chapter-{chapter_id}-guidance": ""}).status_code == 302
+    assert (
+        post(
+            admin,
+            f"/admin/templates/{template_id}/chapters/{chapter_id}",
+            {f"chapter-{chapter_id}-title": "Bilagor", f"chapter-{chapter_id}-guidance": ""},
+        ).status_code
+        == 302
+    )
     assert _template_tree(app, template_id)[3][:4] == ("ovrigt-och-bilagor", 3, "Bilagor", "")
 
     moved = post(admin, f"/admin/templates/{template_id}/chapters/{chapter_id}/move", {"direction": "up"})
@@ -331,14 +414,19 @@ def test_add_rename_move_and_remove_a_chapter(app, admin, template_id):
     assert [c[0] for c in _template_tree(app, template_id)] == ["natt", "dag", "gemensamt"]
     assert [c[1] for c in _template_tree(app, template_id)] == [0, 1, 2]
     assert _version(app, template_id) == 5
-    assert [a for a, _ in _actions(app)] == ["template.chapter_added", "template.chapter_updated",
-                                             "template.chapter_moved", "template.chapter_removed"]
+    assert [a for a, _ in _actions(app)] == [
+        "template.chapter_added",
+        "template.chapter_updated",
+        "template.chapter_moved",
+        "template.chapter_removed",
+    ]
 
 
 def test_moving_the_first_chapter_up_changes_nothing(app, admin, template_id):
     before = _everything(app)
-    response = post(admin, f"/admin/templates/{template_id}/chapters/{_chapter_id(app, 'natt')}/move",
-                    {"direction": "up"})
+    response = post(
+        admin, f"/admin/templates/{template_id}/chapters/{_chapter_id(app, 'natt')}/move", {"direction": "up"}
+    )
     assert response.status_code == 302
     assert _everything(app) == before
 
@@ -364,8 +452,11 @@ def test_a_chapter_without_a_title_is_refused(app, admin, template_id):
 def test_renaming_a_chapter_to_nothing_is_refused_next_to_that_chapter(app, admin, template_id):
     chapter_id = _chapter_id(app, "dag")
     before = _everything(app)
-    response = post(admin, f"/admin/templates/{template_id}/chapters/{chapter_id}",
-                    {f"chapter-{chapter_id}-title": "", f"chapter-{chapter_id}-guidance": "x"})
+    response = post(
+        admin,
+        f"/admin/templates/{template_id}/chapters/{chapter_id}",
+        {f"chapter-{chapter_id}-title": "", f"chapter-{chapter_id}-guidance": "x"},
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert f'id="chapter-{chapter_id}-edit" open' in html
@@ -378,37 +469,67 @@ def test_renaming_a_chapter_to_nothing_is_refused_next_to_that_chapter(app, admi
 
 def test_add_a_section_assigned_to_a_unit_and_a_kind(app, admin, template_id):
     chapter_id = _chapter_id(app, "dag")
-    response = post(admin, f"/admin/templates/{template_id}/chapters/{chapter_id}/sections", {
-        "title": "Barnperspektiv", "guidance": "Beskriv *barnens* situation.", "unit_kinds": ["night"],
-        "named_units": [_unit_id(app, "eu-teamet")], "responsible_unit": 0})
+    response = post(
+        admin,
+        f"/admin/templates/{template_id}/chapters/{chapter_id}/sections",
+        {
+            "title": "Barnperspektiv",
+            "guidance": "Beskriv *barnens* situation.",
+            "unit_kinds": ["night"],
+            "named_units": [_unit_id(app, "eu-teamet")],
+            "responsible_unit": 0,
+        },
+    )
     section_id = _section_id(app, "barnperspektiv")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/admin/templates/{template_id}#section-{section_id}")
     section = _template_tree(app, template_id)[1][4][-1]
-    assert section == ("barnperspektiv", 7, "Barnperspektiv", "Beskriv *barnens* situation.", False, None,
-                       ["night"], ["eu-teamet"], [])
+    assert section == (
+        "barnperspektiv",
+        7,
+        "Barnperspektiv",
+        "Beskriv *barnens* situation.",
+        False,
+        None,
+        ["night"],
+        ["eu-teamet"],
+        [],
+    )
     action, details = _actions(app)[-1]
     assert action == "template.section_added"
-    assert details["contribution"] == {"joint": False, "responsible_unit": None, "unit_kinds": ["night"],
-                                       "units": ["eu-teamet"]}
+    assert details["contribution"] == {
+        "joint": False,
+        "responsible_unit": None,
+        "unit_kinds": ["night"],
+        "units": ["eu-teamet"],
+    }
     assert "Barnperspektiv" in admin.get(f"/admin/templates/{template_id}").get_data(as_text=True)
 
 
 def test_a_joint_section_with_a_responsible_unit(app, admin, template_id):
     chapter_id = _chapter_id(app, "gemensamt")
     responsible = _unit_id(app, "eu-teamet")
-    post(admin, f"/admin/templates/{template_id}/chapters/{chapter_id}/sections",
-         {"title": "Samverkan", "joint": "y", "responsible_unit": responsible})
+    post(
+        admin,
+        f"/admin/templates/{template_id}/chapters/{chapter_id}/sections",
+        {"title": "Samverkan", "joint": "y", "responsible_unit": responsible},
+    )
     section = _template_tree(app, template_id)[2][4][-1]
     assert section[4:8] == (True, responsible, [], [])
 
 
 def test_section_keys_stay_unique_within_the_template(app, admin, template_id):
     for chapter_key in ("natt", "dag"):
-        post(admin, f"/admin/templates/{template_id}/chapters/{_chapter_id(app, chapter_key)}/sections",
-             {"title": "Barnperspektiv", "unit_kinds": ["day"], "responsible_unit": 0})
-    post(admin, f"/admin/templates/{template_id}/chapters/{_chapter_id(app, 'dag')}/sections",
-         {"title": "De vanligaste nationaliteterna", "unit_kinds": ["day"], "responsible_unit": 0})
+        post(
+            admin,
+            f"/admin/templates/{template_id}/chapters/{_chapter_id(app, chapter_key)}/sections",
+            {"title": "Barnperspektiv", "unit_kinds": ["day"], "responsible_unit": 0},
+        )
+    post(
+        admin,
+        f"/admin/templates/{template_id}/chapters/{_chapter_id(app, 'dag')}/sections",
+        {"title": "De vanligaste nationaliteterna", "unit_kinds": ["day"], "responsible_unit": 0},
+    )
     keys = [s[0] for c in _template_tree(app, template_id) for s in c[4]]
     assert keys.count("barnperspektiv") == 1 and "barnperspektiv-2" in keys
     assert "de-vanligaste-nationaliteterna" in keys
@@ -417,8 +538,11 @@ def test_section_keys_stay_unique_within_the_template(app, admin, template_id):
 
 def test_renaming_a_section_keeps_its_key(app, admin, template_id):
     section_id = _section_id(app, "dag-besok")
-    post(admin, f"/admin/templates/{template_id}/sections/{section_id}",
-         _section_data(app, section_id, title="Helt ny rubrik"))
+    post(
+        admin,
+        f"/admin/templates/{template_id}/sections/{section_id}",
+        _section_data(app, section_id, title="Helt ny rubrik"),
+    )
     assert _section_id(app, "dag-besok") == section_id
 
 
@@ -426,8 +550,10 @@ def test_renaming_a_section_keeps_its_key(app, admin, template_id):
     ("data", "message"),
     [
         ({"title": "Ingen skriver", "responsible_unit": 0}, "Välj minst ett sätt att skriva avsnittet"),
-        ({"title": "Gemensam", "joint": "y", "responsible_unit": 0},
-         "En gemensam text behöver en ansvarig verksamhet."),
+        (
+            {"title": "Gemensam", "joint": "y", "responsible_unit": 0},
+            "En gemensam text behöver en ansvarig verksamhet.",
+        ),
         ({"title": "", "unit_kinds": ["day"], "responsible_unit": 0}, "Ge avsnittet en rubrik."),
         ({"title": "Fel typ", "unit_kinds": ["moon"], "responsible_unit": 0}, "inte ett giltigt val"),
         ({"title": "Fel enhet", "named_units": [99999], "responsible_unit": 0}, "inte ett giltigt val"),
@@ -444,8 +570,11 @@ def test_an_invalid_section_is_refused_with_422_and_nothing_saved(app, admin, te
 def test_an_edit_that_leaves_nobody_writing_is_refused(app, admin, template_id):
     section_id = _section_id(app, "dag-besok")
     before = _everything(app)
-    response = post(admin, f"/admin/templates/{template_id}/sections/{section_id}",
-                    _section_data(app, section_id, title="Ändrad", unit_kinds=[], named_units=[]))
+    response = post(
+        admin,
+        f"/admin/templates/{template_id}/sections/{section_id}",
+        _section_data(app, section_id, title="Ändrad", unit_kinds=[], named_units=[]),
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Välj minst ett sätt att skriva avsnittet" in html
@@ -465,13 +594,22 @@ def test_move_sections_up_and_down_and_to_another_chapter(app, admin, template_i
     gem = _section_id(app, "gem-klagomal")
     post(admin, f"/admin/templates/{template_id}/sections/{gem}/move", {"direction": "up"})
     assert [s[0] for s in _template_tree(app, template_id)[2][4]] == [
-        "gem-akuta", "gem-klagomal", "gem-brukarundersokningar"]
+        "gem-akuta",
+        "gem-klagomal",
+        "gem-brukarundersokningar",
+    ]
     post(admin, f"/admin/templates/{template_id}/sections/{gem}/move", {"direction": "down"})
     assert [s[0] for s in _template_tree(app, template_id)[2][4]] == [
-        "gem-akuta", "gem-brukarundersokningar", "gem-klagomal"]
+        "gem-akuta",
+        "gem-brukarundersokningar",
+        "gem-klagomal",
+    ]
 
-    response = post(admin, f"/admin/templates/{template_id}/sections/{_section_id(app, 'gem-akuta')}/chapter",
-                    {"move-chapter_id": _chapter_id(app, "natt")})
+    response = post(
+        admin,
+        f"/admin/templates/{template_id}/sections/{_section_id(app, 'gem-akuta')}/chapter",
+        {"move-chapter_id": _chapter_id(app, "natt")},
+    )
     assert response.status_code == 302
     tree = _template_tree(app, template_id)
     assert tree[0][4][-1][:2] == ("gem-akuta", 7)
@@ -482,15 +620,19 @@ def test_move_sections_up_and_down_and_to_another_chapter(app, admin, template_i
 
 def test_moving_the_last_section_down_changes_nothing(app, admin, template_id):
     before = _everything(app)
-    post(admin, f"/admin/templates/{template_id}/sections/{_section_id(app, 'gem-klagomal')}/move",
-         {"direction": "down"})
+    post(
+        admin, f"/admin/templates/{template_id}/sections/{_section_id(app, 'gem-klagomal')}/move", {"direction": "down"}
+    )
     assert _everything(app) == before
 
 
 def test_an_unknown_direction_is_a_bad_request(app, admin, template_id):
     before = _everything(app)
-    response = post(admin, f"/admin/templates/{template_id}/sections/{_section_id(app, 'gem-akuta')}/move",
-                    {"direction": "sideways"})
+    response = post(
+        admin,
+        f"/admin/templates/{template_id}/sections/{_section_id(app, 'gem-akuta')}/move",
+        {"direction": "sideways"},
+    )
     assert response.status_code == 400
     assert _everything(app) == before
 
@@ -499,15 +641,18 @@ def test_remove_a_section(app, admin, template_id):
     section_id = _section_id(app, "gem-akuta")
     assert post(admin, f"/admin/templates/{template_id}/sections/{section_id}/remove").status_code == 302
     assert [(s[0], s[1]) for s in _template_tree(app, template_id)[2][4]] == [
-        ("gem-brukarundersokningar", 0), ("gem-klagomal", 1)]
+        ("gem-brukarundersokningar", 0),
+        ("gem-klagomal", 1),
+    ]
     assert _actions(app)[-1][0] == "template.section_removed"
 
 
 def test_a_section_that_a_report_uses_is_not_removed(app, admin, template_id):
     section_id = _section_id(app, "gem-akuta")
     with app.app_context():  # reports own snapshots, so only a hand-made link can make a template section used
-        db.session.execute(update(Block).where(Block.id == db.session.scalar(select(func.min(Block.id))))
-                           .values(section_id=section_id))
+        db.session.execute(
+            update(Block).where(Block.id == db.session.scalar(select(func.min(Block.id)))).values(section_id=section_id)
+        )
         db.session.commit()
         db.session.remove()
     before = _everything(app)
@@ -518,8 +663,9 @@ def test_a_section_that_a_report_uses_is_not_removed(app, admin, template_id):
 
 
 def test_the_guidance_preview_renders_sanitized_markdown(admin, template_id):
-    response = post(admin, "/admin/templates/guidance-preview",
-                    {"guidance": "Skriv **kort**.<script>alert(1)</script>"}, htmx=True)
+    response = post(
+        admin, "/admin/templates/guidance-preview", {"guidance": "Skriv **kort**.<script>alert(1)</script>"}, htmx=True
+    )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<strong>kort</strong>" in html and "<script" not in html
@@ -537,25 +683,42 @@ def _tables(app: Flask, section_id: int) -> list[dict]:
 
 def test_add_a_table_then_set_its_categories(app, admin, template_id):
     section_id = _section_id(app, "dag-verksamheter")
-    response = post(admin, f"/admin/templates/{template_id}/sections/{section_id}/tables",
-                    {"table-kind": "category_month", "table-title": "Aktiviteter per månad", "table-key": ""})
+    response = post(
+        admin,
+        f"/admin/templates/{template_id}/sections/{section_id}/tables",
+        {"table-kind": "category_month", "table-title": "Aktiviteter per månad", "table-key": ""},
+    )
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/sections/{section_id}/tables/aktiviteter-per-manad")
-    assert _tables(app, section_id) == [{"key": "aktiviteter-per-manad", "kind": "category_month",
-                                         "title": "Aktiviteter per månad"}]
+    assert _tables(app, section_id) == [
+        {"key": "aktiviteter-per-manad", "kind": "category_month", "title": "Aktiviteter per månad"}
+    ]
     page = admin.get(response.headers["Location"]).get_data(as_text=True)
     assert "Kategorier" in page and "Övriga inställningar (JSON)" in page
 
-    response = post(admin, f"/admin/templates/{template_id}/sections/{section_id}/tables/aktiviteter-per-manad", {
-        "title": "Aktiviteter", "months_as": "columns", "categories": "Språkkafé\nsport = Idrott | Fotboll",
-        "options": '{"decimals": {"total": 1}}'})
+    response = post(
+        admin,
+        f"/admin/templates/{template_id}/sections/{section_id}/tables/aktiviteter-per-manad",
+        {
+            "title": "Aktiviteter",
+            "months_as": "columns",
+            "categories": "Språkkafé\nsport = Idrott | Fotboll",
+            "options": '{"decimals": {"total": 1}}',
+        },
+    )
     assert response.status_code == 302
-    assert _tables(app, section_id) == [{
-        "key": "aktiviteter-per-manad", "kind": "category_month", "title": "Aktiviteter",
-        "categories": [{"key": "sprakkafe", "label": "Språkkafé"},
-                       {"key": "sport", "label": "Idrott", "aliases": ["Fotboll"]}],
-        "decimals": {"total": 1},
-    }]
+    assert _tables(app, section_id) == [
+        {
+            "key": "aktiviteter-per-manad",
+            "kind": "category_month",
+            "title": "Aktiviteter",
+            "categories": [
+                {"key": "sprakkafe", "label": "Språkkafé"},
+                {"key": "sport", "label": "Idrott", "aliases": ["Fotboll"]},
+            ],
+            "decimals": {"total": 1},
+        }
+    ]
     assert _version(app, template_id) == 3
     assert [a for a, _ in _actions(app)] == ["template.table_added", "template.table_updated"]
     page = admin.get(response.headers["Location"]).get_data(as_text=True)
@@ -565,12 +728,18 @@ def test_add_a_table_then_set_its_categories(app, admin, template_id):
 def test_a_table_with_a_bad_spec_is_refused_with_the_engines_message(app, admin, template_id):
     section_id = _section_id(app, "dag-rad-stod")
     before = _everything(app)
-    response = post(admin, f"/admin/templates/{template_id}/sections/{section_id}/tables/advice", {
-        "title": "Råd", "months_as": "columns", "categories": "Arbete", "measures": "Antal personer"})
+    response = post(
+        admin,
+        f"/admin/templates/{template_id}/sections/{section_id}/tables/advice",
+        {"title": "Råd", "months_as": "columns", "categories": "Arbete", "measures": "Antal personer"},
+    )
     assert response.status_code == 422
     assert "measures och extra_columns kräver months_as" in response.get_data(as_text=True)
-    response = post(admin, f"/admin/templates/{template_id}/sections/{section_id}/tables/advice", {
-        "title": "Råd", "months_as": "columns", "categories": "Arbete", "options": '{"labels": {"nope": "X"}}'})
+    response = post(
+        admin,
+        f"/admin/templates/{template_id}/sections/{section_id}/tables/advice",
+        {"title": "Råd", "months_as": "columns", "categories": "Arbete", "options": '{"labels": {"nope": "X"}}'},
+    )
     assert response.status_code == 422
     assert "okänd kolumn &#39;nope&#39;" in response.get_data(as_text=True)
     assert _everything(app) == before
@@ -607,9 +776,15 @@ def test_reorder_and_remove_tables(app, admin, template_id):
 
 def test_every_demo_table_page_opens_and_saving_it_unchanged_is_no_edit(app, admin, template_id):
     with app.app_context():
-        tables = [(s.id, t["key"]) for s in db.session.scalars(
-            select(TemplateSection).join(TemplateSection.chapter).where(
-                TemplateChapter.report_template_id == template_id)) for t in s.table_specs]
+        tables = [
+            (s.id, t["key"])
+            for s in db.session.scalars(
+                select(TemplateSection)
+                .join(TemplateSection.chapter)
+                .where(TemplateChapter.report_template_id == template_id)
+            )
+            for t in s.table_specs
+        ]
         db.session.remove()
     assert len(tables) == 14
     for section_id, key in tables:
@@ -619,11 +794,17 @@ def test_every_demo_table_page_opens_and_saving_it_unchanged_is_no_edit(app, adm
         assert "Så blir tabellen" in page.get_data(as_text=True)
     section_id = _section_id(app, "natt-biljetter")
     before = _everything(app)
-    response = post(admin, f"/admin/templates/{template_id}/sections/{section_id}/tables/tickets", {
-        "title": "Utdelade biljetter per härbärge och månad", "months_as": "rows",
-        "categories": "stadsmissionen = Stadsmissionen\nfa-arsta = FA Årsta\nfa-liljeholmen = FA Liljeholmen",
-        "measures": "places = Platser\ntickets = Biljetter",
-        "extra_columns": "no_place = Inte plats | Inte fått plats, Ej plats"})
+    response = post(
+        admin,
+        f"/admin/templates/{template_id}/sections/{section_id}/tables/tickets",
+        {
+            "title": "Utdelade biljetter per härbärge och månad",
+            "months_as": "rows",
+            "categories": "stadsmissionen = Stadsmissionen\nfa-arsta = FA Årsta\nfa-liljeholmen = FA Liljeholmen",
+            "measures": "places = Platser\ntickets = Biljetter",
+            "extra_columns": "no_place = Inte plats | Inte fått plats, Ej plats",
+        },
+    )
     assert response.status_code == 302
     assert _everything(app) == before
 
@@ -712,15 +893,16 @@ def _bad_files(app: Flask, admin: FlaskClient, template_id: int) -> dict[str, tu
     }
 
 
-@pytest.mark.parametrize("case", ["not json", "wrong format", "unknown unit", "unknown kind", "missing field",
-                                  "bad spec", "too large"])
+@pytest.mark.parametrize(
+    "case", ["not json", "wrong format", "unknown unit", "unknown kind", "missing field", "bad spec", "too large"]
+)
 def test_a_bad_file_is_refused_with_a_clear_message_and_nothing_created(app, admin, template_id, case):
     content, message = _bad_files(app, admin, template_id)[case]
     before = _everything(app)
     response = _import(admin, content)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert message in html, html[html.find("alert"):][:500]
+    assert message in html, html[html.find("alert") :][:500]
     assert "Ingen mall skapades." in html
     assert _everything(app) == before
 
@@ -742,8 +924,11 @@ def test_the_editor_page_has_a_bounded_number_of_queries(app, admin, template_id
         assert admin.get(url).status_code == 200
     first = counter.count
     for title in ("Ett", "Två", "Tre"):
-        post(admin, f"/admin/templates/{template_id}/chapters/{_chapter_id(app, 'dag')}/sections",
-             {"title": title, "named_units": [_unit_id(app, "crossroads")], "responsible_unit": 0})
+        post(
+            admin,
+            f"/admin/templates/{template_id}/chapters/{_chapter_id(app, 'dag')}/sections",
+            {"title": title, "named_units": [_unit_id(app, "crossroads")], "responsible_unit": 0},
+        )
     with count_queries() as counter:
         assert admin.get(url).status_code == 200
     assert counter.count == first <= 14, counter.statements
@@ -770,19 +955,32 @@ def _my_endpoints(app: Flask) -> list[tuple[str, str, str]]:
     return found
 
 
-@pytest.mark.parametrize("email", ["skribent.stadsmissionen-natt@demo.iop", "granskare.fralsningsarmen@demo.iop",
-                                   "ordforande@demo.iop"])
+@pytest.mark.parametrize(
+    "email", ["skribent.stadsmissionen-natt@demo.iop", "granskare.fralsningsarmen@demo.iop", "ordforande@demo.iop"]
+)
 def test_every_template_endpoint_is_refused_to_non_admins_with_nothing_changed(app, signed_in, email):
     endpoints = _my_endpoints(app)
     assert len(endpoints) == 25
-    assert {"admin.templates", "admin.template_export", "admin.template_import",
-            "admin.template_table_update"} <= {endpoint for _, _, endpoint in endpoints}
+    assert {"admin.templates", "admin.template_export", "admin.template_import", "admin.template_table_update"} <= {
+        endpoint for _, _, endpoint in endpoints
+    }
     client = signed_in(email)
     before = _everything(app)
     chapter_id = _chapter_id(app, "dag")
-    form = {"name": "Hack", "title": "Hack", "guidance": "x", "unit_kinds": ["day"], "direction": "up",
-            "retired": "1", "table-kind": "facts", "table-title": "X", "new-chapter-title": "X",
-            f"chapter-{chapter_id}-title": "X", "copy-name": "X", "move-chapter_id": chapter_id}
+    form = {
+        "name": "Hack",
+        "title": "Hack",
+        "guidance": "x",
+        "unit_kinds": ["day"],
+        "direction": "up",
+        "retired": "1",
+        "table-kind": "facts",
+        "table-title": "X",
+        "new-chapter-title": "X",
+        f"chapter-{chapter_id}-title": "X",
+        "copy-name": "X",
+        "move-chapter_id": chapter_id,
+    }
     for method, url, endpoint in endpoints:
         if method == "GET":
             response = client.get(url)

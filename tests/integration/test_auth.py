@@ -54,8 +54,7 @@ def test_sign_out(client, demo):
 
 
 def test_every_page_but_sign_in_and_health_needs_a_user(app, client, demo):
-    for url in ("/", "/reports/1", "/reports/1/preview", "/reports/1/draft.pdf", "/blocks/1",
-                "/blocks/1/revisions/1"):
+    for url in ("/", "/reports/1", "/reports/1/preview", "/reports/1/draft.pdf", "/blocks/1", "/blocks/1/revisions/1"):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response.headers["Location"].startswith("/login")
@@ -71,8 +70,9 @@ def test_htmx_request_without_user_is_sent_to_sign_in(client, demo):
 
 def test_sign_in_never_redirects_off_site(client, demo):
     token = csrf_token(client, "/login")
-    response = client.post("/login", data={"email": WRITER, "password": DEMO_PASSWORD, "csrf_token": token,
-                                           "next": "//evil.example/x"})
+    response = client.post(
+        "/login", data={"email": WRITER, "password": DEMO_PASSWORD, "csrf_token": token, "next": "//evil.example/x"}
+    )
     assert response.headers["Location"] == "/"
 
 

@@ -24,8 +24,11 @@ def _cells(values: dict) -> dict:
 
 def _post_cells(app, client, block_id, fields, trigger="c-occupancy-2022-12-men"):
     data = {"source": "", "base_version": block_version(app, block_id), **fields}
-    return client.post(f"/blocks/{block_id}/tables", data={**data, "csrf_token": csrf_token(client)},
-                       headers={"HX-Request": "true", "HX-Trigger": trigger})
+    return client.post(
+        f"/blocks/{block_id}/tables",
+        data={**data, "csrf_token": csrf_token(client)},
+        headers={"HX-Request": "true", "HX-Trigger": trigger},
+    )
 
 
 def test_the_block_page_shows_an_editable_grid_with_offered_bed_nights_from_capacity(signed_in, block_id):
@@ -59,8 +62,11 @@ def test_bad_values_are_errors_naming_row_and_column(app, signed_in, block_id):
 
 def test_explicit_save_puts_the_figures_in_a_revision(app, signed_in, block_id):
     client = signed_in(WRITER)
-    data = {"source": "Beläggningen i december.", "base_version": block_version(app, block_id),
-            **_cells({("2022-12", "women"): "172", ("2022-12", "men"): "882"})}
+    data = {
+        "source": "Beläggningen i december.",
+        "base_version": block_version(app, block_id),
+        **_cells({("2022-12", "women"): "172", ("2022-12", "men"): "882"}),
+    }
     assert post(client, f"/blocks/{block_id}/save", data).status_code == 302
     with app.app_context():
         tables = db.session.get(Block, block_id).current_revision.tables
@@ -97,9 +103,12 @@ def test_another_units_writer_cannot_edit_the_table(app, signed_in, block_id):
 def test_a_locked_report_refuses_table_edits(app, signed_in):
     locked = find_block(app, "natt-belaggning", "stadsmissionen-natt", report_id=1)
     before = block_snapshot(app, locked)
-    response = post(signed_in(WRITER), f"/blocks/{locked}/tables",
-                    {"source": "", "base_version": block_version(app, locked), "cell|occupancy|2021-12|women": "1"},
-                    htmx=True)
+    response = post(
+        signed_in(WRITER),
+        f"/blocks/{locked}/tables",
+        {"source": "", "base_version": block_version(app, locked), "cell|occupancy|2021-12|women": "1"},
+        htmx=True,
+    )
     assert response.status_code == 409
     assert block_snapshot(app, locked) == before
 
@@ -114,15 +123,16 @@ def test_block_page_with_tables_keeps_a_bounded_number_of_queries(app, signed_in
 def test_the_revision_page_lists_changed_figures(app, signed_in, block_id):
     client = signed_in(WRITER)
     for women in ("170", "172"):
-        data = {"source": "Text", "base_version": block_version(app, block_id),
-                **_cells({("2022-12", "women"): women})}
+        data = {"source": "Text", "base_version": block_version(app, block_id), **_cells({("2022-12", "women"): women})}
         assert post(client, f"/blocks/{block_id}/save", data).status_code == 302
     with app.app_context():
         number = db.session.get(Block, block_id).current_revision.number
     page = client.get(f"/blocks/{block_id}/revisions/{number}").get_data(as_text=True)
     assert "Ändrade siffror" in page
     changed = page.split("Ändrade siffror", 1)[1].split("</table>", 1)[0]
-    assert "December" in changed and "Kvinnor" in changed and "<del>170</del>" in changed and "<ins>172</ins>" in changed
+    assert (
+        "December" in changed and "Kvinnor" in changed and "<del>170</del>" in changed and "<ins>172</ins>" in changed
+    )
 
 
 def test_readers_see_the_tables_computed_and_read_only(app, signed_in):
@@ -140,8 +150,9 @@ def test_a_justification_does_not_redraw_the_issues_the_writer_may_be_typing_in(
     assert 'id="issues-occupancy"' in page  # a cell changed: issues are redrawn
     justification_id = page.split('id="c-j-', 1)[1].split('"', 1)[0]
     name = page.split('name="justify|occupancy|', 1)[1].split('"', 1)[0]
-    response = _post_cells(app, client, block_id, {**fields, f"justify|occupancy|{name}": "ok"},
-                           trigger=f"c-j-{justification_id}")
+    response = _post_cells(
+        app, client, block_id, {**fields, f"justify|occupancy|{name}": "ok"}, trigger=f"c-j-{justification_id}"
+    )
     assert response.status_code == 200
     assert 'id="issues-occupancy"' not in response.get_data(as_text=True)
     assert 'id="submit-panel"' in response.get_data(as_text=True)

@@ -122,8 +122,7 @@ def test_autosaves_coalesce_into_a_draft_then_one_revision(app, signed_in, block
         draft = db.session.query(BlockDraft).filter_by(block_id=block_id).one()
         draft.started_at = utcnow() - timedelta(seconds=app.config["AUTOSAVE_COALESCE_SECONDS"] + 1)
         db.session.commit()
-    response = post(client, f"/blocks/{block_id}/autosave", {"source": "Besöken", "base_version": version},
-                    htmx=True)
+    response = post(client, f"/blocks/{block_id}/autosave", {"source": "Besöken", "base_version": version}, htmx=True)
     fragment = response.get_data(as_text=True)
     assert "Sparat automatiskt som version 1." in fragment
     assert f'id="base_version" name="base_version" value="{block_version(app, block_id)}"' in fragment
@@ -151,8 +150,12 @@ def test_stale_autosave_is_retargeted_to_the_conflict_view(app, signed_in, block
 
 
 def test_live_preview_renders_sanitized_markdown(signed_in, block_id):
-    response = post(signed_in(WRITER), f"/blocks/{block_id}/preview",
-                    {"source": "# Rubrik\n\n**fet** <img src=x onerror=alert(1)>"}, htmx=True)
+    response = post(
+        signed_in(WRITER),
+        f"/blocks/{block_id}/preview",
+        {"source": "# Rubrik\n\n**fet** <img src=x onerror=alert(1)>"},
+        htmx=True,
+    )
     assert response.status_code == 200
     fragment = response.get_data(as_text=True)
     assert 'id="preview"' in fragment and "<strong>fet</strong>" in fragment
@@ -220,8 +223,9 @@ def test_restore_refused_for_another_unit(app, signed_in, block_id):
     save(signed_in(WRITER), block_id, "Ett", block_version(app, block_id))
     save(signed_in(WRITER), block_id, "Två", block_version(app, block_id))
     before = block_snapshot(app, block_id)
-    response = post(signed_in(COLLEAGUE), f"/blocks/{block_id}/revisions/1/restore",
-                    {"base_version": block_version(app, block_id)})
+    response = post(
+        signed_in(COLLEAGUE), f"/blocks/{block_id}/revisions/1/restore", {"base_version": block_version(app, block_id)}
+    )
     assert response.status_code == 403
     assert block_snapshot(app, block_id) == before
 
@@ -231,8 +235,12 @@ def test_anonymous_mutations_are_refused(app, client, block_id):
 
     before = block_snapshot(app, block_id)
     token = csrf_token(client, "/login")  # a valid token, so only the missing user stops it
-    for url in (f"/blocks/{block_id}/save", f"/blocks/{block_id}/autosave", f"/blocks/{block_id}/preview",
-                f"/blocks/{block_id}/revisions/1/restore"):
+    for url in (
+        f"/blocks/{block_id}/save",
+        f"/blocks/{block_id}/autosave",
+        f"/blocks/{block_id}/preview",
+        f"/blocks/{block_id}/revisions/1/restore",
+    ):
         response = client.post(url, data={"source": "x", "base_version": 1, "csrf_token": token})
         assert response.status_code == 302 and response.headers["Location"].startswith("/login"), url
     assert block_snapshot(app, block_id) == before
@@ -241,10 +249,17 @@ def test_anonymous_mutations_are_refused(app, client, block_id):
 def test_every_mutation_without_csrf_token_is_refused(app, signed_in, block_id):
     client = signed_in(WRITER)
     before = block_snapshot(app, block_id)
-    for url in (f"/blocks/{block_id}/save", f"/blocks/{block_id}/autosave", f"/blocks/{block_id}/preview",
-                f"/blocks/{block_id}/revisions/1/restore", "/language", "/logout"):
-        response = client.post(url, data={"source": "x", "base_version": 1, "language": "en"},
-                               headers={"HX-Request": "true"})
+    for url in (
+        f"/blocks/{block_id}/save",
+        f"/blocks/{block_id}/autosave",
+        f"/blocks/{block_id}/preview",
+        f"/blocks/{block_id}/revisions/1/restore",
+        "/language",
+        "/logout",
+    ):
+        response = client.post(
+            url, data={"source": "x", "base_version": 1, "language": "en"}, headers={"HX-Request": "true"}
+        )
         assert response.status_code == 400, url
     assert block_snapshot(app, block_id) == before
 
@@ -253,8 +268,11 @@ def test_csrf_token_in_htmx_header_is_accepted(app, signed_in, block_id):
     from tests.conftest import csrf_token
 
     client = signed_in(WRITER)
-    response = client.post(f"/blocks/{block_id}/preview", data={"source": "x"},
-                           headers={"HX-Request": "true", "X-CSRFToken": csrf_token(client)})
+    response = client.post(
+        f"/blocks/{block_id}/preview",
+        data={"source": "x"},
+        headers={"HX-Request": "true", "X-CSRFToken": csrf_token(client)},
+    )
     assert response.status_code == 200
 
 

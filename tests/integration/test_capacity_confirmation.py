@@ -36,8 +36,13 @@ def rolled_over(app, signed_in) -> int:
 def _entries(*rows) -> dict:
     data = {}
     for index, (places, start, until) in enumerate(rows):
-        data.update({f"entries-{index}-places": places, f"entries-{index}-from_date": start,
-                     f"entries-{index}-until_date": until})
+        data.update(
+            {
+                f"entries-{index}-places": places,
+                f"entries-{index}-from_date": start,
+                f"entries-{index}-until_date": until,
+            }
+        )
     return data
 
 
@@ -64,8 +69,11 @@ def test_no_panel_on_day_units_or_joint_texts(app, signed_in, rolled_over):
 def test_confirming_records_who_and_when_and_writes_an_audit_event(app, signed_in, rolled_over):
     block_id = find_block(app, "natt-belaggning", "stadsmissionen-natt", report_id=rolled_over)
     client = signed_in(NIGHT_WRITER)
-    response = post(client, f"/blocks/{block_id}/capacity",
-                    _entries(("50", "2023-11-01", "2024-02-29"), ("60", "2024-03-01", ""), ("", "", "")))
+    response = post(
+        client,
+        f"/blocks/{block_id}/capacity",
+        _entries(("50", "2023-11-01", "2024-02-29"), ("60", "2024-03-01", ""), ("", "", "")),
+    )
     assert response.status_code == 302
     entries, carried, waiting, confirmed_by = capacities_of(app, rolled_over)["stadsmissionen-natt"]
     assert entries == [[50, "2023-11-01", "2024-02-29"], [60, "2024-03-01", None]]
@@ -90,8 +98,12 @@ def test_confirming_records_who_and_when_and_writes_an_audit_event(app, signed_i
 
 def test_the_unit_corrects_places_and_dates_when_confirming(app, signed_in, rolled_over):
     block_id = find_block(app, "natt-belaggning", "stadsmissionen-natt", report_id=rolled_over)
-    response = post(signed_in(NIGHT_WRITER), f"/blocks/{block_id}/capacity",
-                    _entries(("45", "", "2024-01-31"), ("55", "2024-02-01", "")), htmx=True)
+    response = post(
+        signed_in(NIGHT_WRITER),
+        f"/blocks/{block_id}/capacity",
+        _entries(("45", "", "2024-01-31"), ("55", "2024-02-01", "")),
+        htmx=True,
+    )
     assert response.status_code == 200
     fragment = response.get_data(as_text=True)
     assert fragment.lstrip().startswith('<section id="capacity"') or 'id="capacity"' in fragment[:300]
@@ -114,15 +126,18 @@ def test_an_admin_may_confirm_for_the_unit(app, signed_in, rolled_over):
     assert capacities_of(app, rolled_over)["fa-arsta"][2] is False
 
 
-@pytest.mark.parametrize("rows, message", [
-    ((("femtio", "", ""),), "Ange ett heltal."),
-    ((("0", "", ""),), "Antal platser ska vara mellan 1 och 10000."),
-    ((("", "2023-11-01", ""),), "Ange antal platser."),
-    ((("50", "2024-02-01", "2024-01-01"),), "Slutdatum kan inte ligga före startdatum."),
-    ((("50", "2022-11-01", "2023-04-30"),), "Raden ligger utanför rapportperioden"),
-    ((("50", "1 november", ""),), "Ange ett datum som ÅÅÅÅ-MM-DD."),
-    ((("", "", ""),), "Ange minst en rad med antal platser."),
-])
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ((("femtio", "", ""),), "Ange ett heltal."),
+        ((("0", "", ""),), "Antal platser ska vara mellan 1 och 10000."),
+        ((("", "2023-11-01", ""),), "Ange antal platser."),
+        ((("50", "2024-02-01", "2024-01-01"),), "Slutdatum kan inte ligga före startdatum."),
+        ((("50", "2022-11-01", "2023-04-30"),), "Raden ligger utanför rapportperioden"),
+        ((("50", "1 november", ""),), "Ange ett datum som ÅÅÅÅ-MM-DD."),
+        ((("", "", ""),), "Ange minst en rad med antal platser."),
+    ],
+)
 def test_invalid_corrections_are_refused_inline_with_nothing_saved(app, signed_in, rolled_over, rows, message):
     block_id = find_block(app, "natt-belaggning", "stadsmissionen-natt", report_id=rolled_over)
     before = fingerprint(app)
@@ -141,8 +156,9 @@ def test_someone_outside_the_unit_cannot_confirm(app, signed_in, rolled_over):
         response = post(signed_in(email), f"/blocks/{block_id}/capacity", _entries(("50", "", "")))
         assert response.status_code == 403, email
     anonymous = app.test_client()
-    response = anonymous.post(f"/blocks/{block_id}/capacity",
-                              data={"csrf_token": csrf_token(anonymous, "/login"), **_entries(("50", "", ""))})
+    response = anonymous.post(
+        f"/blocks/{block_id}/capacity", data={"csrf_token": csrf_token(anonymous, "/login"), **_entries(("50", "", ""))}
+    )
     assert response.status_code in (302, 403)
     assert fingerprint(app) == before
 

@@ -9,7 +9,9 @@ from webapp.models import Block, Report, Revision, User
 
 def _counts(app):
     with app.app_context():
-        counts = tuple(db.session.scalar(select(func.count()).select_from(model)) for model in (User, Report, Block, Revision))
+        counts = tuple(
+            db.session.scalar(select(func.count()).select_from(model)) for model in (User, Report, Block, Revision)
+        )
         db.session.remove()
         return counts
 
@@ -39,10 +41,21 @@ def test_seed_demo_prints_passwords_only_in_demo_mode(app):
 
 
 def test_create_user_then_sign_in(app, client, demo):
-    result = app.test_cli_runner().invoke(args=[
-        "create-user", "--email", "ny@exempel.se", "--name", "Ny Person", "--role", "writer",
-        "--unit", "crossroads", "--password", "ett-långt-lösenord",
-    ])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "create-user",
+            "--email",
+            "ny@exempel.se",
+            "--name",
+            "Ny Person",
+            "--role",
+            "writer",
+            "--unit",
+            "crossroads",
+            "--password",
+            "ett-långt-lösenord",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert sign_in(client, "ny@exempel.se", "ett-långt-lösenord").status_code == 302
 
@@ -50,8 +63,9 @@ def test_create_user_then_sign_in(app, client, demo):
 def test_create_user_refuses_unknown_unit_and_short_password(app, demo):
     runner = app.test_cli_runner()
     before = _counts(app)
-    unknown = runner.invoke(args=["create-user", "--email", "a@b.se", "--name", "A", "--unit", "ingen",
-                                  "--password", "ett-långt-lösenord"])
+    unknown = runner.invoke(
+        args=["create-user", "--email", "a@b.se", "--name", "A", "--unit", "ingen", "--password", "ett-långt-lösenord"]
+    )
     short = runner.invoke(args=["create-user", "--email", "a@b.se", "--name", "A", "--password", "kort"])
     assert unknown.exit_code != 0 and "Okänd verksamhet: ingen" in unknown.output
     assert short.exit_code != 0 and "minst 10 tecken" in short.output

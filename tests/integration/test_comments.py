@@ -25,16 +25,21 @@ def _save(client, block_id, text, version):
 
 def _comments(app, block_id):
     with app.app_context():
-        rows = [(c.id, c.parent_id, c.source, c.quote, c.resolved_at is not None, c.edited_at is not None)
-                for c in db.session.scalars(select(Comment).where(Comment.block_id == block_id).order_by(Comment.id))]
+        rows = [
+            (c.id, c.parent_id, c.source, c.quote, c.resolved_at is not None, c.edited_at is not None)
+            for c in db.session.scalars(select(Comment).where(Comment.block_id == block_id).order_by(Comment.id))
+        ]
         db.session.remove()
         return rows
 
 
 def _audit(app, prefix="comment."):
     with app.app_context():
-        actions = list(db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.action.startswith(prefix)).order_by(AuditEvent.id)))
+        actions = list(
+            db.session.scalars(
+                select(AuditEvent.action).where(AuditEvent.action.startswith(prefix)).order_by(AuditEvent.id)
+            )
+        )
         db.session.remove()
         return actions
 
@@ -60,7 +65,9 @@ def _start(client, block_id, body="Kan ni förtydliga?", htmx=False, **extra):
 
 def test_thread_with_quote_reply_resolve_reopen(app, signed_in, block_id):
     writer, reviewer = signed_in(WRITER), signed_in(_reviewer_email(app))
-    assert _save(writer, block_id, "Vi tog emot **många** besökare i år.", block_version(app, block_id)).status_code == 302
+    assert (
+        _save(writer, block_id, "Vi tog emot **många** besökare i år.", block_version(app, block_id)).status_code == 302
+    )
 
     response = _start(reviewer, block_id, "Hur många *exakt*?", htmx=True, quote="Vi tog emot många besökare")
     assert response.status_code == 200
@@ -72,7 +79,9 @@ def test_thread_with_quote_reply_resolve_reopen(app, signed_in, block_id):
     assert "comment.new" in _notified(app, WRITER)  # the block's writer hears about it
 
     response = post(writer, f"/comments/{thread_id}/replies", {"body": "Ungefär 1 200."})
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/blocks/{block_id}#thread-{thread_id}")
+    assert response.status_code == 302 and response.headers["Location"].endswith(
+        f"/blocks/{block_id}#thread-{thread_id}"
+    )
     assert "comment.reply" in _notified(app, _reviewer_email(app))  # the thread's author hears the reply
 
     assert post(writer, f"/comments/{thread_id}/resolve", htmx=True).status_code == 200
@@ -98,7 +107,9 @@ def test_a_quote_whose_passage_changed_is_shown_as_changed(app, signed_in, block
     writer = signed_in(WRITER)
     _save(writer, block_id, "Besöken ökade kraftigt under våren.", block_version(app, block_id))
     _start(signed_in(CHAIR), block_id, "Källa?", quote="ökade kraftigt")
-    assert "Texten har ändrats sedan kommentaren skrevs." not in writer.get(f"/blocks/{block_id}").get_data(as_text=True)
+    assert "Texten har ändrats sedan kommentaren skrevs." not in writer.get(f"/blocks/{block_id}").get_data(
+        as_text=True
+    )
     _save(writer, block_id, "Besöken ökade något under våren.", block_version(app, block_id))
     page = writer.get(f"/blocks/{block_id}").get_data(as_text=True)
     assert "Texten har ändrats sedan kommentaren skrevs." in page
@@ -131,8 +142,12 @@ def test_edit_and_delete_rules(app, signed_in, block_id):
 
 def test_bad_input_is_refused_with_422_and_nothing_saved(app, signed_in, block_id):
     chair = signed_in(CHAIR)
-    for data in ({"body": "   "}, {"body": "x" * 10_001}, {"body": "Ok", "table_key": "finns-inte"},
-                 {"body": "Ok", "row_key": "2022-01"}):
+    for data in (
+        {"body": "   "},
+        {"body": "x" * 10_001},
+        {"body": "Ok", "table_key": "finns-inte"},
+        {"body": "Ok", "row_key": "2022-01"},
+    ):
         response = post(chair, f"/blocks/{block_id}/comments", data, htmx=True)
         assert response.status_code == 422, data
         assert 'class="alert alert-error"' in response.get_data(as_text=True)
@@ -154,8 +169,14 @@ def test_a_table_cell_anchor_is_validated_against_the_blocks_tables(app, signed_
     row, column = spec.rows[0].key, spec.columns[0].key
     chair = signed_in(CHAIR)
     assert _start(chair, block_id, "Stämmer siffran?", cell=f"{spec.key}|{row}|{column}").status_code == 302
-    assert post(chair, f"/blocks/{block_id}/comments",
-                {"body": "x", "table_key": spec.key, "row_key": row, "column_key": "nope"}).status_code == 422
+    assert (
+        post(
+            chair,
+            f"/blocks/{block_id}/comments",
+            {"body": "x", "table_key": spec.key, "row_key": row, "column_key": "nope"},
+        ).status_code
+        == 422
+    )
     with app.app_context():
         comment = db.session.scalars(select(Comment)).one()
         assert (comment.table_key, comment.row_key, comment.column_key) == (spec.key, row, column)
@@ -174,11 +195,13 @@ def test_locked_report_refuses_every_comment_action(app, signed_in):
         db.session.remove()
     chair = signed_in(CHAIR)
     before = (_comments(app, locked_block), _audit(app, ""))
-    for url, data in ((f"/blocks/{locked_block}/comments", {"body": "Sent"}),
-                      (f"/comments/{thread_id}/replies", {"body": "Sent"}),
-                      (f"/comments/{thread_id}/resolve", {}),
-                      (f"/comments/{thread_id}/edit", {"body": "Ändrad"}),
-                      (f"/comments/{thread_id}/delete", {})):
+    for url, data in (
+        (f"/blocks/{locked_block}/comments", {"body": "Sent"}),
+        (f"/comments/{thread_id}/replies", {"body": "Sent"}),
+        (f"/comments/{thread_id}/resolve", {}),
+        (f"/comments/{thread_id}/edit", {"body": "Ändrad"}),
+        (f"/comments/{thread_id}/delete", {}),
+    ):
         for htmx in (False, True):
             assert post(chair, url, data, htmx=htmx).status_code == 409, url
     assert (_comments(app, locked_block), _audit(app, "")) == before
@@ -196,7 +219,9 @@ def test_markdown_in_comments_comes_out_inert(app, signed_in, block_id):
         rendered = comments.split('class="rendered comment-body">', 1)[1].split("</div>", 1)[0]
         assert "klicka" in rendered
         assert "<script" not in rendered and "<img" not in rendered
-        assert 'href="javascript' not in rendered.lower() and "onerror=" not in rendered.replace("&lt;img src=x onerror=", "")
+        assert 'href="javascript' not in rendered.lower() and "onerror=" not in rendered.replace(
+            "&lt;img src=x onerror=", ""
+        )
         assert "<script" not in comments  # the source in the edit box is escaped too
 
 

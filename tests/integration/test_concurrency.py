@@ -14,14 +14,16 @@ ADMIN = "admin@demo.iop"
 
 
 def _save(client, token, block_id, text, version):
-    return client.post(f"/blocks/{block_id}/save",
-                       data={"source": text, "base_version": version, "csrf_token": token}).status_code
+    return client.post(
+        f"/blocks/{block_id}/save", data={"source": text, "base_version": version, "csrf_token": token}
+    ).status_code
 
 
 def test_many_writers_saving_different_blocks_at_once_all_succeed(app, signed_in):
     with app.app_context():
-        block_ids = list(db.session.scalars(select(Block.id).where(Block.report_id == 2, Block.state == "draft")
-                                            .limit(12)))
+        block_ids = list(
+            db.session.scalars(select(Block.id).where(Block.report_id == 2, Block.state == "draft").limit(12))
+        )
     clients = [signed_in(ADMIN) for _ in block_ids]
     tokens = [csrf_token(c) for c in clients]
     versions = [block_version(app, b) for b in block_ids]
@@ -45,8 +47,9 @@ def test_simultaneous_saves_of_one_block_give_one_winner_and_conflicts(app, sign
     tokens = [csrf_token(c) for c in clients]
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        codes = list(pool.map(lambda i: _save(clients[i], tokens[i], block_id, f"Version från klient {i}", start),
-                              range(8)))
+        codes = list(
+            pool.map(lambda i: _save(clients[i], tokens[i], block_id, f"Version från klient {i}", start), range(8))
+        )
     assert codes.count(302) == 1, codes
     assert codes.count(409) == 7, codes
     assert revision_count(app, block_id) == before + 1
@@ -94,7 +97,8 @@ def test_no_save_lands_after_a_lock_commits(app, signed_in):
                 db.session.execute(update(Report).where(Report.id == 2).values(state="locked"))
                 db.session.flush()
                 seen["version_at_lock"] = db.session.scalar(
-                    text("SELECT version FROM blocks WHERE id = :id"), {"id": block_id})
+                    text("SELECT version FROM blocks WHERE id = :id"), {"id": block_id}
+                )
                 db.session.commit()
 
         def save():

@@ -37,16 +37,25 @@ def _spec(block: Block, key: str):
 
 
 def _blocks(report_id: int) -> list[Block]:
-    statement = (select(Block).where(Block.report_id == report_id)
-                 .options(joinedload(Block.unit), joinedload(Block.section), joinedload(Block.report),
-                          joinedload(Block.current_revision)))
+    statement = (
+        select(Block)
+        .where(Block.report_id == report_id)
+        .options(
+            joinedload(Block.unit),
+            joinedload(Block.section),
+            joinedload(Block.report),
+            joinedload(Block.current_revision),
+        )
+    )
     return list(db.session.scalars(statement).unique())
 
 
 def _block(section: str, unit: str, report_id: int = REPORT_2021) -> Block:
     return db.session.scalars(
-        select(Block).join(Block.section).join(Block.unit).where(
-            Block.report_id == report_id, TemplateSection.key == section, Unit.key == unit, Block.joint.is_(False))
+        select(Block)
+        .join(Block.section)
+        .join(Block.unit)
+        .where(Block.report_id == report_id, TemplateSection.key == section, Unit.key == unit, Block.joint.is_(False))
     ).one()
 
 
@@ -139,8 +148,10 @@ def test_unique_participants_and_respondents(session):
     assert _table("natt-unika", "ng-inskrivning", "unique").row("women")["value"].value == 143
     assert _table("natt-unika", "convictus-natt", "unique").row("total")["value"].text == "ej tillämpligt"
     assert _table("natt-unika", "fa-arsta", "unique").row("total")["value"].text == "uppgift saknas"
-    respondents = {unit: _table("gem-brukarundersokningar", unit, "respondents").row("respondents")["value"].value
-                   for unit in ("crossroads", "eu-center", "fa-arsta", "stadsmissionen-natt")}
+    respondents = {
+        unit: _table("gem-brukarundersokningar", unit, "respondents").row("respondents")["value"].value
+        for unit in ("crossroads", "eu-center", "fa-arsta", "stadsmissionen-natt")
+    }
     assert respondents == {"crossroads": 34, "eu-center": 25, "fa-arsta": 19, "stadsmissionen-natt": 29}
 
 
@@ -178,15 +189,21 @@ def test_the_open_report_warns_about_a_fall_against_last_period(session):
 def test_the_demo_tables_form_is_checked_against_the_spec():
     entry = {"key": "occupancy", "kind": "occupancy"}
     spec = build_spec(entry, date(2021, 11, 1), date(2022, 4, 30))
-    stored = demo_table_json(spec, {"columns": ["women", "men"], "rows": {"2021-11": [465, "ej tillämpligt"]},
-                                    "fill": "uppgift saknas"})
-    assert stored["rows"][0] == {"key": "2021-11", "label": None,
-                                 "cells": {"women": {"v": 465}, "men": {"s": "not_applicable"}}}
+    stored = demo_table_json(
+        spec, {"columns": ["women", "men"], "rows": {"2021-11": [465, "ej tillämpligt"]}, "fill": "uppgift saknas"}
+    )
+    assert stored["rows"][0] == {
+        "key": "2021-11",
+        "label": None,
+        "cells": {"women": {"v": 465}, "men": {"s": "not_applicable"}},
+    }
     assert stored["rows"][1]["cells"] == {"women": {"s": "missing"}, "men": {"s": "missing"}}  # offered: default
-    for bad, fragment in (({"columns": ["kids"], "rows": {}}, "okänd kolumn"),
-                          ({"columns": ["women"], "rows": {"2031-01": [1]}}, "okänd rad"),
-                          ({"columns": ["women", "men"], "rows": {"2021-11": [1]}}, "1 värden"),
-                          ({"colour": "red"}, "okänt fält"),
-                          ({"fill": "noll"}, "fill")):
+    for bad, fragment in (
+        ({"columns": ["kids"], "rows": {}}, "okänd kolumn"),
+        ({"columns": ["women"], "rows": {"2031-01": [1]}}, "okänd rad"),
+        ({"columns": ["women", "men"], "rows": {"2021-11": [1]}}, "1 värden"),
+        ({"colour": "red"}, "okänt fält"),
+        ({"fill": "noll"}, "fill"),
+    ):
         with pytest.raises(ValueError, match=fragment):
             demo_table_json(spec, bad)

@@ -121,7 +121,9 @@ def test_contents_gives_the_page_where_each_chapter_and_section_really_starts(fi
         assert squeeze(f"{number} {title}") in squeeze(texts[listed_page - 1])
     # Chapters begin on a new page, after the cover (1) and contents (2).
     assert pages["kap-1"] == 3
-    assert [pages[c.anchor] for c in final.document.chapters] == sorted({pages[c.anchor] for c in final.document.chapters})
+    assert [pages[c.anchor] for c in final.document.chapters] == sorted(
+        {pages[c.anchor] for c in final.document.chapters}
+    )
 
 
 def test_numbered_chapters_and_sections_are_bookmarks(final):
@@ -223,8 +225,10 @@ def test_draft_has_the_watermark_on_every_page_as_an_artifact_and_a_not_publishe
 
 # ------------------------------------------------------------------ a hand-made document
 
-COMPOUNDS = ("Socialförsäkringsutredningarnas arbetsmarknadsutbildningar och bostadsförmedlingsverksamheten "
-             "samordnades med stadsdelsförvaltningarnas uppsökarverksamhet. ") * 6
+COMPOUNDS = (
+    "Socialförsäkringsutredningarnas arbetsmarknadsutbildningar och bostadsförmedlingsverksamheten "
+    "samordnades med stadsdelsförvaltningarnas uppsökarverksamhet. "
+) * 6
 LONG_CELL = "lång text om nattplatser och besök " * 12
 
 
@@ -236,10 +240,28 @@ def _long_table_markdown(rows: int = 40) -> str:
 @pytest.fixture(scope="module")
 def long_table_pdf(app) -> bytes:
     document = ReportDocument(
-        report_id=1, title="Provrapport", period_start=date(2022, 11, 1), period_end=date(2023, 4, 30),
-        period_label="1 november 2022 – 30 april 2023", partners=("Organisationen",), draft=False,
-        chapters=(DocChapter("1", "Kapitlet", "kap-1", (DocSection("1.1", "Avsnittet", "avsn-1-1", (
-            DocBlock("Enheten", render_markdown(_long_table_markdown()), False),)),)),),
+        report_id=1,
+        title="Provrapport",
+        period_start=date(2022, 11, 1),
+        period_end=date(2023, 4, 30),
+        period_label="1 november 2022 – 30 april 2023",
+        partners=("Organisationen",),
+        draft=False,
+        chapters=(
+            DocChapter(
+                "1",
+                "Kapitlet",
+                "kap-1",
+                (
+                    DocSection(
+                        "1.1",
+                        "Avsnittet",
+                        "avsn-1-1",
+                        (DocBlock("Enheten", render_markdown(_long_table_markdown()), False),),
+                    ),
+                ),
+            ),
+        ),
     )
     with app.app_context(), app.test_request_context():
         return render_pdf(render_document_html(document, for_print=True))
@@ -290,10 +312,21 @@ def paragraphs_pdf(app) -> bytes:
     sizes = [4 + (n * 3) % 7 for n in range(30)]
     source = "\n\n".join(" ".join(f"p{n:02d}w{w:03d}" for w in range(size * 11)) for n, size in enumerate(sizes))
     document = ReportDocument(
-        report_id=1, title="Provrapport", period_start=date(2022, 11, 1), period_end=date(2023, 4, 30),
-        period_label="1 november 2022 – 30 april 2023", partners=(), draft=False,
-        chapters=(DocChapter("1", "Kapitlet", "kap-1", (DocSection("1.1", "Avsnittet", "avsn-1-1", (
-            DocBlock("Enheten", render_markdown(source), False),)),)),),
+        report_id=1,
+        title="Provrapport",
+        period_start=date(2022, 11, 1),
+        period_end=date(2023, 4, 30),
+        period_label="1 november 2022 – 30 april 2023",
+        partners=(),
+        draft=False,
+        chapters=(
+            DocChapter(
+                "1",
+                "Kapitlet",
+                "kap-1",
+                (DocSection("1.1", "Avsnittet", "avsn-1-1", (DocBlock("Enheten", render_markdown(source), False),)),),
+            ),
+        ),
     )
     with app.app_context(), app.test_request_context():
         return render_pdf(render_document_html(document, for_print=True))
@@ -301,7 +334,8 @@ def paragraphs_pdf(app) -> bytes:
 
 def test_a_paragraph_split_across_pages_leaves_at_least_three_lines_on_each(paragraphs_pdf):
     lines_per_page = [
-        [re.findall(r"p(\d\d)w", line) for line in text.splitlines()] for text in page_texts(paragraphs_pdf)]
+        [re.findall(r"p(\d\d)w", line) for line in text.splitlines()] for text in page_texts(paragraphs_pdf)
+    ]
     split = 0
     for before, after in zip(lines_per_page, lines_per_page[1:]):
         last = next((ids[0] for ids in reversed(before) if ids), None)

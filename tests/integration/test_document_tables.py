@@ -27,47 +27,84 @@ NNBSP, NBSP = "\u202f", "\u00a0"
 OPTIONS = {"max_bytes": 200_000, "coalesce_seconds": 600}
 HOSTILE = '<script>alert("x")</script>'
 
-OCCUPANCY = {"occupancy": {
-    "rows": [
-        {"key": "2022-11", "cells": {"women": {"v": 202}, "men": {"v": 1000}}},
-        {"key": "2022-12", "cells": {"women": {"v": 172}, "men": {"v": 882}}},
-        {"key": "2023-01", "cells": {"women": {"s": "missing"}, "men": {"v": 900}}},
-        {"key": "2023-02", "cells": {"women": {"v": 150}, "men": {"v": 800}}},
-        {"key": "2023-03", "cells": {"women": {"v": 160}, "men": {"v": 850}}},
-    ],
-    "notes": {"offered:2022-12": f"Två rum stängda {HOSTILE}"},
-}}
-EKN = {"ekn": {"rows": [
-    {"key": "r1", "cells": {"date": {"v": "2023-01-12"}, "place": {"v": HOSTILE}, "men": {"v": 20}, "women": {"v": 4}}},
-    {"key": "r2", "cells": {"date": {"v": "2023-01-13"}, "place": {"v": "Norrmalmskyrkan"}, "men": {"v": 18},
-                            "women": {"v": 3}}},
-]}}
-NATIONALITIES = {"nationalities": {
-    "rows": [
-        {"key": "r1", "cells": {"country": {"v": "RO"}, "count": {"v": 600}}},
-        {"key": "r2", "cells": {"country": {"v": "BG"}, "count": {"v": 250}}},
-        {"key": "r3", "cells": {"country": {"v": "MA"}, "count": {"v": 150}}},
-    ],
-    "figures": {"nationality_count": {"v": 14}},
-}}
-TICKETS_NOVEMBER = {"tickets": {"rows": [{"key": "2022-11", "cells": {
-    "stadsmissionen.places": {"v": 1500}, "stadsmissionen.tickets": {"v": 1400},
-    "fa-arsta.places": {"v": 720}, "fa-arsta.tickets": {"v": 700}, "no_place": {"v": 35},
-}}]}}
+OCCUPANCY = {
+    "occupancy": {
+        "rows": [
+            {"key": "2022-11", "cells": {"women": {"v": 202}, "men": {"v": 1000}}},
+            {"key": "2022-12", "cells": {"women": {"v": 172}, "men": {"v": 882}}},
+            {"key": "2023-01", "cells": {"women": {"s": "missing"}, "men": {"v": 900}}},
+            {"key": "2023-02", "cells": {"women": {"v": 150}, "men": {"v": 800}}},
+            {"key": "2023-03", "cells": {"women": {"v": 160}, "men": {"v": 850}}},
+        ],
+        "notes": {"offered:2022-12": f"Två rum stängda {HOSTILE}"},
+    }
+}
+EKN = {
+    "ekn": {
+        "rows": [
+            {
+                "key": "r1",
+                "cells": {"date": {"v": "2023-01-12"}, "place": {"v": HOSTILE}, "men": {"v": 20}, "women": {"v": 4}},
+            },
+            {
+                "key": "r2",
+                "cells": {
+                    "date": {"v": "2023-01-13"},
+                    "place": {"v": "Norrmalmskyrkan"},
+                    "men": {"v": 18},
+                    "women": {"v": 3},
+                },
+            },
+        ]
+    }
+}
+NATIONALITIES = {
+    "nationalities": {
+        "rows": [
+            {"key": "r1", "cells": {"country": {"v": "RO"}, "count": {"v": 600}}},
+            {"key": "r2", "cells": {"country": {"v": "BG"}, "count": {"v": 250}}},
+            {"key": "r3", "cells": {"country": {"v": "MA"}, "count": {"v": 150}}},
+        ],
+        "figures": {"nationality_count": {"v": 14}},
+    }
+}
+TICKETS_NOVEMBER = {
+    "tickets": {
+        "rows": [
+            {
+                "key": "2022-11",
+                "cells": {
+                    "stadsmissionen.places": {"v": 1500},
+                    "stadsmissionen.tickets": {"v": 1400},
+                    "fa-arsta.places": {"v": 720},
+                    "fa-arsta.tickets": {"v": 700},
+                    "no_place": {"v": 35},
+                },
+            }
+        ]
+    }
+}
 VISITS = {
-    "kafe-norrmalm": {"visits": {
-        "rows": [{"key": key, "cells": {"women": {"v": 300}, "men": {"v": 1000}}}
-                 for key in ("2022-11", "2022-12", "2023-01", "2023-02", "2023-03", "2023-04")],
-        "figures": {"unique_visitors": {"v": 1234}},
-    }},
+    "kafe-norrmalm": {
+        "visits": {
+            "rows": [
+                {"key": key, "cells": {"women": {"v": 300}, "men": {"v": 1000}}}
+                for key in ("2022-11", "2022-12", "2023-01", "2023-02", "2023-03", "2023-04")
+            ],
+            "figures": {"unique_visitors": {"v": 1234}},
+        }
+    },
 }
 
 
 def _blocks(section_key: str) -> list[Block]:
-    return list(db.session.scalars(
-        select(Block).join(Block.section).where(
-            Block.report_id == REPORT_ID, TemplateSection.key == section_key, Block.joint.is_(False))
-    ))
+    return list(
+        db.session.scalars(
+            select(Block)
+            .join(Block.section)
+            .where(Block.report_id == REPORT_ID, TemplateSection.key == section_key, Block.joint.is_(False))
+        )
+    )
 
 
 def _save(block: Block, tables: dict, text: str | None = None) -> None:
@@ -77,8 +114,9 @@ def _save(block: Block, tables: dict, text: str | None = None) -> None:
     save_block(block, admin, source, base_version=block.version, tables=tables, **OPTIONS)
 
 
-def _fill(app, section_key: str, by_unit: dict[str, dict], *, others: dict | None = None,
-          text: dict[str, str] | None = None) -> None:
+def _fill(
+    app, section_key: str, by_unit: dict[str, dict], *, others: dict | None = None, text: dict[str, str] | None = None
+) -> None:
     """Save ``by_unit[unit key]`` as the tables of each unit's block in the section; every
     other unit's block gets ``others`` (default: no tables), so the test owns the whole section."""
     with app.app_context():
@@ -113,8 +151,9 @@ def _preview(signed_in) -> str:
 
 def _table(html: str, caption: str) -> str:
     """The markup of the table with this caption."""
-    match = re.search(r'<table class="stat-table[^"]*">\s*<caption[^>]*>' + re.escape(caption) + r"</caption>.*?</table>",
-                      html, re.S)
+    match = re.search(
+        r'<table class="stat-table[^"]*">\s*<caption[^>]*>' + re.escape(caption) + r"</caption>.*?</table>", html, re.S
+    )
     assert match, f"no table captioned {caption!r}"
     return match.group(0)
 
@@ -131,12 +170,28 @@ def test_occupancy_table_has_caption_header_cells_and_swedish_figures(night_tabl
     table = _table(html, "Beläggning per månad, Stadsmissionens nattverksamhet")
     assert table.count('<th scope="col"') == 8  # Månad + 7 columns
     headers = re.findall(r'<th scope="col"[^>]*>(.*?)</th>', table)
-    assert headers == ["Månad", "Kvinnor", "Män", "Andel kvinnor", "Andel män", "Nätter",
-                       "Erbjudna sängplatser", "Beläggning"]
+    assert headers == [
+        "Månad",
+        "Kvinnor",
+        "Män",
+        "Andel kvinnor",
+        "Andel män",
+        "Nätter",
+        "Erbjudna sängplatser",
+        "Beläggning",
+    ]
     december = _row(table, "December")
     # 172 + 882 = 1 054 nights of 50 places × 31 nights = 1 550 offered: 68,0 %.
-    assert december == ["December", "172", "882", f"16,3{NBSP}%", f"83,7{NBSP}%", f"1{NNBSP}054",
-                        f"1{NNBSP}550", f"68,0{NBSP}%"]
+    assert december == [
+        "December",
+        "172",
+        "882",
+        f"16,3{NBSP}%",
+        f"83,7{NBSP}%",
+        f"1{NNBSP}054",
+        f"1{NNBSP}550",
+        f"68,0{NBSP}%",
+    ]
     assert _row(table, "November")[-1] == f"80,1{NBSP}%"
     # Uppgift saknas is said in words; what depends on it is incomplete, never 0.
     january = _row(table, "Januari")
@@ -145,7 +200,7 @@ def test_occupancy_table_has_caption_header_cells_and_swedish_figures(night_tabl
     april = _row(table, "April")  # not filled in: blank, and nothing computed from it
     assert april[1] == april[2] == "" and april[-1] == "ofullständigt"
     # The totals row: marked, recomputed from sums, incomplete where a part is unknown.
-    assert '<tfoot>' in table and '<tr class="total">' in table
+    assert "<tfoot>" in table and '<tr class="total">' in table
     total = _row(table, "Totalt")
     assert total[1] == "ofullständigt" and total[6] == f"9{NNBSP}050"  # offered adds up from the capacity
     assert ">0<" not in table.replace(">0 %<", "")
@@ -154,8 +209,8 @@ def test_occupancy_table_has_caption_header_cells_and_swedish_figures(night_tabl
 
 def test_occupancy_table_has_a_chart_with_a_text_alternative(night_tables, signed_in):
     html = _preview(signed_in)
-    block = html[html.index(">Beläggning per månad, Stadsmissionens nattverksamhet</caption>"):]
-    block = block[:block.index('<div class="block')]
+    block = html[html.index(">Beläggning per månad, Stadsmissionens nattverksamhet</caption>") :]
+    block = block[: block.index('<div class="block')]
     figure = re.search(r'<figure class="stat-chart">\s*(<svg .*?</svg>)\s*<figcaption>(.*?)</figcaption>', block, re.S)
     assert figure, "no chart figure after the occupancy table"
     svg, caption = figure.groups()
@@ -168,7 +223,7 @@ def test_occupancy_table_has_a_chart_with_a_text_alternative(night_tables, signe
 
 def test_joint_table_sums_the_units_and_names_who_has_not_reported(night_tables, signed_in, app):
     html = _preview(signed_in)
-    section = html[html.index('id="avsn-1-2"'):html.index('id="avsn-1-3"')]
+    section = html[html.index('id="avsn-1-2"') : html.index('id="avsn-1-3"')]
     joint_at = section.index('class="block joint-tables"')
     assert joint_at < section.index('<h3 class="block-heading">Stadsmissionens nattverksamhet</h3>')
     table = _table(section, "Beläggning per månad, alla nattverksamheter")
@@ -185,8 +240,10 @@ def test_joint_table_is_computed_when_every_unit_has_reported(app, demo, signed_
     with app.app_context():
         units = [block.unit.key for block in _blocks("natt-belaggning")]
         db.session.remove()
-    rows = [{"key": key, "cells": {"women": {"v": 100}, "men": {"v": 400}}}
-            for key in ("2022-11", "2022-12", "2023-01", "2023-02", "2023-03", "2023-04")]
+    rows = [
+        {"key": key, "cells": {"women": {"v": 100}, "men": {"v": 400}}}
+        for key in ("2022-11", "2022-12", "2023-01", "2023-02", "2023-03", "2023-04")
+    ]
     _fill(app, "natt-belaggning", {unit: {"occupancy": {"rows": rows}} for unit in units})
     html = _preview(signed_in)
     table = _table(html, "Beläggning per månad, alla nattverksamheter")
@@ -194,9 +251,9 @@ def test_joint_table_is_computed_when_every_unit_has_reported(app, demo, signed_
     grand = 500 * 6 * len(units)
     assert total[5] == f"{grand // 1000}{NNBSP}{grand % 1000:03d}"
     assert total[3] == f"20,0{NBSP}%" and "ofullständigt" not in table
-    section = html[html.index('id="avsn-1-2"'):html.index('id="avsn-1-3"')]
+    section = html[html.index('id="avsn-1-2"') : html.index('id="avsn-1-3"')]
     assert "Ofullständig sammanställning" not in section
-    joint = section[:section.index('<h3 class="block-heading">', section.index("alla nattverksamheter"))]
+    joint = section[: section.index('<h3 class="block-heading">', section.index("alla nattverksamheter"))]
     charts = re.findall(r'<svg [^>]*class="chart chart-(\w+)"', joint)
     assert charts == ["occupancy", "gender"]  # the joint table shows occupancy and women/men
 
@@ -204,7 +261,7 @@ def test_joint_table_is_computed_when_every_unit_has_reported(app, demo, signed_
 def test_a_joint_table_nobody_has_reported_to_is_only_a_note(app, demo, signed_in):
     _fill(app, "natt-belaggning", {})
     html = _preview(signed_in)
-    section = html[html.index('id="avsn-1-2"'):html.index('id="avsn-1-3"')]
+    section = html[html.index('id="avsn-1-2"') : html.index('id="avsn-1-3"')]
     assert "Beläggning per månad, alla nattverksamheter:" in section
     assert "<li>Ingen verksamhet har rapporterat ännu.</li>" in section
     assert "<table" not in section and "<svg" not in section
@@ -219,15 +276,15 @@ def test_visits_joint_table_has_a_row_per_unit_and_a_grand_total(night_tables, s
     crossroads = _unit_name(app, "crossroads")
     assert f"<li>{crossroads} har inte rapporterat ännu.</li>" in html
     # The unit's own table: period figures under it, and women/men bars.
-    own = html[html.index(">Besök per månad, Kafé Norrmalm</caption>"):]
-    own = own[:own.index('<div class="block')]
+    own = html[html.index(">Besök per månad, Kafé Norrmalm</caption>") :]
+    own = own[: own.index('<div class="block')]
     assert re.search(r"<dt>Unika besökare</dt><dd[^>]*>1\u202f234</dd>", own)
     assert 'class="chart chart-gender"' in own and "<figcaption>Besök per månad, kvinnor och män, Kafé Norrmalm:" in own
 
 
 def test_grouped_columns_get_two_header_rows(night_tables, signed_in):
     table = _table(_preview(signed_in), "Utdelade biljetter per härbärge och månad, Ny Gemenskap Inskrivning")
-    thead = table[table.index("<thead>"):table.index("</thead>")]
+    thead = table[table.index("<thead>") : table.index("</thead>")]
     assert thead.count("<tr>") == 2
     assert '<th scope="colgroup" colspan="2" class="group">Stadsmissionen</th>' in thead
     assert '<th scope="col" rowspan="2" class="txt row-label">Månad</th>' in thead
@@ -239,8 +296,8 @@ def test_nationalities_show_eu_and_third_country_shares(night_tables, signed_in)
     html = _preview(signed_in)
     table = _table(html, "Vanligaste nationaliteter, Stadsmissionens nattverksamhet")
     assert '<th scope="row" class="txt">Rumänien</th>' in table  # the country names the row
-    after = html[html.index(">Vanligaste nationaliteter, Stadsmissionens nattverksamhet</caption>"):]
-    figures = after[after.index('<dl class="stat-figures">'):after.index("</dl>")]
+    after = html[html.index(">Vanligaste nationaliteter, Stadsmissionens nattverksamhet</caption>") :]
+    figures = after[after.index('<dl class="stat-figures">') : after.index("</dl>")]
     assert re.search(r"<dt>Andel från EU/EES-länder</dt><dd[^>]*>85,0\u00a0%</dd>", figures)
     assert re.search(r"<dt>Andel från länder utanför EU/EES</dt><dd[^>]*>15,0\u00a0%</dd>", figures)
     assert re.search(r"<dt>Antal nationaliteter</dt><dd[^>]*>14</dd>", figures)

@@ -41,22 +41,24 @@ def test_the_page_has_a_polite_region_outside_the_editor_and_ids_to_restore_focu
 
 def test_spara_announces_the_version_out_of_band(app, signed_in, block_id):
     client = signed_in(WRITER)
-    data = {"source": "Ny text.", "base_version": block_version(app, block_id), "note": "",
-            "csrf_token": csrf_token(client, f"/blocks/{block_id}")}
+    data = {
+        "source": "Ny text.",
+        "base_version": block_version(app, block_id),
+        "note": "",
+        "csrf_token": csrf_token(client, f"/blocks/{block_id}"),
+    }
     response = client.post(f"/blocks/{block_id}/save", data=data, headers=HX)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     number = re.search(r"Sparat som version (\d+)\.", html).group(1)
-    assert (f'<p id="editor-announcement" hx-swap-oob="innerHTML">Sparat som version {number}.</p>'
-            in html)
+    assert f'<p id="editor-announcement" hx-swap-oob="innerHTML">Sparat som version {number}.</p>' in html
     assert 'id="save-button"' in html  # the new button takes the focus back
 
 
 def test_a_new_comment_takes_the_focus(app, signed_in, block_id):
     client = signed_in(WRITER)
     token = csrf_token(client, f"/blocks/{block_id}")
-    response = client.post(f"/blocks/{block_id}/comments", data={"body": "En fråga.", "csrf_token": token},
-                           headers=HX)
+    response = client.post(f"/blocks/{block_id}/comments", data={"body": "En fråga.", "csrf_token": token}, headers=HX)
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert html.count("autofocus") == 1
@@ -65,19 +67,21 @@ def test_a_new_comment_takes_the_focus(app, signed_in, block_id):
     thread_id = re.search(r'id="thread-(\d+)"', html).group(1)
 
     # A reply takes it next.
-    response = client.post(f"/comments/{thread_id}/replies", data={"body": "Ett svar.", "csrf_token": token},
-                           headers=HX)
+    response = client.post(
+        f"/comments/{thread_id}/replies", data={"body": "Ett svar.", "csrf_token": token}, headers=HX
+    )
     html = response.get_data(as_text=True)
     assert html.count("autofocus") == 1
     focused = re.search(r'<article class="comment" id="comment-(\d+)" tabindex="-1" autofocus>', html).group(1)
-    assert int(focused) > int(comment_id.group(1)[len("comment-"):])
+    assert int(focused) > int(comment_id.group(1)[len("comment-") :])
 
 
 def test_a_refused_comment_focuses_the_field_that_keeps_the_text(app, signed_in, block_id):
     client = signed_in(WRITER)
     token = csrf_token(client, f"/blocks/{block_id}")
-    response = client.post(f"/blocks/{block_id}/comments", data={"body": "   ", "quote": "Citat",
-                                                                 "csrf_token": token}, headers=HX)
+    response = client.post(
+        f"/blocks/{block_id}/comments", data={"body": "   ", "quote": "Citat", "csrf_token": token}, headers=HX
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert html.count("autofocus") == 1

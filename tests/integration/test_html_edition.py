@@ -80,7 +80,8 @@ def test_readers_download_the_current_drafts_edition(signed_in):
     assert response.status_code == 200
     assert response.content_type == "text/html; charset=utf-8"
     assert response.headers["Content-Disposition"] == (
-        "attachment; filename=UTKAST-IOP-verksamhetsrapport-2021-11--2022-04.html")
+        "attachment; filename=UTKAST-IOP-verksamhetsrapport-2021-11--2022-04.html"
+    )
     assert response.headers["Cache-Control"] == "private, no-cache"
     html = response.get_data(as_text=True)
     assert "Utkast – inte publicerat" in html
@@ -174,7 +175,9 @@ def test_a_writers_markdown_table_gets_scoped_header_cells(app, signed_in):
     client = signed_in(READER)
     block_id = find_block(app, "dag-besok", "crossroads")
     source = "Text och [stadens sida](https://stockholm.se/).\n\n| Månad | Besök |\n|---|--:|\n| November | 1 450 |\n"
-    response = post(client, f"/blocks/{block_id}/save", {"source": source, "base_version": block_version(app, block_id)})
+    response = post(
+        client, f"/blocks/{block_id}/save", {"source": source, "base_version": block_version(app, block_id)}
+    )
     assert response.status_code == 302
     html = client.get("/reports/2/edition.html").get_data(as_text=True)
     assert '<th scope="col">Månad</th>' in html and '<th scope="col" align="right">Besök</th>' in html

@@ -23,8 +23,14 @@ KEY = "occupancy"
 TEXT, FILE = f"import-{KEY}-text", f"import-{KEY}-file"
 
 # Stadsmissionen's women / men guest-nights of 2021–22, pasted into the 2022–23 months.
-FIGURES = [("November", 202, 1000), ("December", 172, 882), ("Januari", 104, 702),
-           ("Februari", 188, 788), ("Mars", 189, 914), ("April", 198, 983)]
+FIGURES = [
+    ("November", 202, 1000),
+    ("December", 172, 882),
+    ("Januari", 104, 702),
+    ("Februari", 188, 788),
+    ("Mars", 189, 914),
+    ("April", 198, 983),
+]
 MONTH_KEYS = ["2022-11", "2022-12", "2023-01", "2023-02", "2023-03", "2023-04"]
 PASTE = "Månad\tKvinnor\tMän\r\n" + "".join(f"{m}\t{w}\t{n}\r\n" for m, w, n in FIGURES)
 
@@ -43,8 +49,12 @@ def _post(client, url: str, data: dict, files: dict | None = None):
     payload = dict(data)
     for name, (content, filename) in (files or {}).items():
         payload[name] = (io.BytesIO(content), filename)
-    return client.post(url, data=payload, content_type="multipart/form-data",
-                       headers={"HX-Request": "true", "X-CSRFToken": csrf_token(client)})
+    return client.post(
+        url,
+        data=payload,
+        content_type="multipart/form-data",
+        headers={"HX-Request": "true", "X-CSRFToken": csrf_token(client)},
+    )
 
 
 def _preview(client, block_id, text: str = "", files: dict | None = None):
@@ -109,9 +119,12 @@ def test_pasted_cells_are_previewed_without_saving(app, signed_in, block_id):
     assert response.status_code == 200
     page = _text(response)
     assert "Det här ändras (12 celler)" in page
-    assert "<th scope=\"col\">Rad</th>" in page and ">Kolumn<" in page and ">Nu<" in page and ">Nytt<" in page
-    assert re.search(r"<th scope=\"row\">December</th> <td>Kvinnor</td> <td[^>]*>.*?tom.*?</td> "
-                     r"<td class=\"numeric new\">172</td>", page)
+    assert '<th scope="col">Rad</th>' in page and ">Kolumn<" in page and ">Nu<" in page and ">Nytt<" in page
+    assert re.search(
+        r"<th scope=\"row\">December</th> <td>Kvinnor</td> <td[^>]*>.*?tom.*?</td> "
+        r"<td class=\"numeric new\">172</td>",
+        page,
+    )
     assert "Använd" in page
     assert f'name="import-{KEY}-previewed"' in page
     _nothing_saved(app, block_id, before)
@@ -164,14 +177,22 @@ def test_six_rows_without_a_header_are_read_as_month_women_men(app, signed_in, b
 
 def test_the_preview_lists_only_what_changes_and_apply_starts_from_the_draft(app, signed_in, block_id):
     client = signed_in(WRITER)
-    data = {"source": "Utkast.", "base_version": block_version(app, block_id),
-            "cell|occupancy|2022-12|women": "172", "cell|occupancy|2022-12|men": "800",
-            "cell|occupancy|2022-11|offered": "1400", "csrf_token": csrf_token(client)}
+    data = {
+        "source": "Utkast.",
+        "base_version": block_version(app, block_id),
+        "cell|occupancy|2022-12|women": "172",
+        "cell|occupancy|2022-12|men": "800",
+        "cell|occupancy|2022-11|offered": "1400",
+        "csrf_token": csrf_token(client),
+    }
     assert client.post(f"/blocks/{block_id}/tables", data=data, headers={"HX-Request": "true"}).status_code == 200
     page = _text(_preview(client, block_id, "Månad\tKvinnor\tMän\nDecember\t172\t882\n"))
     assert "Det här ändras (1 cell)" in page
-    assert re.search(r"December</th> <td>Män</td> <td class=\"numeric old\">800</td> "
-                     r"<td class=\"numeric new\">882</td>", page)
+    assert re.search(
+        r"December</th> <td>Män</td> <td class=\"numeric old\">800</td> "
+        r"<td class=\"numeric new\">882</td>",
+        page,
+    )
     assert _apply(app, client, block_id, "Månad\tKvinnor\tMän\nDecember\t172\t882\n").status_code == 200
     cells = _draft_cells(app, block_id)
     assert cells["2022-12"] == {"women": {"v": 172}, "men": {"v": 882}}
@@ -194,9 +215,7 @@ def test_an_unchanged_paste_says_so_and_offers_nothing_to_apply(app, signed_in, 
 def test_csv_with_semicolons_and_decimal_commas(app, signed_in, block_id):
     """Swedish Excel's CSV: semicolons, a BOM, cp-style headers and a decimal comma in a count
     column that is a whole number ("1 000,0"), plus a share column that is not imported."""
-    csv_text = ("Månad;Kvinnor;Män;Andel kvinnor\r\n"
-                "november;202;1 000,0;16,8 %\r\n"
-                "december;172;882;16,3 %\r\n")
+    csv_text = "Månad;Kvinnor;Män;Andel kvinnor\r\nnovember;202;1 000,0;16,8 %\r\ndecember;172;882;16,3 %\r\n"
     files = {FILE: (csv_text.encode("utf-8-sig"), "beläggning.csv")}
     preview = _text(_preview(signed_in(WRITER), block_id, files=files))
     assert "Det här ändras (4 celler)" in preview, preview
@@ -233,8 +252,14 @@ def test_csv_with_decimal_commas_into_a_decimal_column(app, signed_in, demo):
 
 
 def test_a_real_xlsx_written_by_openpyxl(app, signed_in, block_id):
-    data = _xlsx([("Stockholms Stadsmission, natt",), ("Månad", "Kvinnor", "Män", "Nätter"),
-                  *[(m, w, n, w + n) for m, w, n in FIGURES], ("Totalt", 1053, 5269, 6322)])
+    data = _xlsx(
+        [
+            ("Stockholms Stadsmission, natt",),
+            ("Månad", "Kvinnor", "Män", "Nätter"),
+            *[(m, w, n, w + n) for m, w, n in FIGURES],
+            ("Totalt", 1053, 5269, 6322),
+        ]
+    )
     files = {FILE: (data, "beläggning 2022–23.xlsx")}
     client = signed_in(WRITER)
     preview = _preview(client, block_id, files=files)
@@ -255,8 +280,13 @@ def test_a_file_changed_after_the_preview_is_not_applied(app, signed_in, block_i
     page = _preview(client, block_id, files={FILE: (data, "a.xlsx")}).get_data(as_text=True)
     digest = re.search(rf'name="import-{KEY}-digest" value="([0-9a-f]+)"', page).group(1)
     other = _xlsx([("Månad", "Kvinnor"), ("December", 999)])
-    response = _apply(app, client, block_id, files={FILE: (other, "a.xlsx")},
-                      **{f"import-{KEY}-kind": "file", f"import-{KEY}-digest": digest})
+    response = _apply(
+        app,
+        client,
+        block_id,
+        files={FILE: (other, "a.xlsx")},
+        **{f"import-{KEY}-kind": "file", f"import-{KEY}-digest": digest},
+    )
     assert response.status_code == 422
     assert "ändrats sedan förhandsgranskningen" in _text(response)
     _nothing_saved(app, block_id, before)
@@ -304,8 +334,10 @@ def test_an_unknown_month_and_a_wrong_shape_are_explained(app, signed_in, block_
 def _billion_laughs_xlsx() -> bytes:
     data = _xlsx([("Månad", "Kvinnor"), ("December", 172)])
     entities = ['<!ENTITY a0 "lol">'] + [f'<!ENTITY a{i} "{f"&a{i - 1};" * 10}">' for i in range(1, 10)]
-    sheet = ('<?xml version="1.0"?><!DOCTYPE worksheet [' + "".join(entities) + ']>'
-             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">&a9;</worksheet>')
+    sheet = (
+        '<?xml version="1.0"?><!DOCTYPE worksheet [' + "".join(entities) + "]>"
+        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">&a9;</worksheet>'
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
@@ -316,8 +348,10 @@ def _billion_laughs_xlsx() -> bytes:
 
 def _zip_bomb_xlsx() -> bytes:
     data = _xlsx([("Månad", "Kvinnor"), ("December", 172)])
-    body = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            b"<sheetData>" + b" " * (30 * 1024 * 1024) + b"</sheetData></worksheet>")
+    body = (
+        b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<sheetData>" + b" " * (30 * 1024 * 1024) + b"</sheetData></worksheet>"
+    )
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
@@ -403,8 +437,9 @@ def test_a_stale_version_is_a_409_conflict_and_nothing_changes(app, signed_in, b
 def test_missing_csrf_token_is_refused(app, signed_in, block_id):
     client = signed_in(WRITER)
     before = block_snapshot(app, block_id)
-    response = client.post(_url(block_id, "apply"), data={TEXT: PASTE, "base_version": before[0]},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        _url(block_id, "apply"), data={TEXT: PASTE, "base_version": before[0]}, headers={"HX-Request": "true"}
+    )
     assert response.status_code == 400
     _nothing_saved(app, block_id, before)
     with app.app_context():

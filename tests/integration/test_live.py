@@ -30,8 +30,11 @@ def _presence_rows(app, block_id):
 
 def _age_presence(app, block_id, seconds):
     with app.app_context():
-        db.session.execute(update(Presence).where(Presence.block_id == block_id)
-                           .values(last_seen=utcnow() - timedelta(seconds=seconds)))
+        db.session.execute(
+            update(Presence)
+            .where(Presence.block_id == block_id)
+            .values(last_seen=utcnow() - timedelta(seconds=seconds))
+        )
         db.session.commit()
         db.session.remove()
 
@@ -49,7 +52,9 @@ def test_the_editor_page_heartbeats_and_others_see_who_is_editing(app, signed_in
     assert _presence_rows(app, block_id) == 1
     assert _count(app, AuditEvent) == events_before  # presence is not an audit event
 
-    assert "Anna Lindqvist (Crossroads) redigerar" in " ".join(admin.get(f"/blocks/{block_id}").get_data(as_text=True).split())
+    assert "Anna Lindqvist (Crossroads) redigerar" in " ".join(
+        admin.get(f"/blocks/{block_id}").get_data(as_text=True).split()
+    )
     assert "redigerar" not in writer.get(f"/blocks/{block_id}").get_data(as_text=True)  # not yourself
     live = admin.get(f"/blocks/{block_id}/live", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "Anna Lindqvist (Crossroads)" in live
@@ -125,8 +130,14 @@ def test_live_fragment_answers_304_until_something_changes(app, signed_in, block
     assert commented.status_code == 200 and "1 kommentar" in commented.get_data(as_text=True)
     etag = commented.get_etag()[0]
 
-    assert post(writer, f"/blocks/{block_id}/transition",
-                {"action": "submit", "source": "Klart.", "base_version": block_version(app, block_id)}).status_code == 302
+    assert (
+        post(
+            writer,
+            f"/blocks/{block_id}/transition",
+            {"action": "submit", "source": "Klart.", "base_version": block_version(app, block_id)},
+        ).status_code
+        == 302
+    )
     submitted = _poll(reviewer, block_id, etag)
     assert submitted.status_code == 200 and "badge-submitted" in submitted.get_data(as_text=True)
 
@@ -137,20 +148,28 @@ def _transition(client, block_id, action, **extra):
 
 def _section(html):
     start = html.index('class="changes-since-review"')
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 def test_changes_since_review_show_the_edit_word_by_word(app, signed_in, block_id):
     writer, reviewer = signed_in(WRITER), signed_in(REVIEWER)
     text = "Vi fick 12 klagomål under året.\n\nAlla besvarades inom en vecka."
-    assert _transition(writer, block_id, "submit", source=text, base_version=block_version(app, block_id)).status_code == 302
+    assert (
+        _transition(writer, block_id, "submit", source=text, base_version=block_version(app, block_id)).status_code
+        == 302
+    )
     first = _section(reviewer.get(f"/blocks/{block_id}").get_data(as_text=True))
     assert "första gången" in first
 
     assert _transition(reviewer, block_id, "request_changes", reason="Stämmer siffran?").status_code == 302
     assert "changes-since-review" not in writer.get(f"/blocks/{block_id}").get_data(as_text=True)
     edited = "Vi fick 14 klagomål under året.\n\nAlla besvarades inom två dagar."
-    assert post(writer, f"/blocks/{block_id}/save", {"source": edited, "base_version": block_version(app, block_id)}).status_code == 302
+    assert (
+        post(
+            writer, f"/blocks/{block_id}/save", {"source": edited, "base_version": block_version(app, block_id)}
+        ).status_code
+        == 302
+    )
     assert _transition(writer, block_id, "submit").status_code == 302
 
     section = _section(reviewer.get(f"/blocks/{block_id}").get_data(as_text=True))
@@ -165,8 +184,11 @@ def test_the_polled_fragment_carries_the_notification_badge_and_a_reload_hint(ap
 
     writer, reviewer = signed_in("skribent.crossroads@demo.iop"), signed_in("granskare.fralsningsarmen@demo.iop")
     block_id = find_block(app, "gem-klagomal", "crossroads")
-    post(writer, f"/blocks/{block_id}/transition",
-         {"action": "submit", "source": "Text", "base_version": block_version(app, block_id)})
+    post(
+        writer,
+        f"/blocks/{block_id}/transition",
+        {"action": "submit", "source": "Text", "base_version": block_version(app, block_id)},
+    )
     first = writer.get(f"/blocks/{block_id}/live?drawn_in=submitted")
     post(reviewer, f"/blocks/{block_id}/transition", {"action": "request_changes", "reason": "Mer om mars."})
     second = writer.get(f"/blocks/{block_id}/live?drawn_in=submitted", headers={"If-None-Match": first.headers["ETag"]})

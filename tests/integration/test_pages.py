@@ -25,8 +25,13 @@ def test_a_user_without_units_sees_an_empty_state(signed_in):
 
 def test_overview_lists_chapters_sections_and_every_block_with_state(app, signed_in):
     page = signed_in(WRITER).get("/reports/2").get_data(as_text=True)
-    for title in ("Nattverksamheter", "Dagverksamheter", "Gemensamt för samtliga verksamheter",
-                  "Beläggningsstatistik uppdelat på kön", "EU-teamets arbete"):
+    for title in (
+        "Nattverksamheter",
+        "Dagverksamheter",
+        "Gemensamt för samtliga verksamheter",
+        "Beläggningsstatistik uppdelat på kön",
+        "EU-teamets arbete",
+    ):
         assert title in page
     with app.app_context():
         block_count = db.session.scalar(select(db.func.count()).select_from(Block).where(Block.report_id == 2))
@@ -71,8 +76,14 @@ def _add_report(app) -> None:
 
     with app.app_context():
         first = db.session.get(Report, 1)
-        reports.create_report(first.report_template, title="Extra", period_start=date(2023, 5, 1),
-                              period_end=date(2023, 10, 31), deadline=None, created_by=None)
+        reports.create_report(
+            first.report_template,
+            title="Extra",
+            period_start=date(2023, 5, 1),
+            period_end=date(2023, 10, 31),
+            deadline=None,
+            created_by=None,
+        )
         db.session.commit()
 
 

@@ -25,20 +25,22 @@ from webapp.models import Block
 
 WRITER = "skribent.crossroads@demo.iop"
 STATIC_PREFIX = f"{DOCUMENT_ORIGIN}/static/"
-HOSTILE = "\n\n".join([
-    "Inledning med [stadens sida](https://stockholm.se/) och [mejl](mailto:eu@example.se).",
-    "<img src=file:///etc/passwd>",
-    "![lösenord](file:///etc/passwd) ![fjärrbild](https://evil.example/x.png)",
-    '<link rel=attachment href="file:///etc/passwd">',
-    "[klicka](javascript:alert(1)) [data](data:text/html,<script>alert(1)</script>)",
-    '<a href="http://evil.example/">okrypterad</a> [okrypterad länk](http://evil.example/) <http://evil.example/auto>',
-    '<p style="background: url(file:///etc/passwd)">stil</p>',
-    "<style>body { background: url(https://evil.example/x.png) } @import url(file:///etc/passwd);</style>",
-    '<object data="file:///etc/passwd"></object><embed src="file:///etc/passwd"><iframe src="file:///etc/passwd"></iframe>',
-    '<svg><image href="file:///etc/passwd"/></svg>',
-    "| Kolumn | Bild |\n|---|---|\n| <img src=file:///etc/shadow> | ![x](file:///etc/shadow) |",
-    "Slutord efter allt det fientliga.",
-])
+HOSTILE = "\n\n".join(
+    [
+        "Inledning med [stadens sida](https://stockholm.se/) och [mejl](mailto:eu@example.se).",
+        "<img src=file:///etc/passwd>",
+        "![lösenord](file:///etc/passwd) ![fjärrbild](https://evil.example/x.png)",
+        '<link rel=attachment href="file:///etc/passwd">',
+        "[klicka](javascript:alert(1)) [data](data:text/html,<script>alert(1)</script>)",
+        '<a href="http://evil.example/">okrypterad</a> [okrypterad länk](http://evil.example/) <http://evil.example/auto>',
+        '<p style="background: url(file:///etc/passwd)">stil</p>',
+        "<style>body { background: url(https://evil.example/x.png) } @import url(file:///etc/passwd);</style>",
+        '<object data="file:///etc/passwd"></object><embed src="file:///etc/passwd"><iframe src="file:///etc/passwd"></iframe>',
+        '<svg><image href="file:///etc/passwd"/></svg>',
+        "| Kolumn | Bild |\n|---|---|\n| <img src=file:///etc/shadow> | ![x](file:///etc/shadow) |",
+        "Slutord efter allt det fientliga.",
+    ]
+)
 ALLOWED_LINKS = {"https://stockholm.se/", "mailto:eu@example.se"}
 
 
@@ -61,7 +63,9 @@ def hostile_block(app, signed_in) -> tuple[int, int]:
     """(block id, section id) of a block of the open report whose text is HOSTILE, saved as usual."""
     client = signed_in(WRITER)
     block_id = find_block(app, "dag-besok", "crossroads")
-    response = post(client, f"/blocks/{block_id}/save", {"source": HOSTILE, "base_version": block_version(app, block_id)})
+    response = post(
+        client, f"/blocks/{block_id}/save", {"source": HOSTILE, "base_version": block_version(app, block_id)}
+    )
     assert response.status_code == 302
     with app.app_context():
         block = db.session.get(Block, block_id)
@@ -142,8 +146,9 @@ def test_html_edition_of_hostile_text_refers_to_nothing_outside(app, hostile_blo
         html = render_html_edition(build_document(2, draft=True))
         db.session.remove()
     tags = _Tags(html)
-    assert {v for v in tags.values("href", "src", "data", "action", "srcset", "poster") if not v.startswith("#")} \
-        == ALLOWED_LINKS
+    assert {
+        v for v in tags.values("href", "src", "data", "action", "srcset", "poster") if not v.startswith("#")
+    } == ALLOWED_LINKS
     assert not {tag for tag, _ in tags.tags} & {"img", "link", "object", "embed", "iframe", "script", "image", "base"}
     assert not tags.values("style")  # no inline style; the one <style> element is the app's CSS
     style = html.split("<style>", 1)[1].split("</style>", 1)[0]
@@ -165,7 +170,7 @@ def test_the_renderer_holds_even_for_unsanitized_html(app, fetched):
         '<p><a rel="attachment" href="/static/css/tables.css">bilaga</a> <a href="http://evil.example/">http</a> '
         '<a href="file:///etc/passwd">fil</a> <a href="javascript:alert(1)">skript</a> '
         '<a href="https://stockholm.se/">https</a> <a href="mailto:eu@example.se">mejl</a> <a href="#prov">inom</a></p>'
-        '</body></html>'
+        "</body></html>"
     )
     with app.app_context(), app.test_request_context():
         pdf = render_pdf(html)

@@ -28,7 +28,15 @@ from tests.integration.helpers import find_block
 from webapp.content import render_markdown
 from webapp.extensions import db
 from webapp.models import (
-    AuditEvent, Block, BlockDraft, Comment, Notification, Presence, Report, Revision, User,
+    AuditEvent,
+    Block,
+    BlockDraft,
+    Comment,
+    Notification,
+    Presence,
+    Report,
+    Revision,
+    User,
 )
 from webapp.models.base import utcnow
 
@@ -37,7 +45,13 @@ STATES = (OPEN, LOCKED)
 REPORT_OF = {OPEN: 2, LOCKED: 1}
 
 ANON, WRITER, OTHER_WRITER, REVIEWER, CHAIR, ADMIN = (
-    "anonymous", "writer", "other_writer", "reviewer", "chair", "admin")
+    "anonymous",
+    "writer",
+    "other_writer",
+    "reviewer",
+    "chair",
+    "admin",
+)
 ROLES = (ANON, WRITER, OTHER_WRITER, REVIEWER, CHAIR, ADMIN)
 EMAILS = {
     WRITER: "skribent.crossroads@demo.iop",  # the unit of every Crossroads target block
@@ -54,6 +68,7 @@ COMMENT_RESOLVERS = (WRITER, REVIEWER, CHAIR, ADMIN)  # comments.can_resolve: au
 
 
 # --- Snapshot of the seeded database, restored before every case ----------------------------------
+
 
 @dataclass
 class Snapshot:
@@ -82,12 +97,19 @@ def _setup_targets(app: Flask) -> dict[str, int]:
         ids["user.outsider"] = users[OUTSIDER].id
         writer, reviewer = users[EMAILS[WRITER]], users[EMAILS[REVIEWER]]
         ids[f"{OPEN}.approved"] = db.session.scalars(
-            select(Block.id).where(Block.report_id == 2, Block.state == "approved").order_by(Block.id)).first()
+            select(Block.id).where(Block.report_id == 2, Block.state == "approved").order_by(Block.id)
+        ).first()
 
         # A second revision to restore the first from.
         block = db.session.get(Block, ids[f"{OPEN}.restore"])
-        outcome = block_service.save_block(block, writer, block_service.current_source(block) + "\n\nTillägg.",
-                                           base_version=block.version, max_bytes=10**6, coalesce_seconds=0)
+        outcome = block_service.save_block(
+            block,
+            writer,
+            block_service.current_source(block) + "\n\nTillägg.",
+            base_version=block.version,
+            max_bytes=10**6,
+            coalesce_seconds=0,
+        )
         assert outcome.kind == "saved"
         db.session.commit()
         # No Crossroads block is submitted in the demo's open report: submit one through the service,
@@ -102,26 +124,39 @@ def _setup_targets(app: Flask) -> dict[str, int]:
             block_id = ids[f"{state}.edit"]
 
             def comment(author: User, body: str, **extra) -> Comment:
-                row = Comment(block_id=block_id, author_id=author.id, source=body, html=render_markdown(body),
-                              created_at=now, **extra)
+                row = Comment(
+                    block_id=block_id,
+                    author_id=author.id,
+                    source=body,
+                    html=render_markdown(body),
+                    created_at=now,
+                    **extra,
+                )
                 db.session.add(row)
                 db.session.flush()
                 return row
 
             # Rows, not the service: the service (rightly) refuses comments on the locked report.
             ids[f"{state}.thread"] = comment(writer, "Öppen tråd").id
-            ids[f"{state}.resolved"] = comment(writer, "Löst tråd", resolved_at=now,
-                                               resolved_by_id=reviewer.id).id
+            ids[f"{state}.resolved"] = comment(writer, "Löst tråd", resolved_at=now, resolved_by_id=reviewer.id).id
             replied = comment(writer, "Tråd med svar")
             ids[f"{state}.replied"] = replied.id
             comment(reviewer, "Ett svar", parent_id=replied.id)
             for role in SIGNED_IN:
-                db.session.add(Presence(block_id=block_id, user_id=ids[f"user.{role}"],
-                                        last_seen=now - timedelta(seconds=30)))
+                db.session.add(
+                    Presence(block_id=block_id, user_id=ids[f"user.{role}"], last_seen=now - timedelta(seconds=30))
+                )
         for user_id in [ids[f"user.{role}"] for role in SIGNED_IN] + [ids["user.outsider"]]:
             for report_id in REPORT_OF.values():
-                db.session.add(Notification(user_id=user_id, kind="comment.new", message="Någon kommenterade.",
-                                            report_id=report_id, created_at=now))
+                db.session.add(
+                    Notification(
+                        user_id=user_id,
+                        kind="comment.new",
+                        message="Någon kommenterade.",
+                        report_id=report_id,
+                        created_at=now,
+                    )
+                )
         db.session.commit()
         db.session.remove()
     return ids
@@ -150,6 +185,7 @@ def world(app: Flask, snapshot: Snapshot) -> dict[str, int]:
 
 # --- The fingerprint -------------------------------------------------------------------------------
 
+
 def fingerprint(app: Flask) -> dict[str, tuple]:
     with app.app_context():
         s = db.session
@@ -159,20 +195,49 @@ def fingerprint(app: Flask) -> dict[str, tuple]:
 
         result = {
             "reports": rows(Report.id, Report.state, order=[Report.id]),
-            "blocks": rows(Block.id, Block.state, Block.version, Block.current_revision_id, Block.nothing_to_report,
-                           Block.round_started_at, order=[Block.id]),
-            "revisions": rows(Revision.id, Revision.block_id, Revision.number, Revision.author_id,
-                              order=[Revision.id]),
-            "drafts": rows(BlockDraft.block_id, BlockDraft.author_id, BlockDraft.source, BlockDraft.base_version,
-                           BlockDraft.updated_at, order=[BlockDraft.block_id, BlockDraft.author_id]),
-            "comments": rows(Comment.id, Comment.block_id, Comment.parent_id, Comment.author_id, Comment.source,
-                             Comment.resolved_at, Comment.edited_at, order=[Comment.id]),
-            "notifications": rows(Notification.id, Notification.user_id, Notification.kind, Notification.read_at,
-                                  Notification.comment_id, order=[Notification.id]),
-            "audit": (s.scalar(select(func.count()).select_from(AuditEvent)),
-                      s.scalar(select(func.max(AuditEvent.id)))),
-            "presence": rows(Presence.block_id, Presence.user_id, Presence.last_seen,
-                             order=[Presence.block_id, Presence.user_id]),
+            "blocks": rows(
+                Block.id,
+                Block.state,
+                Block.version,
+                Block.current_revision_id,
+                Block.nothing_to_report,
+                Block.round_started_at,
+                order=[Block.id],
+            ),
+            "revisions": rows(Revision.id, Revision.block_id, Revision.number, Revision.author_id, order=[Revision.id]),
+            "drafts": rows(
+                BlockDraft.block_id,
+                BlockDraft.author_id,
+                BlockDraft.source,
+                BlockDraft.base_version,
+                BlockDraft.updated_at,
+                order=[BlockDraft.block_id, BlockDraft.author_id],
+            ),
+            "comments": rows(
+                Comment.id,
+                Comment.block_id,
+                Comment.parent_id,
+                Comment.author_id,
+                Comment.source,
+                Comment.resolved_at,
+                Comment.edited_at,
+                order=[Comment.id],
+            ),
+            "notifications": rows(
+                Notification.id,
+                Notification.user_id,
+                Notification.kind,
+                Notification.read_at,
+                Notification.comment_id,
+                order=[Notification.id],
+            ),
+            "audit": (
+                s.scalar(select(func.count()).select_from(AuditEvent)),
+                s.scalar(select(func.max(AuditEvent.id))),
+            ),
+            "presence": rows(
+                Presence.block_id, Presence.user_id, Presence.last_seen, order=[Presence.block_id, Presence.user_id]
+            ),
         }
         db.session.remove()
     return result
@@ -204,6 +269,7 @@ def _notifications(fp: dict, user_id: int, mine: bool) -> tuple:
 
 # --- The endpoints ---------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Case:
     """One request; ``ctx`` has the setup ids (with the state's prefix stripped) and the user's id."""
@@ -229,12 +295,14 @@ def _writer_edit(ok: int) -> Callable[[str, str], int]:
 
 def _block_transition(who: tuple[str, ...], ok: int = 302, refused_in_state: int | None = None):
     """review.refusal: locked → 409; wrong person → 403; then the state (or a missing reason) → 409."""
+
     def expect(role, state):
         if state == LOCKED:
             return 409
         if role not in who:
             return 403
         return refused_in_state or ok
+
     return expect
 
 
@@ -245,12 +313,14 @@ def _report_transition(ok_open: int, ok_locked: int):
 
 def _comment_action(who: tuple[str, ...], ok: int = 302, refused_in_state: int | None = None):
     """comments: locked → 409 (checked before who); wrong person → 403; replies → 409."""
+
     def expect(role, state):
         if state == LOCKED:
             return 409
         if role not in who:
             return 403
         return refused_in_state or ok
+
     return expect
 
 
@@ -263,9 +333,10 @@ def _new_revision(name: str):
 
 
 def _draft_written(name: str):
-    return lambda before, after, ctx: (_draft_of(after, ctx[name], ctx["user"]) is not None
-                                       and _draft_of(after, ctx[name], ctx["user"])
-                                       != _draft_of(before, ctx[name], ctx["user"]))
+    return lambda before, after, ctx: (
+        _draft_of(after, ctx[name], ctx["user"]) is not None
+        and _draft_of(after, ctx[name], ctx["user"]) != _draft_of(before, ctx[name], ctx["user"])
+    )
 
 
 def _comments_added(before, after, ctx):
@@ -279,8 +350,13 @@ def _notifications_read(which: str):
         targets = [row[0] for row in mine_before][:1] if which == "one" else [row[0] for row in mine_before]
         read = all(row[3] is not None for row in mine_after if row[0] in targets)
         untouched = all(a == b for a, b in zip(mine_before, mine_after) if a[0] not in targets)
-        return (read and untouched and len(mine_after) == len(mine_before)
-                and _notifications(before, ctx["user"], False) == _notifications(after, ctx["user"], False))
+        return (
+            read
+            and untouched
+            and len(mine_after) == len(mine_before)
+            and _notifications(before, ctx["user"], False) == _notifications(after, ctx["user"], False)
+        )
+
     return changed
 
 
@@ -295,123 +371,167 @@ CASES: dict[str, Case] = {
     # Blocks: content (permissions.require_edit_block).
     "block.save": Case(
         lambda c: (f"/blocks/{c['edit']}/save", {"source": "Ny text", "base_version": _version(c, "edit")}),
-        _writer_edit(302), _new_revision("edit")),
+        _writer_edit(302),
+        _new_revision("edit"),
+    ),
     "block.autosave": Case(
         lambda c: (f"/blocks/{c['edit']}/autosave", {"source": "Ny text", "base_version": _version(c, "edit")}),
-        _writer_edit(200), _draft_written("edit")),
+        _writer_edit(200),
+        _draft_written("edit"),
+    ),
     "block.tables": Case(
-        lambda c: (f"/blocks/{c['table']}/tables", {"source": "", "base_version": _version(c, "table"),
-                                                    _cell(c): "5"}),
-        _writer_edit(200), _draft_written("table")),
-    "block.preview": Case(
-        lambda c: (f"/blocks/{c['edit']}/preview", {"source": "**x**"}),
-        _writer_edit(200), None),
+        lambda c: (f"/blocks/{c['table']}/tables", {"source": "", "base_version": _version(c, "table"), _cell(c): "5"}),
+        _writer_edit(200),
+        _draft_written("table"),
+    ),
+    "block.preview": Case(lambda c: (f"/blocks/{c['edit']}/preview", {"source": "**x**"}), _writer_edit(200), None),
     "block.restore": Case(
         lambda c: (f"/blocks/{c['restore']}/revisions/1/restore", {"base_version": _version(c, "restore")}),
-        _writer_edit(302), _new_revision("restore")),
+        _writer_edit(302),
+        _new_revision("restore"),
+    ),
     # Blocks: the workflow (services/review).
     "transition.submit": Case(
-        lambda c: (f"/blocks/{c['edit']}/transition",
-                   {"action": "submit", "source": "Inskickad text", "base_version": _version(c, "edit")}),
+        lambda c: (
+            f"/blocks/{c['edit']}/transition",
+            {"action": "submit", "source": "Inskickad text", "base_version": _version(c, "edit")},
+        ),
         # With the editor's text: saved first (require_edit_block), then submitted.
-        _writer_edit(302), _state_is("edit", "submitted")),
+        _writer_edit(302),
+        _state_is("edit", "submitted"),
+    ),
     "transition.submit-empty": Case(
         lambda c: (f"/blocks/{c['edit']}/transition", {"action": "submit"}),
         # A locked report: 409 before the view (webapp/locking.py). Open: a writer's refused
         # submission (empty block) goes back to the block page with a message, nothing saved.
         lambda role, state: 409 if state == LOCKED else ("redirect-back" if role in UNIT_WRITERS else 403),
-        None),
+        None,
+    ),
     "transition.withdraw": Case(
         lambda c: (f"/blocks/{c['submitted']}/transition", {"action": "withdraw"}),
-        _block_transition(UNIT_WRITERS), _state_is("submitted", "draft")),
+        _block_transition(UNIT_WRITERS),
+        _state_is("submitted", "draft"),
+    ),
     "transition.approve": Case(
         lambda c: (f"/blocks/{c['submitted']}/transition", {"action": "approve"}),
-        _block_transition(REVIEWERS), _state_is("submitted", "approved")),
+        _block_transition(REVIEWERS),
+        _state_is("submitted", "approved"),
+    ),
     "transition.request_changes": Case(
         lambda c: (f"/blocks/{c['submitted']}/transition", {"action": "request_changes", "reason": "Förtydliga."}),
-        _block_transition(REVIEWERS), _state_is("submitted", "changes_requested")),
+        _block_transition(REVIEWERS),
+        _state_is("submitted", "changes_requested"),
+    ),
     "transition.request_changes-no-reason": Case(
         lambda c: (f"/blocks/{c['submitted']}/transition", {"action": "request_changes"}),
-        _block_transition(REVIEWERS, refused_in_state=409), None),
+        _block_transition(REVIEWERS, refused_in_state=409),
+        None,
+    ),
     "transition.reopen": Case(
         lambda c: (f"/blocks/{c['approved']}/transition", {"action": "reopen", "reason": "Sen rättelse."}),
-        _block_transition(REVIEWERS), _state_is("approved", "draft")),
+        _block_transition(REVIEWERS),
+        _state_is("approved", "draft"),
+    ),
     "transition.reopen-no-reason": Case(
         lambda c: (f"/blocks/{c['approved']}/transition", {"action": "reopen"}),
-        _block_transition(REVIEWERS, refused_in_state=409), None),
+        _block_transition(REVIEWERS, refused_in_state=409),
+        None,
+    ),
     # The report.
     "report.lock": Case(
         lambda c: (f"/reports/{c['report']}/transition", {"action": "lock"}),
         # Open: blocks are still unapproved (409); locked: already locked (409).
-        _report_transition(409, 409), None),
+        _report_transition(409, 409),
+        None,
+    ),
     "report.unlock": Case(
         lambda c: (f"/reports/{c['report']}/transition", {"action": "unlock", "reason": "Sen rättelse."}),
         _report_transition(409, 302),
-        lambda before, after, ctx: dict(after["reports"])[ctx["report"]] == "open"),
+        lambda before, after, ctx: dict(after["reports"])[ctx["report"]] == "open",
+    ),
     "report.unlock-no-reason": Case(
-        lambda c: (f"/reports/{c['report']}/transition", {"action": "unlock"}),
-        _report_transition(409, 409), None),
+        lambda c: (f"/reports/{c['report']}/transition", {"action": "unlock"}), _report_transition(409, 409), None
+    ),
     # Comments (services/comments): anyone signed in while open; the thread's author and
     # unreplied for edit/delete; authors, writers and reviewers (admin too) for resolve/reopen.
     "comment.create": Case(
         lambda c: (f"/blocks/{c['edit']}/comments", {"body": "En ny kommentar"}),
-        _comment_action(SIGNED_IN), _comments_added),
+        _comment_action(SIGNED_IN),
+        _comments_added,
+    ),
     "comment.reply": Case(
         lambda c: (f"/comments/{c['thread']}/replies", {"body": "Ett nytt svar"}),
-        _comment_action(SIGNED_IN), _comments_added),
+        _comment_action(SIGNED_IN),
+        _comments_added,
+    ),
     "comment.resolve": Case(
         lambda c: (f"/comments/{c['thread']}/resolve", {}),
         _comment_action(COMMENT_RESOLVERS),
-        lambda before, after, ctx: _comment(after, ctx["thread"])[5] is not None),
+        lambda before, after, ctx: _comment(after, ctx["thread"])[5] is not None,
+    ),
     "comment.reopen": Case(
         lambda c: (f"/comments/{c['resolved']}/reopen", {}),
         _comment_action(COMMENT_RESOLVERS),
-        lambda before, after, ctx: _comment(after, ctx["resolved"])[5] is None),
+        lambda before, after, ctx: _comment(after, ctx["resolved"])[5] is None,
+    ),
     "comment.edit": Case(
         lambda c: (f"/comments/{c['thread']}/edit", {"body": "Ändrad kommentar"}),
         _comment_action((WRITER,)),
-        lambda before, after, ctx: _comment(after, ctx["thread"])[4] == "Ändrad kommentar"),
+        lambda before, after, ctx: _comment(after, ctx["thread"])[4] == "Ändrad kommentar",
+    ),
     "comment.delete": Case(
         lambda c: (f"/comments/{c['thread']}/delete", {}),
         _comment_action((WRITER,)),
-        lambda before, after, ctx: _comment(after, ctx["thread"]) is None),
+        lambda before, after, ctx: _comment(after, ctx["thread"]) is None,
+    ),
     "comment.edit-replied": Case(
         lambda c: (f"/comments/{c['replied']}/edit", {"body": "Ändrad kommentar"}),
-        _comment_action((WRITER,), refused_in_state=409), None),
+        _comment_action((WRITER,), refused_in_state=409),
+        None,
+    ),
     "comment.delete-replied": Case(
-        lambda c: (f"/comments/{c['replied']}/delete", {}),
-        _comment_action((WRITER,), refused_in_state=409), None),
+        lambda c: (f"/comments/{c['replied']}/delete", {}), _comment_action((WRITER,), refused_in_state=409), None
+    ),
     # Presence: a heartbeat is refused like an edit; leaving (whatever the block's state) only
     # removes your own row, and only the block's writers can have one.
     "presence.heartbeat": Case(
         lambda c: (f"/blocks/{c['edit']}/presence", {}),
         _writer_edit(204),
-        lambda before, after, ctx: (_presence(after, ctx["edit"], ctx["user"])
-                                    != _presence(before, ctx["edit"], ctx["user"]))),
+        lambda before, after, ctx: (
+            _presence(after, ctx["edit"], ctx["user"]) != _presence(before, ctx["edit"], ctx["user"])
+        ),
+    ),
     "presence.leave": Case(
         lambda c: (f"/blocks/{c['edit']}/presence/leave", {}),
         # Refused on a locked report like every POST into it (webapp/locking.py).
         _writer_edit(204),
-        lambda before, after, ctx: (_presence(before, ctx["edit"], ctx["user"]) is not None
-                                    and _presence(after, ctx["edit"], ctx["user"]) is None
-                                    and len(after["presence"]) == len(before["presence"]) - 1)),
+        lambda before, after, ctx: (
+            _presence(before, ctx["edit"], ctx["user"]) is not None
+            and _presence(after, ctx["edit"], ctx["user"]) is None
+            and len(after["presence"]) == len(before["presence"]) - 1
+        ),
+    ),
     # Import into a statistics table.
     "import.preview": Case(
-        lambda c: (f"/blocks/{c['table']}/tables/visits/import/preview", _import_data(c)),
-        _writer_edit(200), None),
+        lambda c: (f"/blocks/{c['table']}/tables/visits/import/preview", _import_data(c)), _writer_edit(200), None
+    ),
     "import.apply": Case(
         lambda c: (f"/blocks/{c['table']}/tables/visits/import/apply", _import_data(c)),
-        _writer_edit(302), _draft_written("table")),
+        _writer_edit(302),
+        _draft_written("table"),
+    ),
     # Notifications: only the user's own rows, whatever the report's state.
     "notification.read-own": Case(
         lambda c: (f"/notifications/{c['own_notification']}/read", {}),
-        lambda role, state: 302, _notifications_read("one")),
+        lambda role, state: 302,
+        _notifications_read("one"),
+    ),
     "notification.read-other": Case(
-        lambda c: (f"/notifications/{c['other_notification']}/read", {}),
-        lambda role, state: 404, None),
+        lambda c: (f"/notifications/{c['other_notification']}/read", {}), lambda role, state: 404, None
+    ),
     "notification.read-all": Case(
-        lambda c: ("/notifications/read-all", {}),
-        lambda role, state: 302, _notifications_read("all")),
+        lambda c: ("/notifications/read-all", {}), lambda role, state: 302, _notifications_read("all")
+    ),
 }
 
 
@@ -446,8 +566,7 @@ def _client(app: Flask, role: str) -> tuple[FlaskClient, str]:
 MATRIX = [(endpoint, role, state) for endpoint in CASES for state in STATES for role in ROLES]
 
 
-@pytest.mark.parametrize(("endpoint", "role", "state"), MATRIX,
-                         ids=[f"{e}-{s}-{r}" for e, r, s in MATRIX])
+@pytest.mark.parametrize(("endpoint", "role", "state"), MATRIX, ids=[f"{e}-{s}-{r}" for e, r, s in MATRIX])
 def test_permission_matrix(app, world, endpoint, role, state):
     case = CASES[endpoint]
     client, token = _client(app, role)

@@ -97,4 +97,4 @@ def test_sqlite_writes_begin_immediate_before_the_first_write(app, signed_in):
         event.remove(engine, "before_cursor_execute", listener)
     first_write = next(i for i, s in enumerate(statements) if s.split()[0] in ("INSERT", "UPDATE", "DELETE"))
     assert statements[first_write - 1] == "BEGIN IMMEDIATE"
-    assert all(not s.startswith(("INSERT", "UPDATE")) for s in statements[:first_write - 1])
+    assert all(not s.startswith(("INSERT", "UPDATE")) for s in statements[: first_write - 1])

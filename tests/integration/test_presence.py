@@ -46,8 +46,11 @@ def _presence(app) -> dict[tuple[int, str], object]:
 
 def _age(app, block_id: int, seconds: float) -> None:
     with app.app_context():
-        db.session.execute(update(Presence).where(Presence.block_id == block_id)
-                           .values(last_seen=utcnow() - timedelta(seconds=seconds)))
+        db.session.execute(
+            update(Presence)
+            .where(Presence.block_id == block_id)
+            .values(last_seen=utcnow() - timedelta(seconds=seconds))
+        )
         db.session.commit()
         db.session.remove()
 

@@ -38,8 +38,11 @@ def _publish(client, report_id=LOCKED_REPORT_ID, **data):
 
 def _publications(app, report_id=LOCKED_REPORT_ID) -> list[Publication]:
     with app.app_context():
-        rows = list(db.session.scalars(
-            select(Publication).where(Publication.report_id == report_id).order_by(Publication.version)))
+        rows = list(
+            db.session.scalars(
+                select(Publication).where(Publication.report_id == report_id).order_by(Publication.version)
+            )
+        )
         for row in rows:
             _ = row.pdf, row.html  # load the deferred columns before leaving the session
             db.session.expunge(row)
@@ -85,8 +88,11 @@ def check_published_pdf(app, data: bytes) -> None:
         entry = re.search(rf"^{re.escape(number)} {re.escape(heading)}[ .]*?(\d+)$", toc, re.MULTILINE)
         assert entry, f"{number} {heading} is not in the table of contents"
         listed = int(entry.group(1))
-        shown = [n for n, page in enumerate(pages, start=1) if n not in toc_pages
-                 and re.search(rf"(?<![\d.]){re.escape(number)} {re.escape(heading)}", squeeze(page))]
+        shown = [
+            n
+            for n, page in enumerate(pages, start=1)
+            if n not in toc_pages and re.search(rf"(?<![\d.]){re.escape(number)} {re.escape(heading)}", squeeze(page))
+        ]
         assert shown and shown[0] == listed, (number, heading, listed, shown)
     # Each unit under its own heading.
     body = squeeze(" ".join(pages))
@@ -118,8 +124,10 @@ def test_the_chair_publishes_the_locked_report_as_version_one(app, signed_in, re
     assert publication.size == len(publication.pdf) and publication.page_count == job.page_count
     with app.app_context():
         assert db.session.get(User, publication.published_by_id).email == CHAIR
-        blocks = {str(b.id): b.current_revision_id
-                  for b in db.session.scalars(select(Block).where(Block.report_id == LOCKED_REPORT_ID))}
+        blocks = {
+            str(b.id): b.current_revision_id
+            for b in db.session.scalars(select(Block).where(Block.report_id == LOCKED_REPORT_ID))
+        }
         event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "report.published")).one()
         assert event.report_id == LOCKED_REPORT_ID and event.details["version"] == 1
         db.session.remove()
@@ -135,8 +143,9 @@ def test_the_chair_publishes_the_locked_report_as_version_one(app, signed_in, re
     assert download.headers["ETag"] == f'"{publication.sha256}"'
     assert download.data == publication.pdf
     assert writer.get(f"/reports/{LOCKED_REPORT_ID}/publications/1.pdf").data == download.data
-    unchanged = writer.get(f"/reports/{LOCKED_REPORT_ID}/publications/1.pdf",
-                           headers={"If-None-Match": f'"{publication.sha256}"'})
+    unchanged = writer.get(
+        f"/reports/{LOCKED_REPORT_ID}/publications/1.pdf", headers={"If-None-Match": f'"{publication.sha256}"'}
+    )
     assert unchanged.status_code == 304 and not unchanged.data
     check_published_pdf(app, download.data)
 
@@ -144,12 +153,17 @@ def test_the_chair_publishes_the_locked_report_as_version_one(app, signed_in, re
     assert edition.status_code == 200
     assert edition.headers["Content-Type"] == "text/html; charset=utf-8"
     assert edition.headers["Content-Disposition"] == (
-        "attachment; filename=IOP-verksamhetsrapport-2021-11--2022-04-v1.html")
+        "attachment; filename=IOP-verksamhetsrapport-2021-11--2022-04-v1.html"
+    )
     assert edition.data.decode() == publication.html
     etag = hashlib.sha256(publication.html.encode()).hexdigest()
     assert edition.headers["ETag"] == f'"{etag}"'
-    assert writer.get(f"/reports/{LOCKED_REPORT_ID}/publications/1.html",
-                      headers={"If-None-Match": f'"{etag}"'}).status_code == 304
+    assert (
+        writer.get(
+            f"/reports/{LOCKED_REPORT_ID}/publications/1.html", headers={"If-None-Match": f'"{etag}"'}
+        ).status_code
+        == 304
+    )
 
     # The report page records it: version, who, size, pages, checksum, both downloads.
     overview = writer.get(f"/reports/{LOCKED_REPORT_ID}").get_data(as_text=True)
@@ -171,8 +185,9 @@ def test_the_chair_publishes_the_locked_report_as_version_one(app, signed_in, re
 
 def _final_jobs(app) -> list[RenderJob]:
     with app.app_context():
-        jobs = list(db.session.scalars(select(RenderJob).where(RenderJob.kind == RenderKind.FINAL)
-                                       .order_by(RenderJob.id)))
+        jobs = list(
+            db.session.scalars(select(RenderJob).where(RenderJob.kind == RenderKind.FINAL).order_by(RenderJob.id))
+        )
         for job in jobs:
             _ = job.pdf  # deferred: load it before leaving the session
             db.session.expunge(job)
@@ -185,16 +200,28 @@ def _correct_a_block(app, chair) -> None:
     from webapp.services import blocks as block_service
     from webapp.services import review
 
-    assert post(chair, f"/reports/{LOCKED_REPORT_ID}/transition",
-                {"action": "unlock", "reason": "Rättelse i analysen"}).status_code == 302
+    assert (
+        post(
+            chair, f"/reports/{LOCKED_REPORT_ID}/transition", {"action": "unlock", "reason": "Rättelse i analysen"}
+        ).status_code
+        == 302
+    )
     block_id = find_block(app, "natt-analys", "stadsmissionen-natt", LOCKED_REPORT_ID)
     with app.app_context():
-        person = {email: db.session.scalar(select(User).where(User.email == email))
-                  for email in (WRITER, REVIEWER, OTHER_REVIEWER)}
+        person = {
+            email: db.session.scalar(select(User).where(User.email == email))
+            for email in (WRITER, REVIEWER, OTHER_REVIEWER)
+        }
         block = db.session.get(Block, block_id)
         review.perform(person[REVIEWER], block, review.Action.REOPEN, reason="Stavfel")
-        block_service.save_block(block, person[WRITER], block_service.current_source(block) + "\n\nRättat.",
-                                 base_version=block.version, max_bytes=10**6, coalesce_seconds=0)
+        block_service.save_block(
+            block,
+            person[WRITER],
+            block_service.current_source(block) + "\n\nRättat.",
+            base_version=block.version,
+            max_bytes=10**6,
+            coalesce_seconds=0,
+        )
         review.perform(person[WRITER], block, review.Action.SUBMIT)
         review.perform(person[OTHER_REVIEWER], block, review.Action.APPROVE)
         db.session.commit()
@@ -306,8 +333,15 @@ def test_open_threads_are_left_open_only_with_the_chairs_reason(app, signed_in, 
     with app.app_context():
         reviewer = db.session.scalar(select(User).where(User.email == REVIEWER))
         # A row, not the service: the service (rightly) refuses comments on a locked report.
-        db.session.add(Comment(block_id=block_id, author_id=reviewer.id, source="Stämmer siffran?",
-                               html="<p>Stämmer siffran?</p>", created_at=utcnow()))
+        db.session.add(
+            Comment(
+                block_id=block_id,
+                author_id=reviewer.id,
+                source="Stämmer siffran?",
+                html="<p>Stämmer siffran?</p>",
+                created_at=utcnow(),
+            )
+        )
         db.session.commit()
         db.session.remove()
     chair = signed_in(CHAIR)
@@ -353,9 +387,11 @@ def test_only_the_chair_publishes(app, signed_in, email):
 def test_the_chair_sees_the_way_to_publish_on_a_locked_report_only(signed_in):
     chair = signed_in(CHAIR)
     assert f'href="/reports/{LOCKED_REPORT_ID}/publish"' in chair.get(f"/reports/{LOCKED_REPORT_ID}").get_data(
-        as_text=True)
+        as_text=True
+    )
     assert f'href="/reports/{OPEN_REPORT_ID}/publish"' not in chair.get(f"/reports/{OPEN_REPORT_ID}").get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_downloads_need_a_signed_in_reader_and_a_real_version(app, client, signed_in):
@@ -372,9 +408,18 @@ def test_downloads_need_a_signed_in_reader_and_a_real_version(app, client, signe
 def _store_publication(app) -> int:
     with app.app_context():
         chair = db.session.scalar(select(User).where(User.email == CHAIR))
-        row = Publication(report_id=LOCKED_REPORT_ID, version=1, content_hash="a" * 64, pdf=b"%PDF-1.7 test",
-                          html="<html></html>", sha256=hashlib.sha256(b"%PDF-1.7 test").hexdigest(), size=13,
-                          page_count=1, revision_ids={}, published_by_id=chair.id)
+        row = Publication(
+            report_id=LOCKED_REPORT_ID,
+            version=1,
+            content_hash="a" * 64,
+            pdf=b"%PDF-1.7 test",
+            html="<html></html>",
+            sha256=hashlib.sha256(b"%PDF-1.7 test").hexdigest(),
+            size=13,
+            page_count=1,
+            revision_ids={},
+            published_by_id=chair.id,
+        )
         db.session.add(row)
         db.session.commit()
         publication_id = row.id
@@ -382,11 +427,14 @@ def _store_publication(app) -> int:
     return publication_id
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE publications SET pdf = :bytes WHERE id = :id",
-    "UPDATE publications SET version = 7 WHERE id = :id",
-    "DELETE FROM publications WHERE id = :id",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE publications SET pdf = :bytes WHERE id = :id",
+        "UPDATE publications SET version = 7 WHERE id = :id",
+        "DELETE FROM publications WHERE id = :id",
+    ],
+)
 def test_the_database_refuses_to_change_or_delete_a_publication(app, demo, statement):
     publication_id = _store_publication(app)
     with app.app_context():
@@ -427,9 +475,20 @@ def test_the_pages_load_in_a_bounded_number_of_queries(app, signed_in, count_que
     _store_publication(app)
     with app.app_context():
         chair_id = db.session.scalar(select(User.id).where(User.email == CHAIR))
-        db.session.add(Publication(report_id=LOCKED_REPORT_ID, version=2, content_hash="b" * 64, pdf=b"%PDF-2",
-                                   html="<html></html>", sha256="c" * 64, size=6, page_count=1, revision_ids={},
-                                   published_by_id=chair_id))
+        db.session.add(
+            Publication(
+                report_id=LOCKED_REPORT_ID,
+                version=2,
+                content_hash="b" * 64,
+                pdf=b"%PDF-2",
+                html="<html></html>",
+                sha256="c" * 64,
+                size=6,
+                page_count=1,
+                revision_ids={},
+                published_by_id=chair_id,
+            )
+        )
         db.session.commit()
         db.session.remove()
     with count_queries() as two:

@@ -30,8 +30,9 @@ CHAIR_ONLY = (
 
 def _everything(app) -> tuple:
     with app.app_context():
-        counts = tuple(db.session.scalar(select(func.count()).select_from(model))
-                       for model in (Publication, RenderJob, AuditEvent))
+        counts = tuple(
+            db.session.scalar(select(func.count()).select_from(model)) for model in (Publication, RenderJob, AuditEvent)
+        )
         states = tuple(db.session.execute(select(Block.id, Block.state, Block.version).order_by(Block.id)).all())
         reports = tuple(db.session.execute(select(Report.id, Report.state).order_by(Report.id)).all())
         db.session.remove()
@@ -54,8 +55,10 @@ def test_nobody_but_the_chair_publishes(app, signed_in, renders, email, report_i
     assert renders.count == 0
 
 
-@pytest.mark.parametrize("method, url, data", [(m, u, d) for m, u, d in CHAIR_ONLY if m == "POST"] + [
-    ("POST", "/reports/{id}/draft-pdf", {})])
+@pytest.mark.parametrize(
+    "method, url, data",
+    [(m, u, d) for m, u, d in CHAIR_ONLY if m == "POST"] + [("POST", "/reports/{id}/draft-pdf", {})],
+)
 def test_anonymous_visitors_change_nothing(app, client, demo, renders, method, url, data):
     before = _everything(app)
     for report_id in (LOCKED_REPORT_ID, OPEN_REPORT_ID):

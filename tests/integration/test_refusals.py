@@ -21,8 +21,10 @@ SECTION = "dag-besok"
 
 def _counts(app) -> tuple:
     with app.app_context():
-        counts = tuple(db.session.scalar(select(func.count()).select_from(model))
-                       for model in (Revision, BlockDraft, AuditEvent, Comment, Notification))
+        counts = tuple(
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (Revision, BlockDraft, AuditEvent, Comment, Notification)
+        )
         states = tuple(db.session.execute(select(Block.id, Block.state, Block.version).order_by(Block.id)).all())
         reports = tuple(db.session.execute(select(Report.id, Report.state).order_by(Report.id)).all())
         db.session.remove()
@@ -94,8 +96,10 @@ def test_the_locked_report_refuses_even_its_own_writer_and_the_admin(app, signed
         (f"/blocks/{block_id}/comments", {"body": "En kommentar"}),
         (f"/blocks/{block_id}/presence", {}),
         (f"/blocks/{block_id}/tables/visits/import/preview", {"import-visits-text": "Nov\t1\t2"}),
-        (f"/blocks/{block_id}/tables/visits/import/apply",
-         {"import-visits-text": "Nov\t1\t2", "base_version": version}),
+        (
+            f"/blocks/{block_id}/tables/visits/import/apply",
+            {"import-visits-text": "Nov\t1\t2", "base_version": version},
+        ),
     ]:
         response = writer.post(url, data={**data, "csrf_token": token}, headers={"HX-Request": "true"})
         assert response.status_code == 409, (url, response.status_code)

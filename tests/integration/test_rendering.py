@@ -27,8 +27,10 @@ from webapp.models import RenderJob, RenderKind, RenderState, User
 from webapp.models.base import utcnow
 from webapp.services import rendering
 
-SMALL_HTML = ('<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Prov</title></head>'
-              '<body><h1>Rubrik</h1><p>Ett stycke text.</p></body></html>')
+SMALL_HTML = (
+    '<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Prov</title></head>'
+    "<body><h1>Rubrik</h1><p>Ett stycke text.</p></body></html>"
+)
 
 
 def _jobs(app, report_id=None) -> list[RenderJob]:
@@ -86,7 +88,8 @@ def test_the_same_draft_twice_is_one_job_and_one_render(app, signed_in, renders)
     download = client.get(f"/reports/{OPEN_REPORT_ID}/renders/{job.id}.pdf")
     assert download.status_code == 200 and download.mimetype == "application/pdf"
     assert download.headers["Content-Disposition"] == (
-        "attachment; filename=UTKAST-IOP-verksamhetsrapport-2022-11--2023-04.pdf")
+        "attachment; filename=UTKAST-IOP-verksamhetsrapport-2022-11--2023-04.pdf"
+    )
     assert download.headers["ETag"] == f'"{job.sha256}"'
     assert hashlib.sha256(download.data).hexdigest() == job.sha256
     assert len(download.data) == job.size
@@ -109,8 +112,14 @@ def test_a_changed_draft_is_rendered_anew(app, signed_in, renders):
 
         block = db.session.get(Block, block_id)
         writer = db.session.scalar(select(User).where(User.email == WRITER))
-        block_service.save_block(block, writer, "En ny mening om jämställdhet.", base_version=block.version,
-                                 max_bytes=10**6, coalesce_seconds=0)
+        block_service.save_block(
+            block,
+            writer,
+            "En ny mening om jämställdhet.",
+            base_version=block.version,
+            max_bytes=10**6,
+            coalesce_seconds=0,
+        )
         db.session.commit()
         db.session.remove()
     _request_draft(client)
@@ -289,8 +298,10 @@ def test_a_locked_report_accepts_a_draft_render(app, signed_in, renders):
 
 def test_locking_the_report_renders_the_final_pdf_in_the_background(app, signed_in, renders):
     chair = signed_in(CHAIR)
-    assert post(chair, f"/reports/{LOCKED_REPORT_ID}/transition",
-                {"action": "unlock", "reason": "Rättelse"}).status_code == 302
+    assert (
+        post(chair, f"/reports/{LOCKED_REPORT_ID}/transition", {"action": "unlock", "reason": "Rättelse"}).status_code
+        == 302
+    )
     assert _jobs(app) == []  # unlocking renders nothing
     assert post(chair, f"/reports/{LOCKED_REPORT_ID}/transition", {"action": "lock"}).status_code == 302
     [job] = _jobs(app)
@@ -376,11 +387,16 @@ def test_the_queue_is_sqlite_by_default_and_redis_when_configured(tmp_path):
         assert redis.storage.conn.connection_pool.connection_kwargs["db"] == 3
 
 
-@pytest.mark.parametrize("error, expected", [
-    (RuntimeError("boom"), "PDF:en kunde inte skapas (RuntimeError: boom). Ingenting har publicerats."),
-    (rendering.RenderRefused("Tillgänglighetskontrollen hittade fel i PDF:en: x"),
-     "Tillgänglighetskontrollen hittade fel i PDF:en: x Ingenting har publicerats."),
-])
+@pytest.mark.parametrize(
+    "error, expected",
+    [
+        (RuntimeError("boom"), "PDF:en kunde inte skapas (RuntimeError: boom). Ingenting har publicerats."),
+        (
+            rendering.RenderRefused("Tillgänglighetskontrollen hittade fel i PDF:en: x"),
+            "Tillgänglighetskontrollen hittade fel i PDF:en: x Ingenting har publicerats.",
+        ),
+    ],
+)
 def test_failure_messages_say_what_happened_and_that_nothing_was_published(error, expected):
     assert rendering.failure_message(error).startswith(expected)
 
@@ -390,10 +406,17 @@ def test_the_worker_gives_way_to_the_web_server():
     import subprocess
     import sys
 
-    code = ("import os; from webapp.worker import lower_cpu_priority; how = lower_cpu_priority(); "
-            "print(how, os.sched_getscheduler(0) == getattr(os, 'SCHED_IDLE', -1) or os.nice(0) == 19)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            cwd=Path(__file__).resolve().parents[2])
+    code = (
+        "import os; from webapp.worker import lower_cpu_priority; how = lower_cpu_priority(); "
+        "print(how, os.sched_getscheduler(0) == getattr(os, 'SCHED_IDLE', -1) or os.nice(0) == 19)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert result.stdout.split()[-1] == "True", result.stdout
 
 

@@ -69,7 +69,9 @@ def test_statistics_errors_block_submission_and_nothing_is_submitted(app, signed
 def test_submitted_blocks_are_read_only_until_withdrawn(app, signed_in, block_id):
     client = signed_in(WRITER)
     _submit_from_editor(app, client, block_id)
-    response = post(client, f"/blocks/{block_id}/save", {"source": "Ändrat", "base_version": block_version(app, block_id)})
+    response = post(
+        client, f"/blocks/{block_id}/save", {"source": "Ändrat", "base_version": block_version(app, block_id)}
+    )
     assert response.status_code == 409 and "inskickat" in response.get_data(as_text=True)
     assert 'id="source"' not in client.get(f"/blocks/{block_id}").get_data(as_text=True)
     assert _transition(client, block_id, "withdraw").status_code == 302
@@ -89,7 +91,9 @@ def test_reviewer_requests_changes_with_a_reason_then_another_approves(app, sign
     assert _transition(signed_in(OTHER_REVIEWER), block_id, "approve").status_code == 302
     assert _state(app, block_id) == "approved"
     with app.app_context():
-        reasons = [e.reason for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "block.request_changes"))]
+        reasons = [
+            e.reason for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "block.request_changes"))
+        ]
     assert reasons == ["Lägg till januari."]
 
 
@@ -135,7 +139,9 @@ def test_the_chair_locks_only_when_everything_is_approved_and_unlocks_with_a_rea
     assert response.status_code == 409 and "inte godkända" in response.get_data(as_text=True)
     assert post(signed_in(REVIEWER), "/reports/1/transition", {"action": "unlock", "reason": "x"}).status_code == 403
     assert post(chair, "/reports/1/transition", {"action": "unlock"}).status_code == 409  # no reason
-    assert post(chair, "/reports/1/transition", {"action": "unlock", "reason": "Rättelse i tabell 1.2"}).status_code == 302
+    assert (
+        post(chair, "/reports/1/transition", {"action": "unlock", "reason": "Rättelse i tabell 1.2"}).status_code == 302
+    )
     with app.app_context():
         assert db.session.get(Report, 1).state == "open"
     assert post(chair, "/reports/1/transition", {"action": "lock"}).status_code == 302
@@ -154,8 +160,9 @@ def test_warnings_must_be_justified_before_submitting(app, signed_in):
     cells = {f"cell|occupancy|{m}|{col}": value for m in months for col, value in (("women", "150"), ("men", "900"))}
     cells["cell|occupancy|2022-12|men"] = "90"  # a steep fall: a warning against last period or a gap
     base = {"source": "Beläggning.", "base_version": block_version(app, block_id), **cells}
-    page = client.post(f"/blocks/{block_id}/tables", data={**base, "csrf_token": csrf_token(client)},
-                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    page = client.post(
+        f"/blocks/{block_id}/tables", data={**base, "csrf_token": csrf_token(client)}, headers={"HX-Request": "true"}
+    ).get_data(as_text=True)
     names = re.findall(r'name="(justify\|occupancy\|[^"]+)"', page)
     if names:  # warnings exist: submitting without justifications is refused
         response = post(client, f"/blocks/{block_id}/transition", {"action": "submit", **base})
@@ -182,8 +189,9 @@ def test_the_review_queue_lists_submitted_blocks_oldest_first_for_reviewers_only
     page = reviewer.get("/review").get_data(as_text=True)
     assert "Att granska" in page and "Inkomna klagomål" in page
     with app.app_context():
-        submitted = db.session.scalars(select(Block).where(Block.report_id == 2, Block.state == "submitted")
-                                       .order_by(Block.updated_at)).all()
+        submitted = db.session.scalars(
+            select(Block).where(Block.report_id == 2, Block.state == "submitted").order_by(Block.updated_at)
+        ).all()
         first, last = submitted[0].section.title, submitted[-1].section.title
     queue = page.split("<tbody>", 1)[1]
     assert queue.index(first) <= queue.index(last)
@@ -234,6 +242,10 @@ def test_every_audited_action_reads_as_words_in_the_activity_log():
         literal |= set(re.findall(r'audit\.record\(\s*"([a-z_]+\.[a-z_]+)"', text))
         # Actions chosen in a variable first (e.g. admin services' `action = "user.x" if … else …`).
         literal |= set(re.findall(r'"((?:template|organisation|unit|user)\.[a-z_]+)"', text))
-    recorded = literal | {"block.saved", "block.restored"} | {f"block.{a.value}" for a in BLOCK_TRANSITIONS} \
+    recorded = (
+        literal
+        | {"block.saved", "block.restored"}
+        | {f"block.{a.value}" for a in BLOCK_TRANSITIONS}
         | {f"report.{a.value}" for a in REPORT_TRANSITIONS}
+    )
     assert recorded <= set(ACTION_LABELS), recorded - set(ACTION_LABELS)

@@ -41,9 +41,13 @@ def expected_blocks(app, report_id: int, start: date, end: date) -> set[tuple[st
         units = list(db.session.scalars(select(Unit)))
 
         def open_during(unit: Unit) -> bool:
-            return unit.active and (not unit.capacity or any(
-                (c.from_date is None or c.from_date <= end) and (c.until_date is None or c.until_date >= start)
-                for c in unit.capacity))
+            return unit.active and (
+                not unit.capacity
+                or any(
+                    (c.from_date is None or c.from_date <= end) and (c.until_date is None or c.until_date >= start)
+                    for c in unit.capacity
+                )
+            )
 
         expected = set()
         for chapter in report.report_template.chapters:
@@ -92,19 +96,26 @@ def test_rolling_over_the_2021_22_report_creates_every_block_and_copies_no_text(
 
     capacities = capacities_of(app, new_id)
     assert set(capacities) == {"convictus-natt", "stadsmissionen-natt", "fa-arsta"}
-    assert capacities["stadsmissionen-natt"] == (
-        [[50, None, "2022-08-31"], [60, "2022-09-01", None]], True, True, None)
+    assert capacities["stadsmissionen-natt"] == ([[50, None, "2022-08-31"], [60, "2022-09-01", None]], True, True, None)
     assert capacities["convictus-natt"] == ([[20, None, None]], True, True, None)
     assert "report.created" in audit_actions(app, new_id)
 
 
 def test_rolling_over_a_year_moves_capacity_a_year_and_handles_february(app, signed_in):
-    set_capacity(app, 2, "stadsmissionen-natt",
-                 [[50, "2022-11-01", "2023-02-28"], [60, "2023-03-01", "2023-04-30"], [5, "2022-12-24", "2022-12-26"]])
+    set_capacity(
+        app,
+        2,
+        "stadsmissionen-natt",
+        [[50, "2022-11-01", "2023-02-28"], [60, "2023-03-01", "2023-04-30"], [5, "2022-12-24", "2022-12-26"]],
+    )
     assert roll_over(signed_in(ADMIN), 2, *NEXT_WINTER).status_code == 302
     new_id = newest_report_id(app)
     entries, carried, waiting, confirmed_by = capacities_of(app, new_id)["stadsmissionen-natt"]
-    assert entries == [[50, "2023-11-01", "2024-02-29"], [60, "2024-03-01", "2024-04-30"], [5, "2023-12-24", "2023-12-26"]]
+    assert entries == [
+        [50, "2023-11-01", "2024-02-29"],
+        [60, "2024-03-01", "2024-04-30"],
+        [5, "2023-12-24", "2023-12-26"],
+    ]
     assert carried and waiting and confirmed_by is None
     assert block_keys(app, new_id) == expected_blocks(app, 2, NEXT_WINTER[0], NEXT_WINTER[1])
 
@@ -129,9 +140,17 @@ def test_the_structure_includes_sections_added_to_the_previous_report(app, signe
         chapter = db.session.get(Report, 2).report_template.chapters[-1]
         placement = f"{chapter.id}:{len(chapter.sections)}"
         db.session.remove()
-    response = post(admin, "/admin/reports/2/sections/new", {
-        "title": "Hot och våld", "guidance": "Beskriv händelser.", "placement": placement,
-        "responsible_unit_id": "0", "unit_kinds": ["day"]})
+    response = post(
+        admin,
+        "/admin/reports/2/sections/new",
+        {
+            "title": "Hot och våld",
+            "guidance": "Beskriv händelser.",
+            "placement": placement,
+            "responsible_unit_id": "0",
+            "unit_kinds": ["day"],
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     assert roll_over(admin, 2, *NEXT_WINTER).status_code == 302
     new_id = newest_report_id(app)
@@ -164,8 +183,9 @@ def test_editing_the_template_afterwards_leaves_both_reports_unchanged(app, sign
         chapter.title = "Nattverksamheter (ny rubrik)"
         first = chapter.sections[0]
         first.title, first.guidance, first.unit_kinds = "Omdöpt avsnitt", "Ny vägledning", ["day"]
-        chapter.sections.append(TemplateSection(key="barnperspektiv", position=99, title="Barnperspektiv",
-                                                unit_kinds=["night"]))
+        chapter.sections.append(
+            TemplateSection(key="barnperspektiv", position=99, title="Barnperspektiv", unit_kinds=["night"])
+        )
         template.version += 1
         db.session.commit()
         db.session.remove()
@@ -207,17 +227,32 @@ def test_bad_dates_are_refused_with_inline_errors_and_nothing_created(app, signe
     admin = signed_in(ADMIN)
     before = fingerprint(app)
     cases = [
-        ({"period_start": "2024-04-30", "period_end": "2023-11-01", "deadline": "2024-05-31"},
-         "Perioden måste sluta efter att den börjar."),
-        ({"period_start": "2023-11-01", "period_end": "2024-04-30", "deadline": "2023-01-01"},
-         "Deadline kan inte ligga före periodens början."),
-        ({"period_start": "2023-11-01", "period_end": "2024-04-30", "deadline": "2026-01-01"},
-         "Deadline kan inte ligga mer än ett år efter periodens slut."),
-        ({"period_start": "första november", "period_end": "2024-04-30", "deadline": "2024-05-31"},
-         "Ange ett datum som ÅÅÅÅ-MM-DD."),
+        (
+            {"period_start": "2024-04-30", "period_end": "2023-11-01", "deadline": "2024-05-31"},
+            "Perioden måste sluta efter att den börjar.",
+        ),
+        (
+            {"period_start": "2023-11-01", "period_end": "2024-04-30", "deadline": "2023-01-01"},
+            "Deadline kan inte ligga före periodens början.",
+        ),
+        (
+            {"period_start": "2023-11-01", "period_end": "2024-04-30", "deadline": "2026-01-01"},
+            "Deadline kan inte ligga mer än ett år efter periodens slut.",
+        ),
+        (
+            {"period_start": "första november", "period_end": "2024-04-30", "deadline": "2024-05-31"},
+            "Ange ett datum som ÅÅÅÅ-MM-DD.",
+        ),
         ({"period_start": "2023-11-01", "period_end": "2024-04-30", "deadline": ""}, "Ange ett datum."),
-        ({"period_start": "2023-11-01", "period_end": "2024-04-30", "deadline": "2024-05-31", "previous_report_id": "999"},
-         "Välj vilken rapport som ska rullas över."),
+        (
+            {
+                "period_start": "2023-11-01",
+                "period_end": "2024-04-30",
+                "deadline": "2024-05-31",
+                "previous_report_id": "999",
+            },
+            "Välj vilken rapport som ska rullas över.",
+        ),
     ]
     for fields, message in cases:
         response = post(admin, "/admin/reports/rollover", {"previous_report_id": "2", "title": "", **fields})

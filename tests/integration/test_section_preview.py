@@ -18,8 +18,9 @@ REPORT_ID = 1
 CHAPTERS = ("Nattverksamheter", "Dagverksamheter", "Gemensamt för samtliga verksamheter")
 
 
-def _section_id(app, section_key: str = "natt-belaggning", unit_key: str = "stadsmissionen-natt",
-                report_id: int = REPORT_ID) -> int:
+def _section_id(
+    app, section_key: str = "natt-belaggning", unit_key: str = "stadsmissionen-natt", report_id: int = REPORT_ID
+) -> int:
     block_id = find_block(app, section_key, unit_key, report_id=report_id)
     with app.app_context():
         section_id = db.session.get(Block, block_id).section_id
@@ -47,7 +48,10 @@ def test_the_preview_holds_only_the_section_with_its_units_tables_and_charts(app
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     disposition = response.headers["Content-Disposition"]
-    assert disposition.startswith("inline") and "UTKAST-IOP-verksamhetsrapport-2021-11--2022-04-avsnitt-1-2.pdf" in disposition
+    assert (
+        disposition.startswith("inline")
+        and "UTKAST-IOP-verksamhetsrapport-2021-11--2022-04-avsnitt-1-2.pdf" in disposition
+    )
     assert response.headers["Cache-Control"] == "private, no-cache"
 
     reader = reader_for(response.data)
@@ -71,8 +75,11 @@ def test_the_preview_holds_only_the_section_with_its_units_tables_and_charts(app
     found = roles(reader)
     tables = len(only.joint_tables) + sum(len(b.tables) for b in only.blocks)
     assert found.count("/Table") == tables > 1
-    assert found.count("/Figure") == sum(len(t.charts) for b in only.blocks for t in b.tables) + sum(
-        len(t.charts) for t in only.joint_tables) > 0
+    assert (
+        found.count("/Figure")
+        == sum(len(t.charts) for b in only.blocks for t in b.tables) + sum(len(t.charts) for t in only.joint_tables)
+        > 0
+    )
     assert check_pdf(response.data) == []
 
 

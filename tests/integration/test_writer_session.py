@@ -16,9 +16,11 @@ from webapp.models import Block, BlockState
 
 WRITER = "skribent.crossroads@demo.iop"
 HX = {"HX-Request": "true"}
-BASE_VERSION = re.compile(r'id="base_version" name="base_version"[^>]*value="(\d+)"|'
-                          r'name="base_version"[^>]*id="base_version"[^>]*value="(\d+)"|'
-                          r'id="base_version"[^>]*value="(\d+)"')
+BASE_VERSION = re.compile(
+    r'id="base_version" name="base_version"[^>]*value="(\d+)"|'
+    r'name="base_version"[^>]*id="base_version"[^>]*value="(\d+)"|'
+    r'id="base_version"[^>]*value="(\d+)"'
+)
 ROW_FIELD = re.compile(r'name="(cell\|nationalities\|(r\d+)\|country)"')
 
 
@@ -51,13 +53,19 @@ class Editor:
         self.rows: list[str] = []
 
     def fields(self, source: str, cells: dict | None = None) -> dict:
-        return {"source": source, "base_version": str(self.base_version), "note": "",
-                "csrf_token": self.token, **(cells or {})}
+        return {
+            "source": source,
+            "base_version": str(self.base_version),
+            "note": "",
+            "csrf_token": self.token,
+            **(cells or {}),
+        }
 
     def post(self, endpoint: str, source: str, cells: dict | None = None, trigger: str = ""):
         headers = {**HX, "HX-Trigger": trigger} if trigger else HX
-        response = self.client.post(f"/blocks/{self.block_id}/{endpoint}", data=self.fields(source, cells),
-                                    headers=headers)
+        response = self.client.post(
+            f"/blocks/{self.block_id}/{endpoint}", data=self.fields(source, cells), headers=headers
+        )
         html = response.get_data(as_text=True)
         if 'name="base_version"' in html or 'id="base_version"' in html:
             self.base_version = carried_base_version(html)
@@ -122,8 +130,7 @@ def _count(row: str, value: str) -> dict:
     return {f"cell|nationalities|{row}|count": value}
 
 
-def test_a_new_free_row_stays_editable_through_grid_posts_autosave_save_and_submit(app, signed_in,
-                                                                                   nationalities_block):
+def test_a_new_free_row_stays_editable_through_grid_posts_autosave_save_and_submit(app, signed_in, nationalities_block):
     editor = Editor(signed_in(WRITER), nationalities_block)
     text = "Våra besökare kommer främst från Rumänien."
     # Type a country in the blank last row, Tab: the row becomes r1 and the grid is drawn anew.
@@ -164,8 +171,7 @@ def test_submit_with_a_row_only_in_the_draft_is_not_a_server_error(app, signed_i
         assert revision.tables["nationalities"]["rows"][0]["cells"]["count"]["v"] == 30
 
 
-def test_a_malformed_row_key_is_still_refused_with_a_message_and_nothing_changes(app, signed_in,
-                                                                                 nationalities_block):
+def test_a_malformed_row_key_is_still_refused_with_a_message_and_nothing_changes(app, signed_in, nationalities_block):
     editor = Editor(signed_in(WRITER), nationalities_block)
     before = block_snapshot(app, nationalities_block)
     response = editor.post("save", "Text.", _country("x'); drop", "Polen"))
@@ -205,7 +211,10 @@ def test_a_block_with_figures_and_no_text_is_submitted_as_its_page_offers(app, s
     there is nothing to report (the table is filled in), and the submission was refused as empty."""
     editor = Editor(signed_in(WRITER), nationalities_block)
     cells = {**_country("r1", "Rumänien"), **_count("r1", "120")}
-    assert editor.post("tables", "", _country("_new", "Rumänien"), trigger="c-nationalities-new-country").status_code == 200
+    assert (
+        editor.post("tables", "", _country("_new", "Rumänien"), trigger="c-nationalities-new-country").status_code
+        == 200
+    )
     assert editor.post("save", "", cells).status_code == 200
     page = editor.client.get(f"/blocks/{nationalities_block}").get_data(as_text=True)
     assert f'formaction="/blocks/{nationalities_block}/transition"' in page and 'id="nothing_to_report"' not in page

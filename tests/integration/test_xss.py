@@ -20,13 +20,13 @@ CORPUS = [
     "[x](javascript&#58;alert(1))",
     "[x](data:text/html,<script>alert(1)</script>)",
     "<details open ontoggle=alert(1)>",
-    "<div hx-get=\"/logout\" hx-trigger=\"load\">x</div>",
-    "<math><maction xlink:href=\"javascript:alert(1)\">x</maction></math>",
+    '<div hx-get="/logout" hx-trigger="load">x</div>',
+    '<math><maction xlink:href="javascript:alert(1)">x</maction></math>',
     "<style>@import 'https://evil.example/x.css';</style>",
-    "<object data=\"javascript:alert(1)\">",
+    '<object data="javascript:alert(1)">',
     "<form><button formaction=javascript:alert(1)>x</button></form>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
-    "<base href=\"https://evil.example/\">",
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<base href="https://evil.example/">',
     "![x](https://evil.example/x.png)",
 ]
 ACTIVE = re.compile(
@@ -45,8 +45,11 @@ def _markup(html: str) -> str:
 def hostile_block(app, signed_in):
     client = signed_in("skribent.crossroads@demo.iop")
     block_id = find_block(app, "dag-besok", "crossroads")
-    response = post(client, f"/blocks/{block_id}/save",
-                    {"source": "\n\n".join(CORPUS), "base_version": block_version(app, block_id)})
+    response = post(
+        client,
+        f"/blocks/{block_id}/save",
+        {"source": "\n\n".join(CORPUS), "base_version": block_version(app, block_id)},
+    )
     assert response.status_code == 302
     return client, block_id
 

@@ -16,22 +16,33 @@ from weasyprint import HTML
 
 from webapp.document.accessibility import check_pdf
 
-SVG_WITH_TITLE = ('<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50" role="img">'
-                  '<title>Besök per månad</title><rect width="100" height="50"/></svg>')
-SVG_WITHOUT_TITLE = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"><rect width="100" height="50"/></svg>'
-TABLE_WITH_HEADERS = ("<table><thead><tr><th scope='col'>Månad</th><th scope='col'>Besök</th></tr></thead>"
-                      "<tbody><tr><td>November</td><td>1 450</td></tr></tbody></table>")
+SVG_WITH_TITLE = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50" role="img">'
+    '<title>Besök per månad</title><rect width="100" height="50"/></svg>'
+)
+SVG_WITHOUT_TITLE = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50"><rect width="100" height="50"/></svg>'
+)
+TABLE_WITH_HEADERS = (
+    "<table><thead><tr><th scope='col'>Månad</th><th scope='col'>Besök</th></tr></thead>"
+    "<tbody><tr><td>November</td><td>1 450</td></tr></tbody></table>"
+)
 TABLE_WITHOUT_HEADERS = "<table><tr><td>November</td><td>1 450</td></tr></table>"
 
 
-def render(body: str, *, lang: str = "sv", title: str = "Provrapport", variant: str | None = "pdf/ua-1",
-           css: str = "") -> bytes:
-    html = (f'<!doctype html><html{f" lang={lang}" if lang else ""}><head>'
-            f'{f"<title>{title}</title>" if title else ""}<style>{css}</style></head><body>{body}</body></html>')
+def render(
+    body: str, *, lang: str = "sv", title: str = "Provrapport", variant: str | None = "pdf/ua-1", css: str = ""
+) -> bytes:
+    html = (
+        f"<!doctype html><html{f' lang={lang}' if lang else ''}><head>"
+        f"{f'<title>{title}</title>' if title else ''}<style>{css}</style></head><body>{body}</body></html>"
+    )
     return HTML(string=html).write_pdf(pdf_variant=variant)
 
 
-GOOD_BODY = f"<h1>Rapport</h1><p>Text med en <a href='https://stockholm.se'>länk</a>.</p>{TABLE_WITH_HEADERS}{SVG_WITH_TITLE}"
+GOOD_BODY = (
+    f"<h1>Rapport</h1><p>Text med en <a href='https://stockholm.se'>länk</a>.</p>{TABLE_WITH_HEADERS}{SVG_WITH_TITLE}"
+)
 
 
 @pytest.fixture(scope="module")
@@ -50,12 +61,14 @@ def changed(pdf: bytes, change) -> bytes:
 
 def add_link(writer: PdfWriter, action: dict) -> None:
     """A link annotation on the first page that does ``action``."""
-    annotation = DictionaryObject({
-        NameObject("/Type"): NameObject("/Annot"),
-        NameObject("/Subtype"): NameObject("/Link"),
-        NameObject("/Rect"): ArrayObject([FloatObject(10), FloatObject(10), FloatObject(60), FloatObject(30)]),
-        NameObject("/A"): DictionaryObject(action),
-    })
+    annotation = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject([FloatObject(10), FloatObject(10), FloatObject(60), FloatObject(30)]),
+            NameObject("/A"): DictionaryObject(action),
+        }
+    )
     writer.add_annotation(0, annotation)
 
 
@@ -111,53 +124,77 @@ def test_an_embedded_file_fails(good_pdf):
 
 def test_a_file_attachment_annotation_fails(good_pdf):
     def attach(writer):
-        writer.add_annotation(0, DictionaryObject({
-            NameObject("/Type"): NameObject("/Annot"),
-            NameObject("/Subtype"): NameObject("/FileAttachment"),
-            NameObject("/Rect"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(10), FloatObject(10)]),
-        }))
+        writer.add_annotation(
+            0,
+            DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/Annot"),
+                    NameObject("/Subtype"): NameObject("/FileAttachment"),
+                    NameObject("/Rect"): ArrayObject(
+                        [FloatObject(0), FloatObject(0), FloatObject(10), FloatObject(10)]
+                    ),
+                }
+            ),
+        )
 
     assert any("FileAttachment" in problem for problem in check_pdf(changed(good_pdf, attach)))
 
 
 def test_document_level_javascript_fails(good_pdf):
     def add_script(writer):
-        script = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
-                                   NameObject("/JS"): TextStringObject("app.alert('x');")})
+        script = DictionaryObject(
+            {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert('x');")}
+        )
         names = writer._root_object.setdefault(NameObject("/Names"), DictionaryObject())
-        names[NameObject("/JavaScript")] = DictionaryObject({
-            NameObject("/Names"): ArrayObject([TextStringObject("x"), writer._add_object(script)])})
+        names[NameObject("/JavaScript")] = DictionaryObject(
+            {NameObject("/Names"): ArrayObject([TextStringObject("x"), writer._add_object(script)])}
+        )
 
     problems = check_pdf(changed(good_pdf, add_script))
     assert any("JavaScript" in problem for problem in problems)
 
 
 def test_a_launch_action_fails(good_pdf):
-    problems = check_pdf(changed(good_pdf, lambda writer: add_link(writer, {
-        NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("/bin/sh")})))
+    problems = check_pdf(
+        changed(
+            good_pdf,
+            lambda writer: add_link(
+                writer, {NameObject("/S"): NameObject("/Launch"), NameObject("/F"): TextStringObject("/bin/sh")}
+            ),
+        )
+    )
     assert any("Launch" in problem for problem in problems)
 
 
 def test_an_open_action_running_javascript_fails(good_pdf):
     def open_action(writer):
-        writer._root_object[NameObject("/OpenAction")] = DictionaryObject({
-            NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert(1)")})
+        writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
+            {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert(1)")}
+        )
 
     assert any("JavaScript" in problem for problem in check_pdf(changed(good_pdf, open_action)))
 
 
 @pytest.mark.parametrize("uri", ["http://evil.example/", "file:///etc/passwd", "javascript:alert(1)", "ftp://x.se/a"])
 def test_links_other_than_https_or_mailto_fail(good_pdf, uri):
-    pdf = changed(good_pdf, lambda writer: add_link(writer, {
-        NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject(uri)}))
+    pdf = changed(
+        good_pdf,
+        lambda writer: add_link(
+            writer, {NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject(uri)}
+        ),
+    )
     problems = check_pdf(pdf)
     assert len(problems) == 1 and "Otillåten länk" in problems[0] and uri in problems[0]
 
 
 @pytest.mark.parametrize("uri", ["https://stockholm.se/x", "mailto:eu@example.se"])
 def test_https_and_mailto_links_pass(good_pdf, uri):
-    pdf = changed(good_pdf, lambda writer: add_link(writer, {
-        NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject(uri)}))
+    pdf = changed(
+        good_pdf,
+        lambda writer: add_link(
+            writer, {NameObject("/S"): NameObject("/URI"), NameObject("/URI"): TextStringObject(uri)}
+        ),
+    )
     assert check_pdf(pdf) == []
 
 

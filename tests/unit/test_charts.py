@@ -149,10 +149,10 @@ def test_an_explicit_chart_id_is_used_and_checked():
 
 @CHARTS
 def test_no_inline_styles_anywhere(make):
-    svg = make(categories=["a", "b", "c"], **(
-        {"women": [1, None, 3], "men": [4, 5, None]} if make is gender
-        else {"percents": [10, None, 130]}
-    ))
+    svg = make(
+        categories=["a", "b", "c"],
+        **({"women": [1, None, 3], "men": [4, 5, None]} if make is gender else {"percents": [10, None, 130]}),
+    )
     root = parse(svg)
     assert root.find(f".//{SVG}style") is None
     for element in root.iter():
@@ -204,8 +204,10 @@ def test_user_text_is_escaped():
 
 
 def test_occupancy_escapes_too_and_description_override_is_escaped():
-    svg = occupancy(categories=["<b>nov</b>", "dec", "jan", "feb", "mar", "apr"],
-                    description='Egen text <img src=x onerror="alert(1)">')
+    svg = occupancy(
+        categories=["<b>nov</b>", "dec", "jan", "feb", "mar", "apr"],
+        description='Egen text <img src=x onerror="alert(1)">',
+    )
     assert "<b>" not in svg and "<img" not in svg
     root = parse(svg)
     assert desc_of(root) == 'Egen text <img src=x onerror="alert(1)">'
@@ -235,8 +237,7 @@ def test_gender_month_with_nothing_reported_has_one_mark_and_no_bars():
     root = parse(gender(categories=["nov", "dec"], women=[None, 5], men=[None, 7]))
     assert len(bars(root)) == 2
     assert len(missing_marks(root)) == 1
-    assert desc_of(root).startswith(
-        "Gästnätter per månad: november saknas; december kvinnor 5, män 7.")
+    assert desc_of(root).startswith("Gästnätter per månad: november saknas; december kvinnor 5, män 7.")
 
 
 def test_gender_all_missing_is_never_drawn_as_zero():
@@ -323,8 +324,7 @@ def test_occupancy_over_100_is_visible_under_the_reference_line():
 
 
 def test_ties_and_full_month_names_in_the_text_alternative():
-    text = occupancy_text_alternative(
-        title="Beläggning.", categories=["nov", "dec", "Vecka 1"], percents=[80, 80, 40])
+    text = occupancy_text_alternative(title="Beläggning.", categories=["nov", "dec", "Vecka 1"], percents=[80, 80, 40])
     assert text.startswith(f"Beläggning: november 80,0{NBSP}%, december 80,0{NBSP}%, Vecka 1")
     assert f"Högst i november och december (80,0{NBSP}%), lägst i Vecka 1 (40,0{NBSP}%)." in text
     same = occupancy_text_alternative(title="B", categories=["jan", "feb"], percents=[50, 50])
@@ -334,8 +334,7 @@ def test_ties_and_full_month_names_in_the_text_alternative():
 
 
 def test_generated_text_alternative_matches_the_helper_and_can_be_replaced():
-    kwargs = dict(title="Besök per månad", categories=MONTHS,
-                  women=[1, 2, 3, 4, 5, 6], men=[6, 5, 4, 3, 2, 1])
+    kwargs = dict(title="Besök per månad", categories=MONTHS, women=[1, 2, 3, 4, 5, 6], men=[6, 5, 4, 3, 2, 1])
     assert desc_of(parse(gender_bars_svg(**kwargs))) == gender_text_alternative(**kwargs)
     assert desc_of(parse(gender_bars_svg(**kwargs, description="Se tabell 3."))) == "Se tabell 3."
 
@@ -351,8 +350,7 @@ def test_long_categories_are_shortened_and_crowded_ones_thinned():
     root = parse(occupancy(categories=["Ett mycket långt kategorinamn"] * 3, percents=[1, 2, 3]))
     shown = [t for t in texts(root) if t.startswith("Ett")]
     assert shown and all(t.endswith("…") for t in shown)
-    root = parse(occupancy(categories=month_categories(list(range(1, 13)) * 3),
-                           percents=[50.0] * 36))
+    root = parse(occupancy(categories=month_categories(list(range(1, 13)) * 3), percents=[50.0] * 36))
     shown = [t for t in texts(root) if t in month_categories(range(1, 13))]
     assert 0 < len(shown) < 36
 
@@ -377,7 +375,6 @@ def test_weasyprint_draws_both_charts():
     )
     pdf = HTML(string=html).write_pdf()
     text = " ".join(page.extract_text() for page in pypdf.PdfReader(BytesIO(pdf)).pages)
-    expected_words = (
-        "Beläggning per månad", "Gästnätter per månad", "Kvinnor", "Män", "saknas", "nov")
+    expected_words = ("Beläggning per månad", "Gästnätter per månad", "Kvinnor", "Män", "saknas", "nov")
     for expected in expected_words:
         assert expected in text

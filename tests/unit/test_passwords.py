@@ -24,10 +24,18 @@ def refusal(password: str, email: str = EMAIL, name: str = "") -> str | None:
     return None
 
 
-@pytest.mark.parametrize("password", [
-    "Gurka tåg moln 71", "korvbrödsbil", "Hästen springer fort", "Maj 2024 är kall", "Ab3$kL9!pQ2zX7",
-    "demo-iop-2026", "en lång mening om ingenting särskilt",
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Gurka tåg moln 71",
+        "korvbrödsbil",
+        "Hästen springer fort",
+        "Maj 2024 är kall",
+        "Ab3$kL9!pQ2zX7",
+        "demo-iop-2026",
+        "en lång mening om ingenting särskilt",
+    ],
+)
 def test_good_passwords_pass(password):
     assert refusal(password) is None
 
@@ -39,13 +47,30 @@ def test_length_limits():
     assert refusal("Gurka tåg moln " + "x" * 242) == "Lösenordet får ha högst 256 tecken."
 
 
-@pytest.mark.parametrize("password", [
-    # The world's most common (zxcvbn's lists), and patterns.
-    "password123", "Password1!", "qwertyuiop", "1234567890", "abcdefghij", "iloveyou12", "aaaaaaaaaaaa",
-    # Swedish ones from data/common_passwords_sv.txt.
-    "sommar2024", "lösenord123", "losenord123", "Sommar2023!", "hemligt123", "hammarby123", "stockholm1",
-    "mittlösenord", "vinter2022", "Kärlek1234",
-])
+@pytest.mark.parametrize(
+    "password",
+    [
+        # The world's most common (zxcvbn's lists), and patterns.
+        "password123",
+        "Password1!",
+        "qwertyuiop",
+        "1234567890",
+        "abcdefghij",
+        "iloveyou12",
+        "aaaaaaaaaaaa",
+        # Swedish ones from data/common_passwords_sv.txt.
+        "sommar2024",
+        "lösenord123",
+        "losenord123",
+        "Sommar2023!",
+        "hemligt123",
+        "hammarby123",
+        "stockholm1",
+        "mittlösenord",
+        "vinter2022",
+        "Kärlek1234",
+    ],
+)
 def test_common_passwords_are_refused(password):
     assert refusal(password).startswith("Lösenordet är för lätt att gissa")
 

@@ -35,8 +35,11 @@ def test_serves_a_shipped_font(fetcher):
         assert response.read() == (STATIC / "fonts" / "DejaVuSans.ttf").read_bytes()
     finally:
         response.close()
-    assert response.content_type.startswith("font/") or response.content_type.endswith("font-sfnt") \
+    assert (
+        response.content_type.startswith("font/")
+        or response.content_type.endswith("font-sfnt")
         or response.content_type == "application/octet-stream"
+    )
 
 
 def test_serves_the_stylesheet_as_css(fetcher):
@@ -104,9 +107,7 @@ def test_weasyprint_loads_css_and_fonts_only_through_the_fetcher(monkeypatch):
         pdf = render_pdf(html)
     reader = PdfReader(BytesIO(pdf))
     fonts = {
-        str(font.get_object()["/BaseFont"])
-        for page in reader.pages
-        for font in page["/Resources"]["/Font"].values()
+        str(font.get_object()["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()
     }
     assert any("Rapport-Sans" in name for name in fonts), fonts
     assert "Hej världen" in reader.pages[0].extract_text()

@@ -15,11 +15,15 @@ from webapp.document import pdf as pdf_module
 from webapp.document.pdf import RENDER_GC_THRESHOLD0, tuned_for_rendering
 
 # Tagged (PDF/UA) and several pages, so every structure element asks for its page's reference.
-MANY_PAGES = ('<html lang="sv"><head><title>Prov</title></head><body>'
-              + "".join(f'<h2 style="break-before: page">Avsnitt {n}</h2><p>Text {n}</p>'
-                        '<table><tr><th>Månad</th><th>Besök</th></tr><tr><td>Nov</td><td>1</td></tr></table>'
-                        for n in range(12))
-              + "</body></html>")
+MANY_PAGES = (
+    '<html lang="sv"><head><title>Prov</title></head><body>'
+    + "".join(
+        f'<h2 style="break-before: page">Avsnitt {n}</h2><p>Text {n}</p>'
+        "<table><tr><th>Månad</th><th>Besök</th></tr><tr><td>Nov</td><td>1</td></tr></table>"
+        for n in range(12)
+    )
+    + "</body></html>"
+)
 
 
 def test_pydyf_page_references_are_cached_on_this_pydyf():

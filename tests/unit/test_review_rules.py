@@ -7,8 +7,16 @@ import pytest
 from webapp.models import BlockState
 from webapp.services.review import Action, BlockFacts, allowed, refusal
 
-WRITER = BlockFacts(state=BlockState.DRAFT, report_locked=False, is_writer=True, is_reviewer=False,
-                    edited_this_round=False, is_empty=False, nothing_to_report=False, statistics_problems=0)
+WRITER = BlockFacts(
+    state=BlockState.DRAFT,
+    report_locked=False,
+    is_writer=True,
+    is_reviewer=False,
+    edited_this_round=False,
+    is_empty=False,
+    nothing_to_report=False,
+    statistics_problems=0,
+)
 REVIEWER = replace(WRITER, is_writer=False, is_reviewer=True, state=BlockState.SUBMITTED)
 
 
@@ -26,8 +34,10 @@ def actions(facts):
         (REVIEWER, {Action.APPROVE, Action.REQUEST_CHANGES}),
         (replace(REVIEWER, state=BlockState.APPROVED), {Action.REOPEN}),
         (replace(REVIEWER, state=BlockState.DRAFT), set()),
-        (replace(REVIEWER, is_writer=True, state=BlockState.SUBMITTED),
-         {Action.WITHDRAW, Action.APPROVE, Action.REQUEST_CHANGES}),
+        (
+            replace(REVIEWER, is_writer=True, state=BlockState.SUBMITTED),
+            {Action.WITHDRAW, Action.APPROVE, Action.REQUEST_CHANGES},
+        ),
     ],
 )
 def test_each_person_gets_the_actions_of_their_role_and_the_state(facts, expected):

@@ -24,12 +24,29 @@ UNIT_KEYS = {unit.key for unit in DEMO.units}
 def _demo_document() -> TemplateDocument:
     """The 2021 demo template as a document, the way an export of it reads."""
     return TemplateDocument(
-        key=DEMO.key, name=DEMO.name, description=DEMO.description, version=4,
+        key=DEMO.key,
+        name=DEMO.name,
+        description=DEMO.description,
+        version=4,
         chapters=tuple(
-            ChapterSpec(c.key, c.title, c.guidance, tuple(
-                SectionSpec(s.key, s.title, s.guidance, s.joint, s.responsible_unit, s.unit_kinds, s.units,
-                                tuple(dict(t) for t in s.tables))
-                for s in c.sections))
+            ChapterSpec(
+                c.key,
+                c.title,
+                c.guidance,
+                tuple(
+                    SectionSpec(
+                        s.key,
+                        s.title,
+                        s.guidance,
+                        s.joint,
+                        s.responsible_unit,
+                        s.unit_kinds,
+                        s.units,
+                        tuple(dict(t) for t in s.tables),
+                    )
+                    for s in c.sections
+                ),
+            )
             for c in DEMO.chapters
         ),
     )
@@ -61,11 +78,31 @@ def test_dump_parse_dump_is_byte_identical():
 def test_the_file_has_a_stable_order_with_the_format_marker_first_and_unordered_lists_sorted():
     document = _demo_document()
     section = document.chapters[0].sections[0]
-    shuffled = TemplateDocument(document.key, document.name, document.description, document.version, (
-        ChapterSpec(document.chapters[0].key, document.chapters[0].title, document.chapters[0].guidance, (
-            SectionSpec(section.key, section.title, section.guidance, section.joint, section.responsible_unit,
-                            ("night", "day"), ("vastberga-gard", "crossroads"),
-                            ({"title": "T", "kind": "facts", "key": "t"},)),)),))
+    shuffled = TemplateDocument(
+        document.key,
+        document.name,
+        document.description,
+        document.version,
+        (
+            ChapterSpec(
+                document.chapters[0].key,
+                document.chapters[0].title,
+                document.chapters[0].guidance,
+                (
+                    SectionSpec(
+                        section.key,
+                        section.title,
+                        section.guidance,
+                        section.joint,
+                        section.responsible_unit,
+                        ("night", "day"),
+                        ("vastberga-gard", "crossroads"),
+                        ({"title": "T", "kind": "facts", "key": "t"},),
+                    ),
+                ),
+            ),
+        ),
+    )
     data = json.loads(dump_document(shuffled))
     assert list(data) == ["format", "key", "name", "description", "version", "chapters"]
     assert data["format"] == "iop-rapport-template/1"
@@ -148,8 +185,9 @@ def test_a_bad_table_spec_is_refused_with_the_engines_message():
     data = _demo_file()
     data["chapters"][0]["sections"][0]["tables"] = [{"key": "f", "kind": "facts", "title": "F", "type": "date"}]
     assert "uppgifter är heltal eller decimaltal" in _refusal(data)
-    data["chapters"][0]["sections"][0]["tables"] = [{"key": "o", "kind": "occupancy", "title": "O",
-                                                    "labels": {"nope": "X"}}]
+    data["chapters"][0]["sections"][0]["tables"] = [
+        {"key": "o", "kind": "occupancy", "title": "O", "labels": {"nope": "X"}}
+    ]
     assert "okänd kolumn 'nope'" in _refusal(data)
 
 
@@ -208,8 +246,9 @@ def test_keys_come_from_titles_with_swedish_letters_folded_and_stay_unique():
 # --- the table form's text format ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("entry", [dict(t) for c in DEMO.chapters for s in c.sections for t in s.tables],
-                         ids=lambda entry: entry["key"])
+@pytest.mark.parametrize(
+    "entry", [dict(t) for c in DEMO.chapters for s in c.sections for t in s.tables], ids=lambda entry: entry["key"]
+)
 def test_every_demo_table_entry_survives_the_form_unchanged(entry):
     assert entry_from_form(entry["key"], entry["kind"], form_values(entry)) == entry
 

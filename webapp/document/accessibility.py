@@ -28,10 +28,22 @@ from flask_babel import gettext as _
 
 ALLOWED_URI_PREFIXES = ("https://", "mailto:")
 # Actions that run code, open or submit files, or leave the document other than by a link.
-ACTIVE_ACTIONS = frozenset({
-    "/JavaScript", "/Launch", "/ImportData", "/SubmitForm", "/ResetForm", "/GoToR", "/GoToE",
-    "/Rendition", "/Movie", "/Sound", "/Hide", "/RichMediaExecute",
-})
+ACTIVE_ACTIONS = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/ImportData",
+        "/SubmitForm",
+        "/ResetForm",
+        "/GoToR",
+        "/GoToE",
+        "/Rendition",
+        "/Movie",
+        "/Sound",
+        "/Hide",
+        "/RichMediaExecute",
+    }
+)
 # Keys whose presence alone means something runs or is attached.
 ACTIVE_KEYS = {"/JS": "JavaScript", "/EmbeddedFiles": "EmbeddedFiles", "/EF": "EmbeddedFile", "/AA": "AA"}
 ATTACHMENTS = frozenset({"EmbeddedFiles", "EmbeddedFile", "FileAttachment"})
@@ -74,8 +86,13 @@ def _metadata_problems(document: pikepdf.Pdf, root: pikepdf.Dictionary, language
     problems = []
     lang = _text(root.get("/Lang")).strip().lower()
     if lang.split("-")[0] != language:
-        problems.append(_("Dokumentets språk är inte angivet som %(language)s (/Lang är ”%(found)s”).",
-                          language=language, found=lang))
+        problems.append(
+            _(
+                "Dokumentets språk är inte angivet som %(language)s (/Lang är ”%(found)s”).",
+                language=language,
+                found=lang,
+            )
+        )
     if not _text(document.docinfo.get("/Title")).strip():
         problems.append(_("Dokumentet saknar titel i metadata."))
     preferences = root.get("/ViewerPreferences")
@@ -172,8 +189,9 @@ def _safety_problems(document: pikepdf.Pdf) -> list[str]:
             elif action == "/URI":
                 uri = _text(obj.get("/URI"))
                 if not uri.strip().lower().startswith(ALLOWED_URI_PREFIXES):
-                    found[_("Otillåten länk: %(uri)s (bara https- och mailto-länkar är tillåtna).",
-                            uri=uri[:120])] = None
+                    found[_("Otillåten länk: %(uri)s (bara https- och mailto-länkar är tillåtna).", uri=uri[:120])] = (
+                        None
+                    )
     return list(found)
 
 
@@ -206,6 +224,8 @@ def _all_dictionaries(document: pikepdf.Pdf) -> Iterator[tuple[pikepdf.Object, s
             else:
                 continue
             # Indirect objects are visited at the top level; only direct ones are nested here.
-            stack.extend(child for child in children
-                         if isinstance(child, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream))
-                         and not child.is_indirect)
+            stack.extend(
+                child
+                for child in children
+                if isinstance(child, (pikepdf.Dictionary, pikepdf.Array, pikepdf.Stream)) and not child.is_indirect
+            )

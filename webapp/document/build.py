@@ -143,8 +143,9 @@ def _number(figure) -> int | float | None:
     return figure.number if figure.is_number else None
 
 
-def table_charts(table: ComputedTable, *, subject: str = "", id_prefix: str = "diagram",
-                 gender_too: bool = False) -> tuple[DocChart, ...]:
+def table_charts(
+    table: ComputedTable, *, subject: str = "", id_prefix: str = "diagram", gender_too: bool = False
+) -> tuple[DocChart, ...]:
     """The chart the table's spec asks for, as ``DocChart`` (none, one, or two).
 
     ``spec.chart == "occupancy"``: occupancy per month; ``"gender_bars"``: women and
@@ -170,11 +171,18 @@ def table_charts(table: ComputedTable, *, subject: str = "", id_prefix: str = "d
         if any(p is not None for p in percents):
             title = "Beläggning per månad"
             text = occupancy_text_alternative(title=title + suffix, categories=categories, percents=percents)
-            charts.append(DocChart(
-                occupancy_svg(title=title, categories=categories, percents=percents, description=text,
-                              chart_id=f"{id_prefix}-belaggning"),
-                text,
-            ))
+            charts.append(
+                DocChart(
+                    occupancy_svg(
+                        title=title,
+                        categories=categories,
+                        percents=percents,
+                        description=text,
+                        chart_id=f"{id_prefix}-belaggning",
+                    ),
+                    text,
+                )
+            )
     wants_gender = spec.chart == "gender_bars" or (spec.chart == "occupancy" and gender_too)
     if wants_gender and spec.column("women") is not None and spec.column("men") is not None:
         women = [_number(row["women"]) for row in table.rows]
@@ -182,11 +190,19 @@ def table_charts(table: ComputedTable, *, subject: str = "", id_prefix: str = "d
         if any(v is not None for v in (*women, *men)):
             title = f"{'Gästnätter' if spec.kind == 'occupancy' else 'Besök'} per månad, kvinnor och män"
             text = gender_text_alternative(title=title + suffix, categories=categories, women=women, men=men)
-            charts.append(DocChart(
-                gender_bars_svg(title=title, categories=categories, women=women, men=men, description=text,
-                                chart_id=f"{id_prefix}-kon"),
-                text,
-            ))
+            charts.append(
+                DocChart(
+                    gender_bars_svg(
+                        title=title,
+                        categories=categories,
+                        women=women,
+                        men=men,
+                        description=text,
+                        chart_id=f"{id_prefix}-kon",
+                    ),
+                    text,
+                )
+            )
     return tuple(charts)
 
 
@@ -221,13 +237,15 @@ def _doc_tables(block, subject: str, id_prefix: str) -> tuple[tuple[DocTable, ..
         if not is_filled(view.data):
             unfilled.append(view.spec.title)
             continue
-        shown.append(DocTable(
-            caption=f"{view.spec.title}, {subject}" if subject else view.spec.title,
-            table=view.computed,
-            anchor=f"tabell-{id_prefix}-{view.spec.key}",
-            charts=table_charts(view.computed, subject=subject, id_prefix=f"diagram-{id_prefix}-{view.spec.key}"),
-            notes=cell_notes(view.computed, view.data),
-        ))
+        shown.append(
+            DocTable(
+                caption=f"{view.spec.title}, {subject}" if subject else view.spec.title,
+                table=view.computed,
+                anchor=f"tabell-{id_prefix}-{view.spec.key}",
+                charts=table_charts(view.computed, subject=subject, id_prefix=f"diagram-{id_prefix}-{view.spec.key}"),
+                notes=cell_notes(view.computed, view.data),
+            )
+        )
     return tuple(shown), tuple(unfilled)
 
 
@@ -247,20 +265,26 @@ def _joint_doc_tables(section, report, blocks, id_prefix: str) -> tuple[DocTable
     result = []
     for joint_table in joint_tables(section, report, blocks):
         joint = joint_table.joint
-        nobody = bool(joint.gaps) and len(joint.gaps) == len(joint.units) and all(
-            gap.whole_table for gap in joint.gaps)
+        nobody = bool(joint.gaps) and len(joint.gaps) == len(joint.units) and all(gap.whole_table for gap in joint.gaps)
         kinds = section.unit_kinds or ()
-        result.append(DocTable(
-            caption=joint_caption(joint_table.spec, kinds),
-            table=joint.table,
-            anchor=f"tabell-{id_prefix}-{joint_table.spec.key}",
-            charts=() if nobody else table_charts(
-                joint.table, subject=all_units(kinds), id_prefix=f"diagram-{id_prefix}-{joint_table.spec.key}",
-                gender_too=True),
-            notes=(NOBODY_REPORTED,) if nobody else joint.messages,
-            filled=not nobody,
-            joint=True,
-        ))
+        result.append(
+            DocTable(
+                caption=joint_caption(joint_table.spec, kinds),
+                table=joint.table,
+                anchor=f"tabell-{id_prefix}-{joint_table.spec.key}",
+                charts=()
+                if nobody
+                else table_charts(
+                    joint.table,
+                    subject=all_units(kinds),
+                    id_prefix=f"diagram-{id_prefix}-{joint_table.spec.key}",
+                    gender_too=True,
+                ),
+                notes=(NOBODY_REPORTED,) if nobody else joint.messages,
+                filled=not nobody,
+                joint=True,
+            )
+        )
     return tuple(result)
 
 
@@ -304,8 +328,7 @@ def _document(outline, *, draft: bool, only_section: int | None = None) -> Repor
                 revision = block.current_revision
                 html = with_header_scope(revision.html) if revision is not None and not block.is_empty else ""
                 heading = JOINT_HEADING if block.joint else block.unit.name
-                tables, unfilled = _doc_tables(block, "" if block.joint else block.unit.name,
-                                               f"{anchor}-{index}")
+                tables, unfilled = _doc_tables(block, "" if block.joint else block.unit.name, f"{anchor}-{index}")
                 blocks.append(
                     DocBlock(
                         heading=heading,
@@ -321,8 +344,9 @@ def _document(outline, *, draft: bool, only_section: int | None = None) -> Repor
                     title=section_view.section.title,
                     anchor=anchor,
                     blocks=tuple(blocks),
-                    joint_tables=_joint_doc_tables(section_view.section, report, section_view.blocks,
-                                                   f"{anchor}-gemensam"),
+                    joint_tables=_joint_doc_tables(
+                        section_view.section, report, section_view.blocks, f"{anchor}-gemensam"
+                    ),
                 )
             )
         chapters.append(

@@ -259,11 +259,11 @@ def _y_axis(frame: _Frame, ticks: list[float], label) -> list[str]:
     for tick in ticks:
         y = frame.y(tick)
         if tick:
-            parts.append(_element("line", x1=frame.left, y1=y, x2=frame.right, y2=y,
-                                  stroke=GRID, stroke_width=1))
+            parts.append(_element("line", x1=frame.left, y1=y, x2=frame.right, y2=y, stroke=GRID, stroke_width=1))
         parts.append(_text(frame.left - 7, y + 4, label(tick), text_anchor="end", fill=MUTED))
-    parts.append(_element("line", x1=frame.left, y1=frame.bottom, x2=frame.right, y2=frame.bottom,
-                          stroke=INK, stroke_width=1.2))
+    parts.append(
+        _element("line", x1=frame.left, y1=frame.bottom, x2=frame.right, y2=frame.bottom, stroke=INK, stroke_width=1.2)
+    )
     parts.append("</g>")
     return parts
 
@@ -291,34 +291,43 @@ def _missing_mark(x_centre: float, frame: _Frame) -> str:
     x = x_centre + VALUE_SIZE * 0.36  # rotated text: centre the glyphs on the slot
     y = frame.bottom - 5
     return _text(
-        x, y, MISSING,
+        x,
+        y,
+        MISSING,
         class_="missing",
         transform=f"rotate(-90 {_fmt(x)} {_fmt(y)})",
-        font_size=VALUE_SIZE, font_style="italic", fill=MUTED,
+        font_size=VALUE_SIZE,
+        font_style="italic",
+        fill=MUTED,
     )
 
 
 def _no_data(frame: _Frame) -> str:
     return _text(
-        (frame.left + frame.right) / 2, (frame.top + frame.bottom) / 2, NO_DATA,
-        text_anchor="middle", fill=MUTED, font_style="italic",
+        (frame.left + frame.right) / 2,
+        (frame.top + frame.bottom) / 2,
+        NO_DATA,
+        text_anchor="middle",
+        fill=MUTED,
+        font_style="italic",
     )
 
 
 def _check_lengths(categories: Sequence[str], **series: Sequence[object]) -> None:
     for name, values in series.items():
         if len(values) != len(categories):
-            raise ValueError(
-                f"{name} has {len(values)} values for {len(categories)} categories"
-            )
+            raise ValueError(f"{name} has {len(values)} values for {len(categories)} categories")
 
 
 # ------------------------------------------------------------------ women / men
 
 
 def gender_text_alternative(
-    *, title: str, categories: Sequence[str],
-    women: Sequence[Number | None], men: Sequence[Number | None],
+    *,
+    title: str,
+    categories: Sequence[str],
+    women: Sequence[Number | None],
+    men: Sequence[Number | None],
 ) -> str:
     """'Gästnätter per månad: november kvinnor 120, män 1 340; december kvinnor saknas,
     män 1 200; januari saknas. Summa: kvinnor 120, män 2 540 (saknas för december
@@ -372,8 +381,7 @@ def gender_bars_svg(
     out (the title stays in ``<title>``) when a caption already carries it."""
     _check_lengths(categories, women=women, men=men)
     if description is None:
-        description = gender_text_alternative(
-            title=title, categories=categories, women=women, men=men)
+        description = gender_text_alternative(title=title, categories=categories, women=women, men=men)
     cid = _chart_id(chart_id, "gender", title, list(categories), list(women), list(men))
     hatch = f"{cid}-hatch"
 
@@ -383,7 +391,10 @@ def gender_bars_svg(
     ticks = _nice_ticks(max(present, default=0.0), integer=True)
     frame = _Frame(
         top=PLOT_TOP_WITH_TITLE if show_title else PLOT_TOP_WITHOUT_TITLE,
-        bottom=PLOT_BOTTOM, left=MARGIN_LEFT, right=WIDTH - MARGIN_RIGHT, maximum=ticks[-1],
+        bottom=PLOT_BOTTOM,
+        left=MARGIN_LEFT,
+        right=WIDTH - MARGIN_RIGHT,
+        maximum=ticks[-1],
     )
 
     parts = _open_svg(cid, "gender", title, description)
@@ -425,13 +436,23 @@ def gender_bars_svg(
                 top = frame.y(value)
                 height = frame.bottom - top
                 if height > 0:
-                    parts.append(_element(
-                        "rect", class_=f"bar {series}", x=x, y=top, width=bar, height=height,
-                        fill=fill, stroke=stroke, stroke_width=1 if stroke else None,
-                    ))
+                    parts.append(
+                        _element(
+                            "rect",
+                            class_=f"bar {series}",
+                            x=x,
+                            y=top,
+                            width=bar,
+                            height=height,
+                            fill=fill,
+                            stroke=stroke,
+                            stroke_width=1 if stroke else None,
+                        )
+                    )
                 if show_values or value == 0:  # a zero is said, never confused with "saknas"
-                    parts.append(_text(bar_centre, top - 4, format_number(value),
-                                       text_anchor="middle", font_size=VALUE_SIZE))
+                    parts.append(
+                        _text(bar_centre, top - 4, format_number(value), text_anchor="middle", font_size=VALUE_SIZE)
+                    )
         parts.append("</g>")
         parts += _category_labels(frame, categories)
 
@@ -441,8 +462,18 @@ def gender_bars_svg(
     x = (WIDTH - (sum(widths) + 24 * (len(widths) - 1))) / 2
     parts.append('<g class="legend">')
     for (label, fill, stroke), width in zip(legend, widths):
-        parts.append(_element("rect", x=x, y=LEGEND_BASELINE - 11, width=14, height=12,
-                              fill=fill, stroke=stroke, stroke_width=1 if stroke else None))
+        parts.append(
+            _element(
+                "rect",
+                x=x,
+                y=LEGEND_BASELINE - 11,
+                width=14,
+                height=12,
+                fill=fill,
+                stroke=stroke,
+                stroke_width=1 if stroke else None,
+            )
+        )
         parts.append(_text(x + 20, LEGEND_BASELINE, label))
         x += width + 24
     parts.append("</g>")
@@ -454,7 +485,10 @@ def gender_bars_svg(
 
 
 def occupancy_text_alternative(
-    *, title: str, categories: Sequence[str], percents: Sequence[Number | None],
+    *,
+    title: str,
+    categories: Sequence[str],
+    percents: Sequence[Number | None],
 ) -> str:
     """'Beläggning per månad: november 77,5 %, december saknas, januari 50,0 %. Högst i
     november (77,5 %), lägst i januari (50,0 %). Uppgift saknas för december.'"""
@@ -464,10 +498,7 @@ def occupancy_text_alternative(
         return f"{lead}: {NO_DATA.lower()}."
     values = [_value(p) for p in percents]
     names = [_spoken(c) for c in categories]
-    items = [
-        f"{name} {MISSING if v is None else format_percent(v, 1)}"
-        for name, v in zip(names, values)
-    ]
+    items = [f"{name} {MISSING if v is None else format_percent(v, 1)}" for name, v in zip(names, values)]
     text = f"{lead}: {', '.join(items)}."
     known = [(name, v) for name, v in zip(names, values) if v is not None]
     if not known:
@@ -512,8 +543,7 @@ def occupancy_svg(
     Bar labels use ``label_decimals`` (68 %); the description always one decimal."""
     _check_lengths(categories, percents=percents)
     if description is None:
-        description = occupancy_text_alternative(
-            title=title, categories=categories, percents=percents)
+        description = occupancy_text_alternative(title=title, categories=categories, percents=percents)
     cid = _chart_id(chart_id, "occupancy", title, list(categories), list(percents))
 
     values = [_value(p) for p in percents]
@@ -521,7 +551,10 @@ def occupancy_svg(
     ticks = _nice_ticks(max([100.0, *present]), integer=True)
     frame = _Frame(
         top=PLOT_TOP_WITH_TITLE if show_title else PLOT_TOP_WITHOUT_TITLE,
-        bottom=PLOT_BOTTOM, left=MARGIN_LEFT, right=WIDTH - MARGIN_RIGHT, maximum=ticks[-1],
+        bottom=PLOT_BOTTOM,
+        left=MARGIN_LEFT,
+        right=WIDTH - MARGIN_RIGHT,
+        maximum=ticks[-1],
     )
 
     parts = _open_svg(cid, "occupancy", title, description)
@@ -545,32 +578,56 @@ def occupancy_svg(
                 continue
             top = frame.y(value)
             if frame.bottom - top > 0:
-                parts.append(_element("rect", class_="bar", x=centre - bar / 2, y=top,
-                                      width=bar, height=frame.bottom - top, fill=BLUE))
+                parts.append(
+                    _element(
+                        "rect", class_="bar", x=centre - bar / 2, y=top, width=bar, height=frame.bottom - top, fill=BLUE
+                    )
+                )
             if show_values:
                 label = format_percent(value, label_decimals)
                 width = _text_width(label, VALUE_SIZE) + 4
                 # A white plate under the label, so the 100 % line never runs through it.
-                value_labels.append(_element("rect", x=centre - width / 2, y=top - 15,
-                                             width=width, height=13, fill="#ffffff"))
-                value_labels.append(_text(centre, top - 4, label,
-                                          text_anchor="middle", font_size=VALUE_SIZE))
+                value_labels.append(
+                    _element("rect", x=centre - width / 2, y=top - 15, width=width, height=13, fill="#ffffff")
+                )
+                value_labels.append(_text(centre, top - 4, label, text_anchor="middle", font_size=VALUE_SIZE))
         parts.append("</g>")
         parts += _category_labels(frame, categories)
 
     # The 100 % line over the bars, so an over-full month shows where full is;
     # the value labels over the line.
     y100 = frame.y(100)
-    parts.append(_element("line", class_="reference", x1=frame.left, y1=y100, x2=frame.right,
-                          y2=y100, stroke=INK, stroke_width=1.5, stroke_dasharray="6 4"))
+    parts.append(
+        _element(
+            "line",
+            class_="reference",
+            x1=frame.left,
+            y1=y100,
+            x2=frame.right,
+            y2=y100,
+            stroke=INK,
+            stroke_width=1.5,
+            stroke_dasharray="6 4",
+        )
+    )
     if n and value_labels:
         parts += ["<g>", *value_labels, "</g>"]
     label = "100\u00a0% = alla platser belagda"
     width = 28 + 6 + _text_width(label, LABEL_SIZE)
     x = (WIDTH - width) / 2
     parts.append('<g class="legend">')
-    parts.append(_element("line", x1=x, y1=LEGEND_BASELINE - 4, x2=x + 28, y2=LEGEND_BASELINE - 4,
-                          stroke=INK, stroke_width=1.5, stroke_dasharray="6 4"))
+    parts.append(
+        _element(
+            "line",
+            x1=x,
+            y1=LEGEND_BASELINE - 4,
+            x2=x + 28,
+            y2=LEGEND_BASELINE - 4,
+            stroke=INK,
+            stroke_width=1.5,
+            stroke_dasharray="6 4",
+        )
+    )
     parts.append(_text(x + 34, LEGEND_BASELINE, label))
     parts.append("</g>")
     parts.append("</svg>")

@@ -63,7 +63,7 @@ def drop_at_rules(css: str) -> str:
     """``css`` without the blocks of the at-rules in ``DROPPED_AT_RULES`` (nested blocks included)."""
     out, position = [], 0
     while match := DROPPED_AT_RULES.search(css, position):
-        out.append(css[position:match.start()])
+        out.append(css[position : match.start()])
         opening = css.find("{", match.end())
         if opening == -1:
             raise EditionStylesheetError(f"unterminated {match.group(0)} rule")

@@ -71,7 +71,7 @@ class StaticFileFetcher(URLFetcher):
         path = unquote(parts.path)
         if not path.startswith(self._prefix) or "\x00" in path or "\\" in path:
             raise RefusedURL(f"refused (outside {self._prefix}): {url[:200]}")
-        candidate = (self.root / path[len(self._prefix):]).resolve()
+        candidate = (self.root / path[len(self._prefix) :]).resolve()
         if not candidate.is_relative_to(self.root) or candidate == self.root:
             raise RefusedURL(f"refused (escapes the static folder): {url[:200]}")
         if not candidate.is_file():
@@ -201,8 +201,10 @@ def drop_attachments_and_foreign_links(document: Document) -> Document:
     document.metadata.attachments = []
     for page in document.pages:
         page.links = [
-            link for link in page.links
-            if link[0] == "internal" or (link[0] == "external" and str(link[1]).lower().startswith(ALLOWED_LINK_PREFIXES))
+            link
+            for link in page.links
+            if link[0] == "internal"
+            or (link[0] == "external" and str(link[1]).lower().startswith(ALLOWED_LINK_PREFIXES))
         ]
     return document
 

@@ -99,7 +99,9 @@ class UnitCapacity(db.Model):
         return CapacityEntry(self.places, self.from_date, self.until_date)
 
     def overlaps(self, start: date, end: date) -> bool:
-        return (self.from_date is None or self.from_date <= end) and (self.until_date is None or self.until_date >= start)
+        return (self.from_date is None or self.from_date <= end) and (
+            self.until_date is None or self.until_date >= start
+        )
 
 
 class User(UserMixin, db.Model):

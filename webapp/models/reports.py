@@ -80,8 +80,9 @@ class ReportCapacity(db.Model):
     @property
     def schedule(self) -> tuple[CapacityEntry, ...]:
         return tuple(
-            CapacityEntry(int(places), date.fromisoformat(start) if start else None,
-                          date.fromisoformat(until) if until else None)
+            CapacityEntry(
+                int(places), date.fromisoformat(start) if start else None, date.fromisoformat(until) if until else None
+            )
             for places, start, until in self.entries
         )
 

@@ -26,14 +26,25 @@ def _body(user: User, link: str, purpose: str, expires_at: datetime, sender_name
     expires = expires_at.strftime("%Y-%m-%d %H:%M") + " UTC"
     if purpose == TokenPurpose.INVITATION:
         subject = "Inbjudan till IOP-rapport"
-        intro = (f"{sender_name} har bjudit in dig till IOP-rapport, där partnerskapets verksamhetsrapport "
-                 "skrivs. Öppna länken och välj ett eget lösenord:")
+        intro = (
+            f"{sender_name} har bjudit in dig till IOP-rapport, där partnerskapets verksamhetsrapport "
+            "skrivs. Öppna länken och välj ett eget lösenord:"
+        )
     else:
         subject = "Nytt lösenord till IOP-rapport"
         intro = f"{sender_name} har skapat en länk där du kan välja ett nytt lösenord till IOP-rapport:"
-    lines = [f"Hej {user.name}!", "", intro, "", link, "",
-             f"Länken fungerar en gång och gäller till {expires}. Din inloggning är {user.email}.",
-             "Om du inte väntade dig det här meddelandet kan du bortse från det.", "", "– IOP-rapport"]
+    lines = [
+        f"Hej {user.name}!",
+        "",
+        intro,
+        "",
+        link,
+        "",
+        f"Länken fungerar en gång och gäller till {expires}. Din inloggning är {user.email}.",
+        "Om du inte väntade dig det här meddelandet kan du bortse från det.",
+        "",
+        "– IOP-rapport",
+    ]
     return subject, "\n".join(lines)
 
 

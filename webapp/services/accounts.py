@@ -25,11 +25,15 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 def load_signed_in_user(user_id: int) -> User | None:
     """The user of a session with roles and units, in one query; None once deactivated."""
-    user = db.session.scalars(
-        select(User)
-        .where(User.id == user_id, User.active.is_(True))
-        .options(joinedload(User.role_rows), joinedload(User.units))
-    ).unique().first()
+    user = (
+        db.session.scalars(
+            select(User)
+            .where(User.id == user_id, User.active.is_(True))
+            .options(joinedload(User.role_rows), joinedload(User.units))
+        )
+        .unique()
+        .first()
+    )
     return user
 
 
@@ -70,6 +74,7 @@ def create_user(email: str, name: str, password: str, roles: list[Role], units: 
 
 
 # --- A person's own account ------------------------------------------------------------------------
+
 
 def clean_name(name: str) -> str:
     name = " ".join(name.split())

@@ -71,8 +71,9 @@ def _conflict(block: Block) -> SaveOutcome:
     return SaveOutcome("conflict", block, current_source=current_source(block))
 
 
-def _add_revision(block: Block, author: User, content: Content, html: str, note: str,
-                  restored_from: Revision | None = None) -> Revision:
+def _add_revision(
+    block: Block, author: User, content: Content, html: str, note: str, restored_from: Revision | None = None
+) -> Revision:
     previous = block.current_revision
     revision = Revision(
         block_id=block.id,
@@ -146,14 +147,14 @@ def _still_open_inside_the_write(block: Block) -> None:
     SQLite the write transaction (BEGIN IMMEDIATE) excludes the lock's; on PostgreSQL
     FOR SHARE waits for a lock in progress. Either way no save lands after a lock.
     """
-    state = db.session.scalar(
-        select(Report.state).where(Report.id == block.report_id).with_for_update(read=True))
+    state = db.session.scalar(select(Report.state).where(Report.id == block.report_id).with_for_update(read=True))
     if state == ReportState.LOCKED:
         raise StateForbids("Rapporten låstes just. Ingenting sparades.")
 
 
-def _store_draft(block: Block, author: User, draft: BlockDraft | None, content: Content, base_version: int,
-                 now: datetime) -> SaveOutcome:
+def _store_draft(
+    block: Block, author: User, draft: BlockDraft | None, content: Content, base_version: int, now: datetime
+) -> SaveOutcome:
     if draft is None:
         draft = BlockDraft(block_id=block.id, author_id=author.id, started_at=now)
         db.session.add(draft)
@@ -195,8 +196,14 @@ def restore_revision(block: Block, author: User, revision: Revision, *, base_ver
     if content == current_content(block):
         return SaveOutcome("unchanged", block, revision=block.current_revision)
     try:
-        new_revision = _add_revision(block, author, content, revision.html,
-                                     note=f"Återställd från version {revision.number}", restored_from=revision)
+        new_revision = _add_revision(
+            block,
+            author,
+            content,
+            revision.html,
+            note=f"Återställd från version {revision.number}",
+            restored_from=revision,
+        )
         db.session.flush()
         _still_open_inside_the_write(block)
     except (StaleDataError, IntegrityError):
@@ -226,8 +233,9 @@ def editor_state(block: Block, author: User | None) -> EditorState:
     draft = draft_for(block, author) if author is not None else None
     content = Content(draft.source, draft.tables or {}) if draft else current_content(block)
     stale = draft is not None and draft.base_version != block.version
-    return EditorState(content.source, dict(content.tables), block.version, draft,
-                       current_source(block) if stale else None)
+    return EditorState(
+        content.source, dict(content.tables), block.version, draft, current_source(block) if stale else None
+    )
 
 
 def editor_content(block: Block, author: User) -> Content:

@@ -84,13 +84,20 @@ def check_entries(rows: list[EntryInput], period_start: date, period_end: date) 
         if row.places is None:
             problems.append(EntryProblem(index, "places", N_("Ange antal platser.")))
         elif not 1 <= row.places <= MAX_PLACES:
-            problems.append(EntryProblem(index, "places", N_("Antal platser ska vara mellan 1 och %(max)s."),
-                                         {"max": MAX_PLACES}))
+            problems.append(
+                EntryProblem(index, "places", N_("Antal platser ska vara mellan 1 och %(max)s."), {"max": MAX_PLACES})
+            )
         if row.from_date and row.until_date and row.until_date < row.from_date:
             problems.append(EntryProblem(index, "until_date", N_("Slutdatum kan inte ligga före startdatum.")))
         elif (row.until_date and row.until_date < period_start) or (row.from_date and row.from_date > period_end):
-            problems.append(EntryProblem(index, "from_date", N_("Raden ligger utanför rapportperioden (%(start)s – %(end)s)."),
-                                         {"start": period_start.isoformat(), "end": period_end.isoformat()}))
+            problems.append(
+                EntryProblem(
+                    index,
+                    "from_date",
+                    N_("Raden ligger utanför rapportperioden (%(start)s – %(end)s)."),
+                    {"start": period_start.isoformat(), "end": period_end.isoformat()},
+                )
+            )
     return problems
 
 
@@ -110,16 +117,30 @@ def confirm_capacity(capacity: ReportCapacity, block: Block, user: User, rows: l
         raise CapacityInputError([], N_("Högst %(n)s rader."), n=MAX_ENTRIES)
     if problems:
         raise CapacityInputError(problems)
-    entries = [[row.places, row.from_date.isoformat() if row.from_date else None,
-                row.until_date.isoformat() if row.until_date else None] for row in filled]
+    entries = [
+        [
+            row.places,
+            row.from_date.isoformat() if row.from_date else None,
+            row.until_date.isoformat() if row.until_date else None,
+        ]
+        for row in filled
+    ]
     before = [list(entry) for entry in capacity.entries]
     corrected = entries != before
     capacity.entries = entries
     capacity.confirmed_at = utcnow()
     capacity.confirmed_by_id = user.id
     db.session.flush()
-    audit.record("capacity.confirmed", user=user, block=block, details={
-        "unit": block.unit.key, "entries": entries, "previous_entries": before, "corrected": corrected,
-        "carried_over": capacity.carried_over,
-    })
+    audit.record(
+        "capacity.confirmed",
+        user=user,
+        block=block,
+        details={
+            "unit": block.unit.key,
+            "entries": entries,
+            "previous_entries": before,
+            "corrected": corrected,
+            "carried_over": capacity.carried_over,
+        },
+    )
     return corrected

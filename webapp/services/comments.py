@@ -38,6 +38,7 @@ class CommentInputError(Exception):
 
 # --- Rules -----------------------------------------------------------------------------------
 
+
 def can_comment(user: User, block: Block) -> bool:
     """Everyone signed in and active may comment, while the report is open."""
     return bool(user.is_authenticated and user.active and not block.report.is_locked)
@@ -72,8 +73,9 @@ def _clean_body(body: str | None) -> str:
     return text
 
 
-def _clean_anchor(block: Block, table_key: str | None, row_key: str | None,
-                  column_key: str | None) -> tuple[str | None, str | None, str | None]:
+def _clean_anchor(
+    block: Block, table_key: str | None, row_key: str | None, column_key: str | None
+) -> tuple[str | None, str | None, str | None]:
     table_key, row_key, column_key = ((value or "").strip() or None for value in (table_key, row_key, column_key))
     if table_key is None:
         if row_key or column_key:
@@ -95,9 +97,17 @@ def _clean_anchor(block: Block, table_key: str | None, row_key: str | None,
 
 # --- Actions ---------------------------------------------------------------------------------
 
-def start_thread(block: Block, user: User, body: str | None, *, quote: str | None = None,
-                 table_key: str | None = None, row_key: str | None = None,
-                 column_key: str | None = None) -> Comment:
+
+def start_thread(
+    block: Block,
+    user: User,
+    body: str | None,
+    *,
+    quote: str | None = None,
+    table_key: str | None = None,
+    row_key: str | None = None,
+    column_key: str | None = None,
+) -> Comment:
     _require_signed_in(user)
     _require_open(block)
     source = _clean_body(body)
@@ -106,8 +116,17 @@ def start_thread(block: Block, user: User, body: str | None, *, quote: str | Non
         raise CommentInputError(f"Citatet får vara högst {MAX_QUOTE_CHARS} tecken.", field="quote")
     anchor = _clean_anchor(block, table_key, row_key, column_key)
     html = render_markdown(source)  # before the write transaction begins
-    comment = Comment(block_id=block.id, author_id=user.id, source=source, html=html, quote=quote,
-                      table_key=anchor[0], row_key=anchor[1], column_key=anchor[2], created_at=utcnow())
+    comment = Comment(
+        block_id=block.id,
+        author_id=user.id,
+        source=source,
+        html=html,
+        quote=quote,
+        table_key=anchor[0],
+        row_key=anchor[1],
+        column_key=anchor[2],
+        created_at=utcnow(),
+    )
     db.session.add(comment)
     db.session.flush()
     audit.record("comment.created", user=user, block=block, details={"comment_id": comment.id})
@@ -122,8 +141,9 @@ def reply(thread: Comment, block: Block, user: User, body: str | None) -> Commen
         raise CommentInputError("Svara i tråden, inte på ett svar.")
     source = _clean_body(body)
     html = render_markdown(source)
-    comment = Comment(block_id=block.id, parent_id=thread.id, author_id=user.id, source=source, html=html,
-                      created_at=utcnow())
+    comment = Comment(
+        block_id=block.id, parent_id=thread.id, author_id=user.id, source=source, html=html, created_at=utcnow()
+    )
     db.session.add(comment)
     db.session.flush()
     audit.record("comment.replied", user=user, block=block, details={"comment_id": comment.id, "thread_id": thread.id})
@@ -135,7 +155,9 @@ def resolve(thread: Comment, block: Block, user: User) -> None:
     _require_signed_in(user)
     _require_open(block)
     if not can_resolve(user, thread, block):
-        raise PermissionDenied("Bara bidragets skribenter, granskare och den som startade tråden kan markera den som löst.")
+        raise PermissionDenied(
+            "Bara bidragets skribenter, granskare och den som startade tråden kan markera den som löst."
+        )
     if thread.resolved_at is not None:
         return
     thread.resolved_at, thread.resolved_by_id = utcnow(), user.id
@@ -147,7 +169,9 @@ def reopen(thread: Comment, block: Block, user: User) -> None:
     _require_signed_in(user)
     _require_open(block)
     if not can_resolve(user, thread, block):
-        raise PermissionDenied("Bara bidragets skribenter, granskare och den som startade tråden kan öppna tråden igen.")
+        raise PermissionDenied(
+            "Bara bidragets skribenter, granskare och den som startade tråden kan öppna tråden igen."
+        )
     if thread.resolved_at is None:
         return
     thread.resolved_at, thread.resolved_by_id = None, None
@@ -192,8 +216,9 @@ def delete(comment: Comment, block: Block, user: User) -> None:
     )
     db.session.delete(comment)
     db.session.flush()
-    audit.record("comment.deleted", user=user, block=block,
-                 details={"comment_id": comment_id, "thread_id": comment.parent_id})
+    audit.record(
+        "comment.deleted", user=user, block=block, details={"comment_id": comment_id, "thread_id": comment.parent_id}
+    )
 
 
 def load_comment(comment_id: int) -> Comment | None:
@@ -262,7 +287,9 @@ def _cell_choices(block: Block) -> list[tuple[str, str]]:
         choices.append((f"{spec.key}||", spec.title))
         for row in spec.rows:
             for column in spec.columns:
-                choices.append((f"{spec.key}|{row.key}|{column.key}", f"{spec.title}: {row.label}, {column.full_label}"))
+                choices.append(
+                    (f"{spec.key}|{row.key}|{column.key}", f"{spec.title}: {row.label}, {column.full_label}")
+                )
     return choices
 
 
@@ -283,11 +310,14 @@ def _anchor_label(block: Block, comment: Comment) -> str | None:
 
 def threads_for(block: Block, user: User) -> Threads:
     """Every thread on the block with its replies, in one query."""
-    comments = list(db.session.scalars(
-        select(Comment).where(Comment.block_id == block.id)
-        .options(joinedload(Comment.author), joinedload(Comment.resolved_by))
-        .order_by(Comment.created_at, Comment.id)
-    ))
+    comments = list(
+        db.session.scalars(
+            select(Comment)
+            .where(Comment.block_id == block.id)
+            .options(joinedload(Comment.author), joinedload(Comment.resolved_by))
+            .order_by(Comment.created_at, Comment.id)
+        )
+    )
     current_html = block.current_revision.html if block.current_revision else ""
     may_comment = can_comment(user, block)
     replies_of: dict[int, list[Comment]] = {}
@@ -301,16 +331,27 @@ def threads_for(block: Block, user: User) -> Threads:
         view = ThreadView(
             thread=thread,
             first=CommentView(thread, can_edit=own_first, can_delete=own_first),
-            replies=[CommentView(r, can_edit=may_comment and r.author_id == user.id,
-                                 can_delete=may_comment and r.author_id == user.id) for r in replies],
+            replies=[
+                CommentView(
+                    r,
+                    can_edit=may_comment and r.author_id == user.id,
+                    can_delete=may_comment and r.author_id == user.id,
+                )
+                for r in replies
+            ],
             quote_changed=bool(thread.quote) and not quote_still_there(thread.quote, current_html),
             anchor_label=_anchor_label(block, thread),
             can_reply=may_comment,
             can_resolve=can_resolve(user, thread, block),
         )
         (open_threads if thread.is_open else resolved_threads).append(view)
-    return Threads(block=block, open=open_threads, resolved=resolved_threads, can_comment=may_comment,
-                   cells=_cell_choices(block) if may_comment else [])
+    return Threads(
+        block=block,
+        open=open_threads,
+        resolved=resolved_threads,
+        can_comment=may_comment,
+        cells=_cell_choices(block) if may_comment else [],
+    )
 
 
 def open_thread_counts(report_id: int) -> dict[int, int]:

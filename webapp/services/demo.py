@@ -37,10 +37,20 @@ class DemoPeriod:
 
 
 PERIODS = (
-    DemoPeriod("2021", "Verksamhetsrapport IOP 2021-11-01 – 2022-04-30",
-               date(2021, 11, 1), date(2022, 4, 30), date(2022, 5, 31)),
-    DemoPeriod("2022", "Verksamhetsrapport IOP 2022-11-01 – 2023-04-30",
-               date(2022, 11, 1), date(2023, 4, 30), date(2023, 5, 31)),
+    DemoPeriod(
+        "2021",
+        "Verksamhetsrapport IOP 2021-11-01 – 2022-04-30",
+        date(2021, 11, 1),
+        date(2022, 4, 30),
+        date(2022, 5, 31),
+    ),
+    DemoPeriod(
+        "2022",
+        "Verksamhetsrapport IOP 2022-11-01 – 2023-04-30",
+        date(2022, 11, 1),
+        date(2023, 4, 30),
+        date(2023, 5, 31),
+    ),
 )
 
 
@@ -128,7 +138,7 @@ def demo_table_json(spec: TableSpec, raw: dict, where: str = "") -> dict:
             rows[key] = _cells(columns, values, f"{where}, rad {key}")
     if "fill" in raw:
         if raw["fill"] not in _STATES or spec.row_source is RowSource.FREE:
-            raise ValueError(f"{where}: fill ska vara \"uppgift saknas\" eller \"ej tillämpligt\" (fasta rader).")
+            raise ValueError(f'{where}: fill ska vara "uppgift saknas" eller "ej tillämpligt" (fasta rader).')
         for row in spec.rows:
             cells = rows.setdefault(row.key, {})
             for column in spec.inputs:
@@ -176,7 +186,8 @@ def _demo_blocks(texts: list[dict], table_blocks: list[dict], period_key: str) -
     for text in texts:
         if text["report"] == period_key:
             found[(text["section"], text["unit"])] = _DemoBlock(
-                text["section"], text["unit"], text["markdown"].strip(), text.get("state", BlockState.DRAFT.value))
+                text["section"], text["unit"], text["markdown"].strip(), text.get("state", BlockState.DRAFT.value)
+            )
     for entry in table_blocks:
         if entry["report"] != period_key:
             continue
@@ -195,7 +206,9 @@ def _ensure_users(data: dict, units_by_key: dict[str, Unit]) -> list[User]:
         user = accounts.find_user_by_email(raw["email"])
         if user is None:
             user = accounts.create_user(
-                raw["email"], raw["name"], data["password"],
+                raw["email"],
+                raw["name"],
+                data["password"],
                 roles=[Role(role) for role in raw["roles"]],
                 units=[units_by_key[key] for key in raw.get("units", [])],
             )
@@ -205,7 +218,9 @@ def _ensure_users(data: dict, units_by_key: dict[str, Unit]) -> list[User]:
 
 def _find_block(report: Report, section_key: str, unit_key: str) -> Block:
     statement = (
-        select(Block).join(Block.section).join(Block.unit)
+        select(Block)
+        .join(Block.section)
+        .join(Block.unit)
         .where(Block.report_id == report.id, TemplateSection.key == section_key)
     )
     if unit_key == "joint":
@@ -223,8 +238,16 @@ def _write_blocks(report: Report, demo_blocks: list[_DemoBlock], writers: dict[i
         block = _find_block(report, item.section, item.unit)
         author = writers.get(block.unit_id, fallback)
         tables = block_tables(block, report, item.tables) if item.tables else None
-        blocks.save_block(block, author, item.markdown, base_version=block.version, tables=tables,
-                          note="Demotext", max_bytes=200_000, coalesce_seconds=600)
+        blocks.save_block(
+            block,
+            author,
+            item.markdown,
+            base_version=block.version,
+            tables=tables,
+            note="Demotext",
+            max_bytes=200_000,
+            coalesce_seconds=600,
+        )
         block.state = BlockState(item.state)
 
 
@@ -252,8 +275,13 @@ def seed_demo() -> DemoResult:
     previous = None
     for period in PERIODS:
         report = reports.create_report(
-            report_template, title=period.title, period_start=period.start, period_end=period.end,
-            deadline=period.deadline, created_by=admin, previous_report=previous,
+            report_template,
+            title=period.title,
+            period_start=period.start,
+            period_end=period.end,
+            deadline=period.deadline,
+            created_by=admin,
+            previous_report=previous,
         )
         _write_blocks(report, _demo_blocks(data["texts"], table_blocks, period.key), writers, admin)
         previous = report

@@ -182,8 +182,7 @@ def _parse_country(value: reader.Cell) -> reader.ParsedCell:
 
 def column_types(spec: TableSpec) -> dict:
     return {
-        column.key: _parse_country if column.type is ValueType.COUNTRY else column.type.value
-        for column in spec.inputs
+        column.key: _parse_country if column.type is ValueType.COUNTRY else column.type.value for column in spec.inputs
     }
 
 
@@ -211,9 +210,9 @@ def _propose(spec: TableSpec, grid: reader.Grid) -> tuple[reader.ImportProposal,
             attempt = reader.propose_import(grid, columns[:count], rows, types)
             if attempt.cells:
                 left = [names[0] for _key, names in columns[count:]]
-                attempt.notes.append(reader.Problem(
-                    "Kolumner som inte fanns i underlaget och lämnas orörda: " + ", ".join(left) + "."
-                ))
+                attempt.notes.append(
+                    reader.Problem("Kolumner som inte fanns i underlaget och lämnas orörda: " + ", ".join(left) + ".")
+                )
                 return attempt, [key for key, _names in columns[:count]]
     return proposal, [key for key, _names in columns]
 
@@ -284,10 +283,16 @@ def preview_import(spec: TableSpec, tables: Mapping, source: ImportInput) -> Imp
     proposal, covered = _propose(spec, grid)
     preview.notes = [note.message for note in proposal.notes]
     if spec.row_source is RowSource.FREE:  # whole rows are replaced: a column the source lacks becomes empty
-        untouched = ("Kolumner som inte finns i underlaget och lämnas orörda: ",
-                     "Kolumner som inte fanns i underlaget och lämnas orörda: ")
-        preview.notes = ["Kolumner som inte finns i underlaget blir tomma: " + note[len(untouched[0]):]
-                         if note.startswith(untouched) else note for note in preview.notes]
+        untouched = (
+            "Kolumner som inte finns i underlaget och lämnas orörda: ",
+            "Kolumner som inte fanns i underlaget och lämnas orörda: ",
+        )
+        preview.notes = [
+            "Kolumner som inte finns i underlaget blir tomma: " + note[len(untouched[0]) :]
+            if note.startswith(untouched)
+            else note
+            for note in preview.notes
+        ]
     preview.rows_read = len(proposal.row_map)
     preview.cells_read = len(proposal.cells)
 
@@ -319,7 +324,7 @@ def preview_import(spec: TableSpec, tables: Mapping, source: ImportInput) -> Imp
     preview.problems = [message for _row, _column, message in problems]
     if len(preview.problems) > reader.MAX_PROBLEMS + 1:
         rest = len(preview.problems) - reader.MAX_PROBLEMS
-        preview.problems[reader.MAX_PROBLEMS:] = [f"… och {format_number(rest)} fel till."]
+        preview.problems[reader.MAX_PROBLEMS :] = [f"… och {format_number(rest)} fel till."]
     if preview.problems or not proposal.cells:
         if not preview.problems:
             preview.problems.append("Det finns inga celler att importera.")
@@ -338,8 +343,9 @@ def preview_import(spec: TableSpec, tables: Mapping, source: ImportInput) -> Imp
     return preview
 
 
-def _replace_free_rows(spec: TableSpec, current: TableData, new_cells: dict, covered: list[str],
-                       preview: ImportPreview) -> TableData:
+def _replace_free_rows(
+    spec: TableSpec, current: TableData, new_cells: dict, covered: list[str], preview: ImportPreview
+) -> TableData:
     count = 1 + max((index for index, _column in new_cells), default=-1)
     if count > MAX_TABLE_ROWS:
         preview.problems.append(f"För många rader: en tabell rymmer högst {format_number(MAX_TABLE_ROWS)} rader.")
@@ -361,9 +367,18 @@ def _replace_free_rows(spec: TableSpec, current: TableData, new_cells: dict, cov
     result = TableData(tuple(rows), current.notes, current.justifications, current.figures)
     removed = len(current.rows) - len(result.rows)
     preview.notes.append(
-        ("Tabellens rader ersätts med den inlästa raden" if len(result.rows) == 1
-         else f"Tabellens rader ersätts med de {format_number(len(result.rows))} inlästa raderna")
-        + ("; 1 rad tas bort." if removed == 1 else f"; {format_number(removed)} rader tas bort." if removed > 1 else ".")
+        (
+            "Tabellens rader ersätts med den inlästa raden"
+            if len(result.rows) == 1
+            else f"Tabellens rader ersätts med de {format_number(len(result.rows))} inlästa raderna"
+        )
+        + (
+            "; 1 rad tas bort."
+            if removed == 1
+            else f"; {format_number(removed)} rader tas bort."
+            if removed > 1
+            else "."
+        )
     )
     new_keys = {row.key for row in result.rows}
     order = [row.key for row in result.rows] + [row.key for row in current.rows if row.key not in new_keys]
@@ -373,8 +388,7 @@ def _replace_free_rows(spec: TableSpec, current: TableData, new_cells: dict, cov
     return result
 
 
-def _changes(spec: TableSpec, before: TableData, after: TableData, row_order: list[str],
-             label=None) -> list[Change]:
+def _changes(spec: TableSpec, before: TableData, after: TableData, row_order: list[str], label=None) -> list[Change]:
     old_rows = {row.key: row for row in before.rows}
     new_rows = {row.key: row for row in after.rows}
     changes = []
@@ -387,8 +401,16 @@ def _changes(spec: TableSpec, before: TableData, after: TableData, row_order: li
             new = new_row.cell(column.key) if new_row else EMPTY
             if old == new:
                 continue
-            changes.append(Change(row_key, column.key, row_label, column.full_label,
-                                  input_text(old, column.type), input_text(new, column.type)))
+            changes.append(
+                Change(
+                    row_key,
+                    column.key,
+                    row_label,
+                    column.full_label,
+                    input_text(old, column.type),
+                    input_text(new, column.type),
+                )
+            )
     return changes
 
 

@@ -19,16 +19,27 @@ from webapp.services import mail
 logger = logging.getLogger(__name__)
 
 
-def notify(user_ids: Iterable[int], kind: str, message: str, *, actor: User | None = None,
-           block: Block | None = None, report_id: int | None = None,
-           comment: Comment | None = None) -> list[Notification]:
+def notify(
+    user_ids: Iterable[int],
+    kind: str,
+    message: str,
+    *,
+    actor: User | None = None,
+    block: Block | None = None,
+    report_id: int | None = None,
+    comment: Comment | None = None,
+) -> list[Notification]:
     """One notification per person, never to the person who caused it."""
     rows = []
     for user_id in sorted(set(user_ids) - ({actor.id} if actor is not None else set())):
-        row = Notification(user_id=user_id, kind=kind, message=message[:500],
-                           block_id=block.id if block is not None else None,
-                           report_id=block.report_id if block is not None else report_id,
-                           comment_id=comment.id if comment is not None else None)
+        row = Notification(
+            user_id=user_id,
+            kind=kind,
+            message=message[:500],
+            block_id=block.id if block is not None else None,
+            report_id=block.report_id if block is not None else report_id,
+            comment_id=comment.id if comment is not None else None,
+        )
         db.session.add(row)
         rows.append(row)
     return rows
@@ -36,10 +47,13 @@ def notify(user_ids: Iterable[int], kind: str, message: str, *, actor: User | No
 
 def unit_writer_ids(unit_id: int) -> set[int]:
     """Active members of a unit: the people who write its blocks."""
-    return set(db.session.scalars(
-        select(User.id).join(unit_memberships, unit_memberships.c.user_id == User.id)
-        .where(unit_memberships.c.unit_id == unit_id, User.active.is_(True))
-    ))
+    return set(
+        db.session.scalars(
+            select(User.id)
+            .join(unit_memberships, unit_memberships.c.user_id == User.id)
+            .where(unit_memberships.c.unit_id == unit_id, User.active.is_(True))
+        )
+    )
 
 
 def thread_participant_ids(thread: Comment) -> set[int]:
@@ -73,19 +87,27 @@ def on_comment(comment: Comment, thread: Comment, block: Block, actor: User) -> 
 
 # --- Reading and marking -------------------------------------------------------------------------
 
+
 def unread_count(user: User) -> int:
     """One COUNT query: the nav badge."""
-    return db.session.scalar(
-        select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Notification.id)).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
 
 
 def list_for(user: User, limit: int = 200) -> list[Notification]:
     """The user's notifications, newest first."""
-    return list(db.session.scalars(
-        select(Notification).where(Notification.user_id == user.id)
-        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def mark_read(user: User, notification_id: int) -> Notification | None:
@@ -100,7 +122,8 @@ def mark_read(user: User, notification_id: int) -> Notification | None:
 
 def mark_all_read(user: User) -> int:
     result = db.session.execute(
-        update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
     return result.rowcount or 0
@@ -117,23 +140,35 @@ def deadline_reminders(today: date, days: int = 7) -> list[Notification]:
 
     At most one reminder per person and block per (UTC) day, so running it twice changes nothing.
     """
-    blocks = db.session.scalars(
-        select(Block).join(Block.report).where(
-            Report.state == ReportState.OPEN, Report.deadline.is_not(None),
-            Report.deadline >= today, Report.deadline <= today + timedelta(days=days),
-            Block.state.in_([s.value for s in UNSUBMITTED]),
-        ).options(joinedload(Block.report), joinedload(Block.section), joinedload(Block.unit))
-        .order_by(Block.id)
-    ).unique().all()
+    blocks = (
+        db.session.scalars(
+            select(Block)
+            .join(Block.report)
+            .where(
+                Report.state == ReportState.OPEN,
+                Report.deadline.is_not(None),
+                Report.deadline >= today,
+                Report.deadline <= today + timedelta(days=days),
+                Block.state.in_([s.value for s in UNSUBMITTED]),
+            )
+            .options(joinedload(Block.report), joinedload(Block.section), joinedload(Block.unit))
+            .order_by(Block.id)
+        )
+        .unique()
+        .all()
+    )
     if not blocks:
         return []
     day_start = datetime.combine(utcnow().date(), time.min)
-    already = set(db.session.execute(
-        select(Notification.user_id, Notification.block_id).where(
-            Notification.kind == DEADLINE_KIND, Notification.created_at >= day_start,
-            Notification.block_id.in_([b.id for b in blocks]),
-        )
-    ).tuples())
+    already = set(
+        db.session.execute(
+            select(Notification.user_id, Notification.block_id).where(
+                Notification.kind == DEADLINE_KIND,
+                Notification.created_at >= day_start,
+                Notification.block_id.in_([b.id for b in blocks]),
+            )
+        ).tuples()
+    )
     writers_by_unit: dict[int, set[int]] = {}
     rows: list[Notification] = []
     for block in blocks:
@@ -144,8 +179,10 @@ def deadline_reminders(today: date, days: int = 7) -> list[Notification]:
             continue
         left = (block.report.deadline - today).days
         when = "i dag" if left == 0 else ("i morgon" if left == 1 else f"om {left} dagar")
-        message = (f"Påminnelse: {block.section.title} ({block.unit.name}) i {block.report.title} är inte "
-                   f"inskickat. Sista dag är {block.report.deadline.isoformat()} ({when}).")
+        message = (
+            f"Påminnelse: {block.section.title} ({block.unit.name}) i {block.report.title} är inte "
+            f"inskickat. Sista dag är {block.report.deadline.isoformat()} ({when})."
+        )
         rows.extend(notify(people, DEADLINE_KIND, message, block=block))
     return rows
 
@@ -198,8 +235,12 @@ def _mail_for(row: Notification, user: User, base_url: str | None) -> EmailMessa
     link = _link(row.block_id, row.report_id, base_url)
     if link:
         lines += [f"Öppna: {link}", ""]
-    lines += ["Du får det här meddelandet från IOP-rapport eftersom det gäller dig. "
-              "Alla notiser finns under Notiser när du är inloggad.", "", "– IOP-rapport"]
+    lines += [
+        "Du får det här meddelandet från IOP-rapport eftersom det gäller dig. "
+        "Alla notiser finns under Notiser när du är inloggad.",
+        "",
+        "– IOP-rapport",
+    ]
     subject = "IOP-rapport: " + (row.message if len(row.message) <= 80 else row.message[:77] + "…")
     return mail.build_message(user.email, subject, "\n".join(lines))
 
@@ -213,14 +254,16 @@ def send_pending_mail(base_url: str | None = None) -> int:
         return 0
     try:
         rows = db.session.execute(
-            select(Notification, User).join(User, User.id == Notification.user_id)
+            select(Notification, User)
+            .join(User, User.id == Notification.user_id)
             .where(Notification.id.in_(ids), Notification.emailed_at.is_(None), User.active.is_(True))
         ).all()
         messages = [_mail_for(row, user, base_url) for row, user in rows if user.email]
         mail.send_messages(messages)
         sent_at = utcnow()
-        db.session.execute(update(Notification).where(Notification.id.in_([row.id for row, _ in rows]))
-                           .values(emailed_at=sent_at))
+        db.session.execute(
+            update(Notification).where(Notification.id.in_([row.id for row, _ in rows])).values(emailed_at=sent_at)
+        )
         db.session.commit()
         return len(messages)
     except Exception:  # noqa: BLE001 — mail must never break the request

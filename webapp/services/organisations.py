@@ -27,17 +27,22 @@ MAX_PLACES = 10_000
 
 # --- Reading --------------------------------------------------------------------------------------
 
+
 def list_organisations() -> list[Organisation]:
     """Every organisation with its units and their schedules (three queries)."""
-    return list(db.session.scalars(
-        select(Organisation).options(selectinload(Organisation.units).selectinload(Unit.capacity))
-        .order_by(func.lower(Organisation.name))
-    ))
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .options(selectinload(Organisation.units).selectinload(Unit.capacity))
+            .order_by(func.lower(Organisation.name))
+        )
+    )
 
 
 def load_organisation(organisation_id: int) -> Organisation | None:
     return db.session.scalars(
-        select(Organisation).where(Organisation.id == organisation_id)
+        select(Organisation)
+        .where(Organisation.id == organisation_id)
         .options(selectinload(Organisation.units).selectinload(Unit.capacity))
     ).first()
 
@@ -57,8 +62,11 @@ class ReportHistory:
 def unit_history(unit: Unit) -> list[ReportHistory]:
     """The reports the unit has blocks in, newest first, with how many: what deactivating keeps."""
     rows = db.session.execute(
-        select(Report, func.count(Block.id)).join(Block, Block.report_id == Report.id)
-        .where(Block.unit_id == unit.id).group_by(Report.id).order_by(Report.period_start.desc())
+        select(Report, func.count(Block.id))
+        .join(Block, Block.report_id == Report.id)
+        .where(Block.unit_id == unit.id)
+        .group_by(Report.id)
+        .order_by(Report.period_start.desc())
     ).all()
     return [ReportHistory(report, count) for report, count in rows]
 
@@ -74,19 +82,29 @@ class ScheduleSpan:
 
 def schedule_totals(entries: list[UnitCapacity]) -> list[ScheduleSpan]:
     """Places per night over time, overlapping entries added up; spans with no places left out."""
-    edges = sorted({entry.from_date for entry in entries if entry.from_date}
-                   | {entry.until_date + timedelta(days=1) for entry in entries if entry.until_date})
+    edges = sorted(
+        {entry.from_date for entry in entries if entry.from_date}
+        | {entry.until_date + timedelta(days=1) for entry in entries if entry.until_date}
+    )
     starts: list[date | None] = [None, *edges]
     spans: list[ScheduleSpan] = []
     for index, start in enumerate(starts):
         end = edges[index] - timedelta(days=1) if index < len(edges) else None
-        places = sum(entry.places for entry in entries
-                     if (entry.from_date is None or start is not None and entry.from_date <= start)
-                     and (entry.until_date is None or end is not None and entry.until_date >= end))
+        places = sum(
+            entry.places
+            for entry in entries
+            if (entry.from_date is None or start is not None and entry.from_date <= start)
+            and (entry.until_date is None or end is not None and entry.until_date >= end)
+        )
         if not places:
             continue
-        if spans and spans[-1].places == places and spans[-1].until_date is not None and start is not None \
-                and spans[-1].until_date + timedelta(days=1) == start:
+        if (
+            spans
+            and spans[-1].places == places
+            and spans[-1].until_date is not None
+            and start is not None
+            and spans[-1].until_date + timedelta(days=1) == start
+        ):
             spans[-1] = ScheduleSpan(spans[-1].from_date, end, places)
         else:
             spans.append(ScheduleSpan(start, end, places))
@@ -94,16 +112,20 @@ def schedule_totals(entries: list[UnitCapacity]) -> list[ScheduleSpan]:
 
 
 def has_overlaps(entries: list[UnitCapacity]) -> bool:
-    return any(a.overlaps(b.from_date or date.min, b.until_date or date.max)
-               for i, a in enumerate(entries) for b in entries[i + 1:])
+    return any(
+        a.overlaps(b.from_date or date.min, b.until_date or date.max)
+        for i, a in enumerate(entries)
+        for b in entries[i + 1 :]
+    )
 
 
 # --- Keys and names -------------------------------------------------------------------------------
 
+
 def slugify(name: str) -> str:
-    """"Frälsningsarmén Årsta" → "fralsningsarmen-arsta"."""
+    """ "Frälsningsarmén Årsta" → "fralsningsarmen-arsta"."""
     plain = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:KEY_LENGTH - 4].strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[: KEY_LENGTH - 4].strip("-")
 
 
 def _unique_key(model: type[Organisation] | type[Unit], name: str, fallback: str) -> str:
@@ -126,6 +148,7 @@ def _clean_kind(kind: str) -> UnitKind:
 
 # --- Organisations --------------------------------------------------------------------------------
 
+
 def create_organisation(name: str, *, by: User) -> Organisation:
     name = clean_name(name)
     if db.session.scalar(select(Organisation.id).where(func.lower(Organisation.name) == name.lower())):
@@ -133,8 +156,11 @@ def create_organisation(name: str, *, by: User) -> Organisation:
     organisation = Organisation(key=_unique_key(Organisation, name, "organisation"), name=name)
     db.session.add(organisation)
     db.session.flush()
-    audit.record("organisation.created", user=by, details={
-        "organisation_id": organisation.id, "key": organisation.key, "name": name})
+    audit.record(
+        "organisation.created",
+        user=by,
+        details={"organisation_id": organisation.id, "key": organisation.key, "name": name},
+    )
     return organisation
 
 
@@ -142,17 +168,22 @@ def rename_organisation(organisation: Organisation, name: str, *, by: User) -> b
     name = clean_name(name)
     if name == organisation.name:
         return False
-    if db.session.scalar(select(Organisation.id).where(func.lower(Organisation.name) == name.lower(),
-                                                       Organisation.id != organisation.id)):
+    if db.session.scalar(
+        select(Organisation.id).where(func.lower(Organisation.name) == name.lower(), Organisation.id != organisation.id)
+    ):
         raise InputRefused(N_("Det finns redan en organisation med det namnet."), "name")
-    audit.record("organisation.renamed", user=by, details={
-        "organisation_id": organisation.id, "key": organisation.key, "from": organisation.name, "to": name})
+    audit.record(
+        "organisation.renamed",
+        user=by,
+        details={"organisation_id": organisation.id, "key": organisation.key, "from": organisation.name, "to": name},
+    )
     organisation.name = name
     db.session.flush()
     return True
 
 
 # --- Units ----------------------------------------------------------------------------------------
+
 
 def _refuse_duplicate_unit_name(name: str, except_id: int | None = None) -> None:
     statement = select(Unit.id).where(func.lower(Unit.name) == name.lower())
@@ -165,13 +196,22 @@ def _refuse_duplicate_unit_name(name: str, except_id: int | None = None) -> None
 def create_unit(organisation: Organisation, name: str, kind: str, *, by: User) -> Unit:
     name, unit_kind = clean_name(name), _clean_kind(kind)
     _refuse_duplicate_unit_name(name)
-    unit = Unit(key=_unique_key(Unit, name, "verksamhet"), organisation=organisation, name=name, kind=unit_kind,
-                active=True)
+    unit = Unit(
+        key=_unique_key(Unit, name, "verksamhet"), organisation=organisation, name=name, kind=unit_kind, active=True
+    )
     db.session.add(unit)
     db.session.flush()
-    audit.record("unit.created", user=by, details={
-        "unit_id": unit.id, "key": unit.key, "name": name, "kind": unit_kind.value,
-        "organisation": organisation.key})
+    audit.record(
+        "unit.created",
+        user=by,
+        details={
+            "unit_id": unit.id,
+            "key": unit.key,
+            "name": name,
+            "kind": unit_kind.value,
+            "organisation": organisation.key,
+        },
+    )
     return unit
 
 
@@ -213,6 +253,7 @@ def reactivate_unit(unit: Unit, *, by: User) -> bool:
 
 # --- Capacity schedule ----------------------------------------------------------------------------
 
+
 def _clean_capacity(unit: Unit, places: int | None, from_date: date | None, until_date: date | None) -> int:
     if unit.kind != UnitKind.NIGHT:
         raise InputRefused(N_("Bara nattverksamheter har platser per natt."))
@@ -226,18 +267,25 @@ def _clean_capacity(unit: Unit, places: int | None, from_date: date | None, unti
 
 
 def _entry_details(entry: UnitCapacity) -> dict:
-    return {"places": entry.places, "from": entry.from_date.isoformat() if entry.from_date else None,
-            "until": entry.until_date.isoformat() if entry.until_date else None}
+    return {
+        "places": entry.places,
+        "from": entry.from_date.isoformat() if entry.from_date else None,
+        "until": entry.until_date.isoformat() if entry.until_date else None,
+    }
 
 
-def add_capacity(unit: Unit, places: int | None, from_date: date | None, until_date: date | None, *,
-                 by: User) -> UnitCapacity:
+def add_capacity(
+    unit: Unit, places: int | None, from_date: date | None, until_date: date | None, *, by: User
+) -> UnitCapacity:
     places = _clean_capacity(unit, places, from_date, until_date)
     entry = UnitCapacity(places=places, from_date=from_date, until_date=until_date)
     unit.capacity.append(entry)
     db.session.flush()
-    audit.record("unit.capacity_added", user=by, details={
-        "unit_id": unit.id, "key": unit.key, "entry_id": entry.id, **_entry_details(entry)})
+    audit.record(
+        "unit.capacity_added",
+        user=by,
+        details={"unit_id": unit.id, "key": unit.key, "entry_id": entry.id, **_entry_details(entry)},
+    )
     return entry
 
 
@@ -245,23 +293,30 @@ def find_capacity(unit: Unit, entry_id: int) -> UnitCapacity | None:
     return next((entry for entry in unit.capacity if entry.id == entry_id), None)
 
 
-def update_capacity(unit: Unit, entry: UnitCapacity, places: int | None, from_date: date | None,
-                    until_date: date | None, *, by: User) -> bool:
+def update_capacity(
+    unit: Unit, entry: UnitCapacity, places: int | None, from_date: date | None, until_date: date | None, *, by: User
+) -> bool:
     places = _clean_capacity(unit, places, from_date, until_date)
     before = _entry_details(entry)
     entry.places, entry.from_date, entry.until_date = places, from_date, until_date
     after = _entry_details(entry)
     if before == after:
         return False
-    audit.record("unit.capacity_changed", user=by, details={
-        "unit_id": unit.id, "key": unit.key, "entry_id": entry.id, "from_entry": before, "to_entry": after})
+    audit.record(
+        "unit.capacity_changed",
+        user=by,
+        details={"unit_id": unit.id, "key": unit.key, "entry_id": entry.id, "from_entry": before, "to_entry": after},
+    )
     db.session.flush()
     return True
 
 
 def remove_capacity(unit: Unit, entry: UnitCapacity, *, by: User) -> None:
     """Reports already created keep their own copy of the schedule; only new reports see the change."""
-    audit.record("unit.capacity_removed", user=by, details={
-        "unit_id": unit.id, "key": unit.key, "entry_id": entry.id, **_entry_details(entry)})
+    audit.record(
+        "unit.capacity_removed",
+        user=by,
+        details={"unit_id": unit.id, "key": unit.key, "entry_id": entry.id, **_entry_details(entry)},
+    )
     unit.capacity.remove(entry)
     db.session.flush()

@@ -69,8 +69,13 @@ def check_password(password: str, *, email: str, name: str = "") -> None:
         raise InputRefused(N_("Lösenordet får inte innehålla din e-postadress eller delar av den."), "password")
     personal = [*email_pieces(email), *(part for part in name.lower().split() if len(part) >= 3)]
     if strength_score(password, personal) < MIN_STRENGTH_SCORE:
-        raise InputRefused(N_("Lösenordet är för lätt att gissa: det liknar vanliga lösenord. Välj ett längre, "
-                              "till exempel några ord som inte hör ihop."), "password")
+        raise InputRefused(
+            N_(
+                "Lösenordet är för lätt att gissa: det liknar vanliga lösenord. Välj ett längre, "
+                "till exempel några ord som inte hör ihop."
+            ),
+            "password",
+        )
 
 
 def hash_password(password: str) -> str:

@@ -30,12 +30,17 @@ MAX_EMAIL_LENGTH = 254
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Roles whose last active holder is guarded, with the refusal for each kind of change.
 GUARDED_ROLES = {
-    Role.ADMIN: (N_("Det måste finnas minst en aktiv administratör. Ge någon annan rollen först."),
-                 N_("Det här är den sista aktiva administratören och kan inte stängas av. "
-                    "Ge någon annan rollen administratör först.")),
-    Role.CHAIR: (N_("Det måste finnas minst en aktiv ordförande. Ge någon annan rollen först."),
-                 N_("Det här är den sista aktiva ordföranden och kan inte stängas av. "
-                    "Ge någon annan rollen ordförande först.")),
+    Role.ADMIN: (
+        N_("Det måste finnas minst en aktiv administratör. Ge någon annan rollen först."),
+        N_(
+            "Det här är den sista aktiva administratören och kan inte stängas av. "
+            "Ge någon annan rollen administratör först."
+        ),
+    ),
+    Role.CHAIR: (
+        N_("Det måste finnas minst en aktiv ordförande. Ge någon annan rollen först."),
+        N_("Det här är den sista aktiva ordföranden och kan inte stängas av. Ge någon annan rollen ordförande först."),
+    ),
 }
 
 
@@ -63,18 +68,23 @@ class PersonFilter:
 
 def list_people(wanted: PersonFilter) -> list[User]:
     """People matching the filter, by name; roles and units loaded with them (three queries)."""
-    statement = select(User).options(selectinload(User.role_rows), selectinload(User.units)).order_by(
-        func.lower(User.name), User.id)
+    statement = (
+        select(User)
+        .options(selectinload(User.role_rows), selectinload(User.units))
+        .order_by(func.lower(User.name), User.id)
+    )
     text = wanted.text.strip().lower()
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        statement = statement.where(or_(func.lower(User.name).like(pattern, escape="\\"),
-                                        func.lower(User.email).like(pattern, escape="\\")))
+        statement = statement.where(
+            or_(func.lower(User.name).like(pattern, escape="\\"), func.lower(User.email).like(pattern, escape="\\"))
+        )
     if wanted.role in {role.value for role in Role}:
         statement = statement.where(User.id.in_(select(UserRole.user_id).where(UserRole.role == wanted.role)))
     if wanted.unit_id is not None:
-        statement = statement.where(User.id.in_(
-            select(unit_memberships.c.user_id).where(unit_memberships.c.unit_id == wanted.unit_id)))
+        statement = statement.where(
+            User.id.in_(select(unit_memberships.c.user_id).where(unit_memberships.c.unit_id == wanted.unit_id))
+        )
     if wanted.status == Status.INACTIVE:
         statement = statement.where(User.active.is_(False))
     elif wanted.status in (Status.ACTIVE, Status.INVITED):
@@ -126,8 +136,10 @@ def _units_by_id(unit_ids: list[int]) -> list[Unit]:
 
 # --- Inviting -------------------------------------------------------------------------------------
 
-def invite(*, email: str, name: str, roles: list[str], unit_ids: list[int], invited_by: User,
-           now: datetime | None = None) -> tokens.IssuedLink:
+
+def invite(
+    *, email: str, name: str, roles: list[str], unit_ids: list[int], invited_by: User, now: datetime | None = None
+) -> tokens.IssuedLink:
     """A new person without a password, and the one-time link with which they choose one."""
     email, name = clean_email(email), clean_name(name)
     chosen_roles, units = _clean_roles(roles), _units_by_id(unit_ids)
@@ -135,15 +147,28 @@ def invite(*, email: str, name: str, roles: list[str], unit_ids: list[int], invi
         raise InputRefused(N_("Det finns redan en person med den e-postadressen."), "email")
     if any(not unit.active for unit in units):
         raise InputRefused(N_("En avvecklad verksamhet kan inte få nya medlemmar."), "units")
-    user = User(email=email, name=name, password_hash=unusable_password_hash(), units=units,
-                role_rows=[UserRole(role=role) for role in chosen_roles])
+    user = User(
+        email=email,
+        name=name,
+        password_hash=unusable_password_hash(),
+        units=units,
+        role_rows=[UserRole(role=role) for role in chosen_roles],
+    )
     db.session.add(user)
     db.session.flush()
     link = tokens.issue(user, TokenPurpose.INVITATION, created_by=invited_by, now=now)
-    audit.record("user.invited", user=invited_by, details={
-        "user_id": user.id, "email": email, "name": name, "roles": [role.value for role in chosen_roles],
-        "units": [unit.key for unit in units], "link_expires_at": link.record.expires_at.isoformat(),
-    })
+    audit.record(
+        "user.invited",
+        user=invited_by,
+        details={
+            "user_id": user.id,
+            "email": email,
+            "name": name,
+            "roles": [role.value for role in chosen_roles],
+            "units": [unit.key for unit in units],
+            "link_expires_at": link.record.expires_at.isoformat(),
+        },
+    )
     return link
 
 
@@ -158,18 +183,23 @@ def new_password_link(user: User, *, by: User, now: datetime | None = None) -> t
     purpose = TokenPurpose.PASSWORD_RESET if has_usable_password(user) else TokenPurpose.INVITATION
     link = tokens.issue(user, purpose, created_by=by, now=now)
     action = "user.reset_link_created" if purpose == TokenPurpose.PASSWORD_RESET else "user.invitation_renewed"
-    audit.record(action, user=by, details={"user_id": user.id, "email": user.email,
-                                           "link_expires_at": link.record.expires_at.isoformat()})
+    audit.record(
+        action,
+        user=by,
+        details={"user_id": user.id, "email": user.email, "link_expires_at": link.record.expires_at.isoformat()},
+    )
     return link
 
 
 # --- Roles, units, active -------------------------------------------------------------------------
 
+
 def _lock_guarded_roles() -> None:
     """Row-lock every guarded role row before a change (PostgreSQL; SQLite writes one at a time),
     so two admins removing each other's role at the same moment cannot both pass the check."""
-    db.session.scalars(select(UserRole.id).where(UserRole.role.in_([role.value for role in GUARDED_ROLES]))
-                       .with_for_update()).all()
+    db.session.scalars(
+        select(UserRole.id).where(UserRole.role.in_([role.value for role in GUARDED_ROLES])).with_for_update()
+    ).all()
 
 
 def _ensure_holders_remain(roles_given_up: frozenset[Role], stays_active: bool) -> None:
@@ -178,8 +208,11 @@ def _ensure_holders_remain(roles_given_up: frozenset[Role], stays_active: bool) 
         if role not in roles_given_up:
             continue
         left = db.session.scalar(
-            select(func.count()).select_from(UserRole).join(User, User.id == UserRole.user_id)
-            .where(UserRole.role == role.value, User.active.is_(True)))
+            select(func.count())
+            .select_from(UserRole)
+            .join(User, User.id == UserRole.user_id)
+            .where(UserRole.role == role.value, User.active.is_(True))
+        )
         if not left:
             raise StateForbids(when_removed if stays_active else when_deactivated)
 
@@ -195,21 +228,32 @@ def set_access(user: User, *, roles: list[str], unit_ids: list[int], by: User) -
     changed = False
     if chosen_roles != before_roles:
         user.role_rows = [row for row in user.role_rows if row.role in chosen_roles] + [
-            UserRole(role=role) for role in sorted(chosen_roles - before_roles, key=list(Role).index)]
-        audit.record("user.roles_changed", user=by, details={
-            "user_id": user.id, "email": user.email,
-            "added": sorted(role.value for role in chosen_roles - before_roles),
-            "removed": sorted(role.value for role in before_roles - chosen_roles),
-        })
+            UserRole(role=role) for role in sorted(chosen_roles - before_roles, key=list(Role).index)
+        ]
+        audit.record(
+            "user.roles_changed",
+            user=by,
+            details={
+                "user_id": user.id,
+                "email": user.email,
+                "added": sorted(role.value for role in chosen_roles - before_roles),
+                "removed": sorted(role.value for role in before_roles - chosen_roles),
+            },
+        )
         changed = True
     if {unit.id for unit in units} != set(before_units):
         after = {unit.id for unit in units}
         user.units = units
-        audit.record("user.units_changed", user=by, details={
-            "user_id": user.id, "email": user.email,
-            "added": sorted(unit.key for unit in newly_added),
-            "removed": sorted(unit.key for unit_id, unit in before_units.items() if unit_id not in after),
-        })
+        audit.record(
+            "user.units_changed",
+            user=by,
+            details={
+                "user_id": user.id,
+                "email": user.email,
+                "added": sorted(unit.key for unit in newly_added),
+                "removed": sorted(unit.key for unit_id, unit in before_units.items() if unit_id not in after),
+            },
+        )
         changed = True
     db.session.flush()
     if user.active:
@@ -231,8 +275,9 @@ def deactivate(user: User, *, by: User, now: datetime | None = None) -> None:
     db.session.flush()
     _ensure_holders_remain(user.roles, stays_active=False)
     ended_links = tokens.invalidate(user, now=now or utcnow())
-    audit.record("user.deactivated", user=by, details={"user_id": user.id, "email": user.email,
-                                                       "links_ended": ended_links})
+    audit.record(
+        "user.deactivated", user=by, details={"user_id": user.id, "email": user.email, "links_ended": ended_links}
+    )
     db.session.flush()
 
 

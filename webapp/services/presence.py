@@ -63,8 +63,15 @@ class LiveState:
 
     @property
     def etag(self) -> str:
-        parts = [self.block_id, self.state, self.version, self.comments.count, self.comments.open_count,
-                 self.comments.last_id, *(f"{e.user_id}:{e.name}:{e.unit}" for e in self.editors)]
+        parts = [
+            self.block_id,
+            self.state,
+            self.version,
+            self.comments.count,
+            self.comments.open_count,
+            self.comments.last_id,
+            *(f"{e.user_id}:{e.name}:{e.unit}" for e in self.editors),
+        ]
         return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()[:20]
 
 
@@ -111,13 +118,20 @@ def others_editing(block: Block, user: User, now: datetime | None = None) -> tup
 
 def comment_stats(block_id: int) -> CommentStats:
     count, resolved, last_id = db.session.execute(
-        select(func.count(Comment.id), func.count(Comment.resolved_at), func.max(Comment.id))
-        .where(Comment.block_id == block_id)
+        select(func.count(Comment.id), func.count(Comment.resolved_at), func.max(Comment.id)).where(
+            Comment.block_id == block_id
+        )
     ).one()
     return CommentStats(count=count or 0, open_count=(count or 0) - (resolved or 0), last_id=last_id or 0)
 
 
 def live_state(block: Block, user: User) -> LiveState:
     """What an open block page polls for: state, version, who edits, comments (two queries)."""
-    return LiveState(block.id, str(block.state), block.version, others_editing(block, user),
-                     comment_stats(block.id), heartbeat_seconds())
+    return LiveState(
+        block.id,
+        str(block.state),
+        block.version,
+        others_editing(block, user),
+        comment_stats(block.id),
+        heartbeat_seconds(),
+    )

@@ -90,19 +90,26 @@ def require_chair(user: User) -> None:
 
 def publications_of(report_id: int) -> list[Publication]:
     """The report's publications, newest first, with who published them (without their bytes)."""
-    return list(db.session.scalars(
-        select(Publication).where(Publication.report_id == report_id)
-        .options(joinedload(Publication.published_by)).order_by(Publication.version.desc())))
+    return list(
+        db.session.scalars(
+            select(Publication)
+            .where(Publication.report_id == report_id)
+            .options(joinedload(Publication.published_by))
+            .order_by(Publication.version.desc())
+        )
+    )
 
 
 def publication(report_id: int, version: int) -> Publication | None:
     return db.session.scalars(
-        select(Publication).where(Publication.report_id == report_id, Publication.version == version)).first()
+        select(Publication).where(Publication.report_id == report_id, Publication.version == version)
+    ).first()
 
 
 def _published_version(report_id: int, content_hash: str) -> int | None:
-    return db.session.scalar(select(Publication.version).where(
-        Publication.report_id == report_id, Publication.content_hash == content_hash))
+    return db.session.scalar(
+        select(Publication.version).where(Publication.report_id == report_id, Publication.content_hash == content_hash)
+    )
 
 
 def _statistics_errors(outline: ReportOutline) -> int:
@@ -122,8 +129,9 @@ def _open_threads(outline: ReportOutline) -> tuple[OpenThread, ...]:
             for block in section.blocks:
                 if counts.get(block.id):
                     who = "Gemensam text" if block.joint else block.unit.name
-                    threads.append(OpenThread(block.id, f"{section.number} {section.section.title} – {who}",
-                                              counts[block.id]))
+                    threads.append(
+                        OpenThread(block.id, f"{section.number} {section.section.title} – {who}", counts[block.id])
+                    )
     return tuple(threads)
 
 
@@ -139,8 +147,13 @@ def _render_item(job: RenderJob | None) -> CheckItem:
     return CheckItem("render", label, False, f"PDF:en skapas just nu ({stage}). Vänta tills den är klar.")
 
 
-def checklist(report: Report, *, job: RenderJob | None = None, content_hash: str | None = None,
-              outline: ReportOutline | None = None) -> Checklist:
+def checklist(
+    report: Report,
+    *,
+    job: RenderJob | None = None,
+    content_hash: str | None = None,
+    outline: ReportOutline | None = None,
+) -> Checklist:
     """What must hold before ``report`` is published, given the final render ``job`` of its
     current content (``content_hash``)."""
     outline = outline or load_outline(report.id)
@@ -149,26 +162,50 @@ def checklist(report: Report, *, job: RenderJob | None = None, content_hash: str
     threads = _open_threads(outline)
     published_as = _published_version(report.id, content_hash) if content_hash else None
     items = (
-        CheckItem("locked", N_("Rapporten är låst"), report.is_locked,
-                  "" if report.is_locked else "Lås rapporten först, så att ingen ändrar den medan den publiceras."),
-        CheckItem("approved", N_("Alla bidrag är godkända"), waiting == 0,
-                  "" if waiting == 0 else f"{waiting} bidrag är inte godkända."),
-        CheckItem("statistics", N_("Statistiken har inga fel"), errors == 0,
-                  "" if errors == 0 else f"Statistiken har {errors} fel som måste rättas."),
-        CheckItem("threads", N_("Inga öppna kommentarstrådar"), not threads,
-                  "" if not threads else (f"{sum(t.count for t in threads)} öppna trådar: kryssa i att de lämnas "
-                                          "öppna och skriv varför, eller lös dem först."),
-                  blocking=False),
+        CheckItem(
+            "locked",
+            N_("Rapporten är låst"),
+            report.is_locked,
+            "" if report.is_locked else "Lås rapporten först, så att ingen ändrar den medan den publiceras.",
+        ),
+        CheckItem(
+            "approved",
+            N_("Alla bidrag är godkända"),
+            waiting == 0,
+            "" if waiting == 0 else f"{waiting} bidrag är inte godkända.",
+        ),
+        CheckItem(
+            "statistics",
+            N_("Statistiken har inga fel"),
+            errors == 0,
+            "" if errors == 0 else f"Statistiken har {errors} fel som måste rättas.",
+        ),
+        CheckItem(
+            "threads",
+            N_("Inga öppna kommentarstrådar"),
+            not threads,
+            ""
+            if not threads
+            else (
+                f"{sum(t.count for t in threads)} öppna trådar: kryssa i att de lämnas "
+                "öppna och skriv varför, eller lös dem först."
+            ),
+            blocking=False,
+        ),
         _render_item(job),
-        CheckItem("new", N_("Innehållet är inte redan publicerat"), published_as is None,
-                  "" if published_as is None else f"Exakt det här innehållet är redan publicerat som version "
-                                                  f"{published_as}."),
+        CheckItem(
+            "new",
+            N_("Innehållet är inte redan publicerat"),
+            published_as is None,
+            "" if published_as is None else f"Exakt det här innehållet är redan publicerat som version {published_as}.",
+        ),
     )
     return Checklist(items, threads, job, published_as)
 
 
-def publish(report: Report, user: User, *, leave_threads_open: bool = False,
-            open_threads_reason: str = "") -> Publication:
+def publish(
+    report: Report, user: User, *, leave_threads_open: bool = False, open_threads_reason: str = ""
+) -> Publication:
     """Store the next version of ``report``'s publication from its finished final render.
 
     Refuses (PermissionDenied) anyone but the chair; (StateForbids) an open report, content
@@ -182,8 +219,9 @@ def publish(report: Report, user: User, *, leave_threads_open: bool = False,
     assert prepared is not None  # the report exists
     published_as = _published_version(report.id, prepared.content_hash)
     if published_as is not None:
-        raise StateForbids(f"Exakt det här innehållet är redan publicerat som version {published_as}. "
-                           "Ingen ny version har skapats.")
+        raise StateForbids(
+            f"Exakt det här innehållet är redan publicerat som version {published_as}. Ingen ny version har skapats."
+        )
     job = rendering.find_job(RenderKind.FINAL, prepared.content_hash)
     check = checklist(report, job=job, content_hash=prepared.content_hash)
     not_render = [item.detail for item in check.items if item.blocking and not item.ok and item.key != "render"]
@@ -199,12 +237,22 @@ def publish(report: Report, user: User, *, leave_threads_open: bool = False,
     from webapp.document.edition import render_html_edition
 
     html = render_html_edition(prepared.document)
-    version = (db.session.scalar(select(func.max(Publication.version)).where(Publication.report_id == report.id))
-               or 0) + 1
+    version = (
+        db.session.scalar(select(func.max(Publication.version)).where(Publication.report_id == report.id)) or 0
+    ) + 1
     publication = Publication(
-        report_id=report.id, version=version, content_hash=prepared.content_hash, pdf=pdf, html=html,
-        sha256=job.sha256, size=len(pdf), page_count=job.page_count, revision_ids=job.revision_ids,
-        published_by_id=user.id, published_at=utcnow(), open_threads_note=note,
+        report_id=report.id,
+        version=version,
+        content_hash=prepared.content_hash,
+        pdf=pdf,
+        html=html,
+        sha256=job.sha256,
+        size=len(pdf),
+        page_count=job.page_count,
+        revision_ids=job.revision_ids,
+        published_by_id=user.id,
+        published_at=utcnow(),
+        open_threads_note=note,
     )
     db.session.add(publication)
     try:
@@ -212,9 +260,18 @@ def publish(report: Report, user: User, *, leave_threads_open: bool = False,
     except IntegrityError:
         db.session.rollback()
         raise StateForbids("Rapporten publicerades samtidigt av någon annan. Ladda om sidan.") from None
-    audit.record("report.published", user=user, report_id=report.id, reason=note,
-                 details={"version": version, "sha256": publication.sha256, "size": publication.size,
-                          "page_count": publication.page_count})
+    audit.record(
+        "report.published",
+        user=user,
+        report_id=report.id,
+        reason=note,
+        details={
+            "version": version,
+            "sha256": publication.sha256,
+            "size": publication.size,
+            "page_count": publication.page_count,
+        },
+    )
     db.session.flush()
     return publication
 
@@ -224,8 +281,9 @@ def _open_threads_note(check: Checklist, leave_open: bool, reason: str) -> str:
         return ""
     reason = reason.strip()
     if not leave_open or not reason:
-        raise OpenThreadsNeedReason("Det finns öppna kommentarstrådar. Kryssa i att de lämnas öppna och skriv "
-                                    "varför, eller lös dem först.")
+        raise OpenThreadsNeedReason(
+            "Det finns öppna kommentarstrådar. Kryssa i att de lämnas öppna och skriv varför, eller lös dem först."
+        )
     listing = "; ".join(f"{thread.heading} ({thread.count})" for thread in check.open_threads)
     return f"{reason}\nLämnade öppna: {listing}"[:MAX_NOTE]
 

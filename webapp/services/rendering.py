@@ -67,7 +67,8 @@ def content_hash(report_id: int, kind: RenderKind, html: str) -> str:
 def revision_ids(report_id: int) -> dict[str, int | None]:
     """Block id → current revision id for every block of the report (JSON keys are strings)."""
     rows = db.session.execute(
-        select(Block.id, Block.current_revision_id).where(Block.report_id == report_id).order_by(Block.id))
+        select(Block.id, Block.current_revision_id).where(Block.report_id == report_id).order_by(Block.id)
+    )
     return {str(block_id): revision_id for block_id, revision_id in rows}
 
 
@@ -80,13 +81,13 @@ def prepare_render(report_id: int, kind: RenderKind) -> PreparedRender | None:
     if document is None:
         return None
     html = render_document_html(document, for_print=True)
-    return PreparedRender(report_id, kind, document, html, content_hash(report_id, kind, html),
-                          revision_ids(report_id))
+    return PreparedRender(report_id, kind, document, html, content_hash(report_id, kind, html), revision_ids(report_id))
 
 
 def find_job(kind: RenderKind, content_hash_: str) -> RenderJob | None:
     return db.session.scalars(
-        select(RenderJob).where(RenderJob.kind == kind, RenderJob.content_hash == content_hash_)).first()
+        select(RenderJob).where(RenderJob.kind == kind, RenderJob.content_hash == content_hash_)
+    ).first()
 
 
 def job_of_report(report_id: int, job_id: int) -> RenderJob | None:
@@ -165,6 +166,7 @@ def _forget_rolled_back_jobs(session: Session) -> None:
 
 # --- The worker's steps (webapp.worker commits after each) ---------------------------------------
 
+
 class RenderRefused(Exception):
     """The PDF was made but must not be used; the message says why, in Swedish."""
 
@@ -217,8 +219,10 @@ def failure_message(error: Exception) -> str:
     if isinstance(error, RenderRefused):
         return f"{error} Ingenting har publicerats."
     detail = str(error).strip() or type(error).__name__
-    return (f"PDF:en kunde inte skapas ({type(error).__name__}: {detail[:500]}). Ingenting har publicerats. "
-            "Försök igen; om felet kvarstår, kontakta administratören.")
+    return (
+        f"PDF:en kunde inte skapas ({type(error).__name__}: {detail[:500]}). Ingenting har publicerats. "
+        "Försök igen; om felet kvarstår, kontakta administratören."
+    )
 
 
 def progress_of(job: RenderJob) -> int:

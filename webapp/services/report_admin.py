@@ -93,11 +93,13 @@ def report_rows() -> list[ReportRow]:
         select(Block.report_id, Block.state, func.count()).group_by(Block.report_id, Block.state)
     ):
         counts.setdefault(report_id, {})[state] = n
-    waiting = dict(db.session.execute(
-        select(ReportCapacity.report_id, func.count())
-        .where(ReportCapacity.carried_over.is_(True), ReportCapacity.confirmed_at.is_(None))
-        .group_by(ReportCapacity.report_id)
-    ).all())
+    waiting = dict(
+        db.session.execute(
+            select(ReportCapacity.report_id, func.count())
+            .where(ReportCapacity.carried_over.is_(True), ReportCapacity.confirmed_at.is_(None))
+            .group_by(ReportCapacity.report_id)
+        ).all()
+    )
     rows = []
     for report in all_reports:
         by_state = counts.get(report.id, {})
@@ -108,11 +110,13 @@ def report_rows() -> list[ReportRow]:
 
 def selectable_templates() -> list[ReportTemplate]:
     """Templates a new report may be created from: not a report's own copy, not retired."""
-    return list(db.session.scalars(
-        select(ReportTemplate)
-        .where(ReportTemplate.snapshot.is_(False), ReportTemplate.retired.is_(False))
-        .order_by(ReportTemplate.name)
-    ))
+    return list(
+        db.session.scalars(
+            select(ReportTemplate)
+            .where(ReportTemplate.snapshot.is_(False), ReportTemplate.retired.is_(False))
+            .order_by(ReportTemplate.name)
+        )
+    )
 
 
 def latest_report() -> Report | None:
@@ -147,8 +151,9 @@ def defaults_after(previous: Report | None, today: date | None = None) -> Period
         end = add_months(start, 6) - ONE_DAY
         return PeriodDefaults(start, end, add_months(end + ONE_DAY, 1) - ONE_DAY)
     earlier = previous.previous_report
-    start, end = following_period(previous.period_start, previous.period_end,
-                                  earlier_start=earlier.period_start if earlier else None)
+    start, end = following_period(
+        previous.period_start, previous.period_end, earlier_start=earlier.period_start if earlier else None
+    )
     if previous.deadline is not None:
         deadline = DateShift.between(previous.period_start, start).last_day(previous.deadline)
     else:
@@ -163,8 +168,15 @@ def _overlapping(period_start: date, period_end: date, exclude_id: int | None) -
     return db.session.scalars(statement.order_by(Report.period_start)).first()
 
 
-def _check_period(problems: _Problems, title: str, period_start: date | None, period_end: date | None,
-                  deadline: date | None, *, exclude_id: int | None = None) -> None:
+def _check_period(
+    problems: _Problems,
+    title: str,
+    period_start: date | None,
+    period_end: date | None,
+    deadline: date | None,
+    *,
+    exclude_id: int | None = None,
+) -> None:
     if len(title) > MAX_TITLE:
         problems.add("title", N_("Titeln får vara högst %(n)s tecken."), n=MAX_TITLE)
     if period_start is None:
@@ -187,15 +199,27 @@ def _check_period(problems: _Problems, title: str, period_start: date | None, pe
             problems.add("deadline", N_("Deadline kan inte ligga mer än ett år efter periodens slut."))
     other = _overlapping(period_start, period_end, exclude_id)
     if other is not None:
-        problems.add("period_start", N_("Perioden överlappar rapporten ”%(title)s” (%(start)s – %(end)s)."),
-                     title=other.title, start=other.period_start.isoformat(), end=other.period_end.isoformat())
+        problems.add(
+            "period_start",
+            N_("Perioden överlappar rapporten ”%(title)s” (%(start)s – %(end)s)."),
+            title=other.title,
+            start=other.period_start.isoformat(),
+            end=other.period_end.isoformat(),
+        )
 
 
 # --- creating reports ----------------------------------------------------------------------------
 
 
-def create_from_template(report_template: ReportTemplate | None, *, title: str, period_start: date | None,
-                         period_end: date | None, deadline: date | None, user: User) -> Report:
+def create_from_template(
+    report_template: ReportTemplate | None,
+    *,
+    title: str,
+    period_start: date | None,
+    period_end: date | None,
+    deadline: date | None,
+    user: User,
+) -> Report:
     """A new report with the template's structure; nothing is created if any input is refused."""
     problems = _Problems()
     if report_template is None or report_template.snapshot or report_template.retired:
@@ -203,12 +227,25 @@ def create_from_template(report_template: ReportTemplate | None, *, title: str, 
     title = title.strip() or (default_title(period_start, period_end) if period_start and period_end else "")
     _check_period(problems, title, period_start, period_end, deadline)
     problems.raise_any()
-    return reports.create_report(report_template, title=title, period_start=period_start, period_end=period_end,
-                                 deadline=deadline, created_by=user)
+    return reports.create_report(
+        report_template,
+        title=title,
+        period_start=period_start,
+        period_end=period_end,
+        deadline=deadline,
+        created_by=user,
+    )
 
 
-def roll_over(previous: Report | None, *, title: str, period_start: date | None, period_end: date | None,
-              deadline: date | None, user: User) -> Report:
+def roll_over(
+    previous: Report | None,
+    *,
+    title: str,
+    period_start: date | None,
+    period_end: date | None,
+    deadline: date | None,
+    user: User,
+) -> Report:
     """The next period's report from ``previous``: its structure and assignments, every night
     unit's capacity carried over ("att bekräfta"), and nothing of its texts.
 
@@ -221,12 +258,22 @@ def roll_over(previous: Report | None, *, title: str, period_start: date | None,
     title = title.strip() or (default_title(period_start, period_end) if period_start and period_end else "")
     _check_period(problems, title, period_start, period_end, deadline)
     if previous is not None and period_start is not None and period_start <= previous.period_end:
-        problems.add("period_start", N_("Den nya perioden måste börja efter att den föregående slutat (%(end)s)."),
-                     end=previous.period_end.isoformat())
+        problems.add(
+            "period_start",
+            N_("Den nya perioden måste börja efter att den föregående slutat (%(end)s)."),
+            end=previous.period_end.isoformat(),
+        )
     problems.raise_any()
-    return reports.create_report(previous.report_template, title=title, period_start=period_start,
-                                 period_end=period_end, deadline=deadline, created_by=user,
-                                 previous_report=previous, carry_capacity=True)
+    return reports.create_report(
+        previous.report_template,
+        title=title,
+        period_start=period_start,
+        period_end=period_end,
+        deadline=deadline,
+        created_by=user,
+        previous_report=previous,
+        carry_capacity=True,
+    )
 
 
 # --- settings ------------------------------------------------------------------------------------
@@ -244,8 +291,9 @@ def has_written_content(report_id: int) -> bool:
     return bool(db.session.scalar(select(revision.exists())) or db.session.scalar(select(draft.exists())))
 
 
-def update_settings(report: Report, *, title: str, period_start: date | None, period_end: date | None,
-                    deadline: date | None, user: User) -> dict[str, list[str]]:
+def update_settings(
+    report: Report, *, title: str, period_start: date | None, period_end: date | None, deadline: date | None, user: User
+) -> dict[str, list[str]]:
     """Change title, deadline and (while nothing is written) the period; returns what changed."""
     require_open(report)
     problems = _Problems()
@@ -259,8 +307,12 @@ def update_settings(report: Report, *, title: str, period_start: date | None, pe
     problems.raise_any()
     changes = {
         name: [str(old) if old is not None else None, str(new) if new is not None else None]
-        for name, old, new in (("title", report.title, title), ("period_start", report.period_start, period_start),
-                               ("period_end", report.period_end, period_end), ("deadline", report.deadline, deadline))
+        for name, old, new in (
+            ("title", report.title, title),
+            ("period_start", report.period_start, period_start),
+            ("period_end", report.period_end, period_end),
+            ("deadline", report.deadline, deadline),
+        )
         if old != new
     }
     if not changes:
@@ -352,30 +404,49 @@ def add_section(report: Report, new: NewSection, user: User) -> tuple[TemplateSe
     if len(named) != len(named_ids):
         problems.add("named_unit_ids", N_("Välj bland de aktiva verksamheterna."))
     if not (new.joint or new.unit_kinds or new.named_unit_ids):
-        problems.add("named_unit_ids", N_("Välj vem som skriver avsnittet: en gemensam text, verksamhetstyper "
-                                          "eller utvalda verksamheter."))
+        problems.add(
+            "named_unit_ids",
+            N_("Välj vem som skriver avsnittet: en gemensam text, verksamhetstyper eller utvalda verksamheter."),
+        )
     problems.raise_any()
 
     taken = {s.key for c in report.report_template.chapters for s in c.sections}
     section = TemplateSection(
-        key=section_key(title, taken), position=0, title=title, guidance=new.guidance.strip(), joint=new.joint,
-        responsible_unit=responsible if new.joint else None, unit_kinds=list(new.unit_kinds), named_units=named,
+        key=section_key(title, taken),
+        position=0,
+        title=title,
+        guidance=new.guidance.strip(),
+        joint=new.joint,
+        responsible_unit=responsible if new.joint else None,
+        unit_kinds=list(new.unit_kinds),
+        named_units=named,
         table_specs=[],
     )
     # Still outside the session: a section nobody would write is refused before anything is added.
     if not reports.assigned_units(section, list(units.values()), report.period_start, report.period_end):
-        problems.add("named_unit_ids", N_("Ingen aktiv verksamhet som är öppen under perioden skulle skriva "
-                                          "avsnittet. Välj andra verksamheter."))
+        problems.add(
+            "named_unit_ids",
+            N_("Ingen aktiv verksamhet som är öppen under perioden skulle skriva avsnittet. Välj andra verksamheter."),
+        )
         problems.raise_any()
     chapter.sections.insert(new.index, section)
     for position, item in enumerate(chapter.sections):
         item.position = position
     blocks = reports.add_section_blocks(report, section, list(units.values()))
     db.session.flush()
-    audit.record("report.section_added", user=user, report_id=report.id, details={
-        "section_id": section.id, "key": section.key, "title": section.title, "chapter": chapter.title,
-        "position": new.index, "units": [b.unit.key + (" (gemensam)" if b.joint else "") for b in blocks],
-    })
+    audit.record(
+        "report.section_added",
+        user=user,
+        report_id=report.id,
+        details={
+            "section_id": section.id,
+            "key": section.key,
+            "title": section.title,
+            "chapter": chapter.title,
+            "position": new.index,
+            "units": [b.unit.key + (" (gemensam)" if b.joint else "") for b in blocks],
+        },
+    )
     return section, blocks
 
 
@@ -410,19 +481,26 @@ def require_reassignable(block: Block) -> None:
     """Only a draft nobody has written in may change hands: text belongs to the unit that wrote it."""
     require_open(block.report)
     if block.state != BlockState.DRAFT:
-        raise StateForbids("Bara bidrag som är utkast kan flyttas till en annan verksamhet. "
-                           "Det här bidraget är redan inskickat eller granskat.")
+        raise StateForbids(
+            "Bara bidrag som är utkast kan flyttas till en annan verksamhet. "
+            "Det här bidraget är redan inskickat eller granskat."
+        )
     if block_has_content(block):
-        raise StateForbids("Bidraget har redan text eller siffror (eller ett autosparat utkast) och kan inte "
-                           "flyttas till en annan verksamhet.")
+        raise StateForbids(
+            "Bidraget har redan text eller siffror (eller ett autosparat utkast) och kan inte "
+            "flyttas till en annan verksamhet."
+        )
 
 
 def reassign_targets(block: Block) -> list[Unit]:
     """Active units that could take the block over (those without a block of their own in the section)."""
-    taken = set(db.session.scalars(
-        select(Block.unit_id).where(Block.report_id == block.report_id, Block.section_id == block.section_id,
-                                    Block.joint == block.joint)
-    ))
+    taken = set(
+        db.session.scalars(
+            select(Block.unit_id).where(
+                Block.report_id == block.report_id, Block.section_id == block.section_id, Block.joint == block.joint
+            )
+        )
+    )
     return [unit for unit in active_units() if unit.id not in taken]
 
 
@@ -440,9 +518,16 @@ def reassign_block(block: Block, unit_id: int | None, user: User) -> Block:
     previous_unit = block.unit
     block.unit = unit
     db.session.flush()
-    audit.record("block.reassigned", user=user, block=block, details={
-        "from_unit": previous_unit.key, "to_unit": unit.key, "joint": block.joint,
-    })
+    audit.record(
+        "block.reassigned",
+        user=user,
+        block=block,
+        details={
+            "from_unit": previous_unit.key,
+            "to_unit": unit.key,
+            "joint": block.joint,
+        },
+    )
     return block
 
 
@@ -474,9 +559,11 @@ def block_grid(report_id: int) -> BlockGrid | None:
     outline = reports.load_outline(report_id)
     if outline is None:
         return None
-    drafted = set(db.session.scalars(
-        select(BlockDraft.block_id).join(Block, BlockDraft.block_id == Block.id).where(Block.report_id == report_id)
-    ))
+    drafted = set(
+        db.session.scalars(
+            select(BlockDraft.block_id).join(Block, BlockDraft.block_id == Block.id).where(Block.report_id == report_id)
+        )
+    )
     matrix = reports.progress_matrix(outline)
 
     def cell(block: Block | None) -> GridCell | None:
@@ -493,7 +580,12 @@ def block_grid(report_id: int) -> BlockGrid | None:
 
 
 def report_capacities(report_id: int) -> list[ReportCapacity]:
-    return list(db.session.scalars(
-        select(ReportCapacity).join(ReportCapacity.unit).where(ReportCapacity.report_id == report_id)
-        .options(selectinload(ReportCapacity.unit)).order_by(Unit.name)
-    ))
+    return list(
+        db.session.scalars(
+            select(ReportCapacity)
+            .join(ReportCapacity.unit)
+            .where(ReportCapacity.report_id == report_id)
+            .options(selectinload(ReportCapacity.unit))
+            .order_by(Unit.name)
+        )
+    )

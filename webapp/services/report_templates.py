@@ -86,8 +86,15 @@ def _parse_unit(raw: dict, organisations: dict[str, str]) -> UnitSpec:
         kind = UnitKind(_require(raw, "kind", where))
     except ValueError as error:
         raise TemplateFileError(f"{where}: okänd typ '{raw['kind']}'.") from error
-    return UnitSpec(key, organisation, _require(raw, "name", where), kind, raw.get("places"),
-                    _parse_date(raw.get("open_from"), where), _parse_date(raw.get("open_until"), where))
+    return UnitSpec(
+        key,
+        organisation,
+        _require(raw, "name", where),
+        kind,
+        raw.get("places"),
+        _parse_date(raw.get("open_from"), where),
+        _parse_date(raw.get("open_until"), where),
+    )
 
 
 def _parse_date(value: date | str | None, where: str) -> date | None:
@@ -117,8 +124,16 @@ def _parse_section(raw: dict, unit_keys: set[str]) -> SectionSpec:
             raise TemplateFileError(f"{where}: okänd verksamhet '{unit}'.")
     if not (joint or kinds or units):
         raise TemplateFileError(f"{where}: ingen skriver avsnittet (joint, unit_kinds eller units).")
-    return SectionSpec(key, _require(raw, "title", where), raw.get("guidance", "").strip(), joint,
-                       responsible if joint else None, kinds, units, tuple(raw.get("tables", ())))
+    return SectionSpec(
+        key,
+        _require(raw, "title", where),
+        raw.get("guidance", "").strip(),
+        joint,
+        responsible if joint else None,
+        kinds,
+        units,
+        tuple(raw.get("tables", ())),
+    )
 
 
 def parse_template(data: dict) -> TemplateSpec:
@@ -138,8 +153,14 @@ def parse_template(data: dict) -> TemplateSpec:
     )
     if not chapters:
         raise TemplateFileError("Mallen har inga kapitel.")
-    return TemplateSpec(_require(head, "key", "report_template"), _require(head, "name", "report_template"),
-                        head.get("description", ""), organisations, units, chapters)
+    return TemplateSpec(
+        _require(head, "key", "report_template"),
+        _require(head, "name", "report_template"),
+        head.get("description", ""),
+        organisations,
+        units,
+        chapters,
+    )
 
 
 def read_template_file(path: Path = DEFAULT_TEMPLATE_FILE) -> TemplateSpec:
@@ -160,10 +181,17 @@ def _upsert_units(spec: TemplateSpec) -> dict[str, Unit]:
     for unit_spec in spec.units:
         if unit_spec.key not in units:
             units[unit_spec.key] = Unit(
-                key=unit_spec.key, organisation=organisations[unit_spec.organisation], name=unit_spec.name,
+                key=unit_spec.key,
+                organisation=organisations[unit_spec.organisation],
+                name=unit_spec.name,
                 kind=unit_spec.kind,
-                capacity=[UnitCapacity(places=unit_spec.places, from_date=unit_spec.open_from,
-                                       until_date=unit_spec.open_until)] if unit_spec.places else [],
+                capacity=[
+                    UnitCapacity(
+                        places=unit_spec.places, from_date=unit_spec.open_from, until_date=unit_spec.open_until
+                    )
+                ]
+                if unit_spec.places
+                else [],
             )
             db.session.add(units[unit_spec.key])
     return units
@@ -177,14 +205,20 @@ def install_template(spec: TemplateSpec) -> ReportTemplate:
         return existing
     report_template = ReportTemplate(key=spec.key, name=spec.name, description=spec.description)
     for c_position, chapter_spec in enumerate(spec.chapters):
-        chapter = TemplateChapter(key=chapter_spec.key, position=c_position, title=chapter_spec.title,
-                                  guidance=chapter_spec.guidance)
+        chapter = TemplateChapter(
+            key=chapter_spec.key, position=c_position, title=chapter_spec.title, guidance=chapter_spec.guidance
+        )
         for s_position, s in enumerate(chapter_spec.sections):
             chapter.sections.append(
                 TemplateSection(
-                    key=s.key, position=s_position, title=s.title, guidance=s.guidance, joint=s.joint,
+                    key=s.key,
+                    position=s_position,
+                    title=s.title,
+                    guidance=s.guidance,
+                    joint=s.joint,
                     responsible_unit=units[s.responsible_unit] if s.responsible_unit else None,
-                    unit_kinds=list(s.unit_kinds), named_units=[units[key] for key in s.units],
+                    unit_kinds=list(s.unit_kinds),
+                    named_units=[units[key] for key in s.units],
                     table_specs=[dict(table) for table in s.tables],
                 )
             )
@@ -194,8 +228,9 @@ def install_template(spec: TemplateSpec) -> ReportTemplate:
     return report_template
 
 
-def copy_structure(source: ReportTemplate, *, snapshot: bool, key: str | None = None,
-                   name: str | None = None) -> ReportTemplate:
+def copy_structure(
+    source: ReportTemplate, *, snapshot: bool, key: str | None = None, name: str | None = None
+) -> ReportTemplate:
     """A deep copy of a template's chapters and sections.
 
     ``snapshot=True`` makes the frozen structure a report owns (it records the source and
@@ -204,8 +239,11 @@ def copy_structure(source: ReportTemplate, *, snapshot: bool, key: str | None = 
     if snapshot:
         origin = source.based_on if source.snapshot and source.based_on is not None else source
         copy = ReportTemplate(
-            key=f"{origin.key[:40]}.r{secrets.token_hex(4)}", name=name or source.name,
-            description=source.description, snapshot=True, based_on=origin,
+            key=f"{origin.key[:40]}.r{secrets.token_hex(4)}",
+            name=name or source.name,
+            description=source.description,
+            snapshot=True,
+            based_on=origin,
             based_on_version=source.based_on_version if source.snapshot else source.version,
         )
     else:
@@ -213,8 +251,9 @@ def copy_structure(source: ReportTemplate, *, snapshot: bool, key: str | None = 
             raise ValueError("A copied template needs its own key.")
         copy = ReportTemplate(key=key, name=name or source.name, description=source.description)
     for chapter in source.chapters:
-        chapter_copy = TemplateChapter(key=chapter.key, position=chapter.position, title=chapter.title,
-                                       guidance=chapter.guidance)
+        chapter_copy = TemplateChapter(
+            key=chapter.key, position=chapter.position, title=chapter.title, guidance=chapter.guidance
+        )
         for section in chapter.sections:
             chapter_copy.sections.append(copy_section(section))
         copy.chapters.append(chapter_copy)
@@ -224,7 +263,13 @@ def copy_structure(source: ReportTemplate, *, snapshot: bool, key: str | None = 
 
 def copy_section(section: TemplateSection) -> TemplateSection:
     return TemplateSection(
-        key=section.key, position=section.position, title=section.title, guidance=section.guidance,
-        joint=section.joint, responsible_unit=section.responsible_unit, unit_kinds=list(section.unit_kinds),
-        named_units=list(section.named_units), table_specs=[dict(table) for table in section.table_specs],
+        key=section.key,
+        position=section.position,
+        title=section.title,
+        guidance=section.guidance,
+        joint=section.joint,
+        responsible_unit=section.responsible_unit,
+        unit_kinds=list(section.unit_kinds),
+        named_units=list(section.named_units),
+        table_specs=[dict(table) for table in section.table_specs],
     )

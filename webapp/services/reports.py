@@ -87,10 +87,18 @@ def create_report(
         elif unit.capacity and unit.is_open_during(period_start, period_end):
             report.capacities.append(ReportCapacity(unit=unit, entries=schedule_entries(unit.schedule)))
     db.session.flush()
-    audit.record("report.created", user=created_by, report_id=report.id, to_state=ReportState.OPEN,
-                 details={"template_id": structure.based_on_id, "template_version": structure.based_on_version,
-                          "previous_report_id": previous_report.id if previous_report else None,
-                          "carried_capacities": len(carried)})
+    audit.record(
+        "report.created",
+        user=created_by,
+        report_id=report.id,
+        to_state=ReportState.OPEN,
+        details={
+            "template_id": structure.based_on_id,
+            "template_version": structure.based_on_version,
+            "previous_report_id": previous_report.id if previous_report else None,
+            "carried_capacities": len(carried),
+        },
+    )
     return report
 
 
@@ -102,16 +110,24 @@ def _carried_capacities(previous_report: Report, period_start: date) -> dict[int
 
 def add_section_blocks(report: Report, section: TemplateSection, units: list[Unit]) -> list[Block]:
     """Draft blocks for every unit the section is assigned to (active units only)."""
-    blocks = [Block(report=report, section=section, unit=unit, joint=joint)
-              for unit, joint in assigned_units(section, units, report.period_start, report.period_end)]
+    blocks = [
+        Block(report=report, section=section, unit=unit, joint=joint)
+        for unit, joint in assigned_units(section, units, report.period_start, report.period_end)
+    ]
     db.session.add_all(blocks)
     return blocks
 
 
 def schedule_entries(schedule) -> list[list]:
     """A capacity schedule as JSON: [[places, from | None, until | None], …]."""
-    return [[entry.places, entry.from_date.isoformat() if entry.from_date else None,
-             entry.until_date.isoformat() if entry.until_date else None] for entry in schedule]
+    return [
+        [
+            entry.places,
+            entry.from_date.isoformat() if entry.from_date else None,
+            entry.until_date.isoformat() if entry.until_date else None,
+        ]
+        for entry in schedule
+    ]
 
 
 def _block_loading():
@@ -185,7 +201,8 @@ class ReportOutline:
 def load_outline(report_id: int) -> ReportOutline | None:
     """The report's chapters → sections → blocks, in a fixed number of queries."""
     report = db.session.get(
-        Report, report_id,
+        Report,
+        report_id,
         options=[
             joinedload(Report.report_template)
             .selectinload(ReportTemplate.chapters)
@@ -194,9 +211,7 @@ def load_outline(report_id: int) -> ReportOutline | None:
     )
     if report is None:
         return None
-    blocks = db.session.scalars(
-        select(Block).where(Block.report_id == report.id).options(*_block_loading())
-    ).unique()
+    blocks = db.session.scalars(select(Block).where(Block.report_id == report.id).options(*_block_loading())).unique()
     by_section: dict[int, list[Block]] = {}
     for block in blocks:
         by_section.setdefault(block.section_id, []).append(block)
@@ -204,9 +219,7 @@ def load_outline(report_id: int) -> ReportOutline | None:
     for c_index, chapter in enumerate(report.report_template.chapters, start=1):
         chapter_view = ChapterView(chapter, str(c_index))
         for s_index, section in enumerate(chapter.sections, start=1):
-            section_blocks = sorted(
-                by_section.get(section.id, []), key=lambda b: (not b.joint, b.unit.name)
-            )
+            section_blocks = sorted(by_section.get(section.id, []), key=lambda b: (not b.joint, b.unit.name))
             if section_blocks:
                 chapter_view.sections.append(SectionView(section, f"{c_index}.{s_index}", section_blocks))
         chapters.append(chapter_view)
@@ -249,8 +262,11 @@ def previous_period_block(block: Block) -> Block | None:
             Block.unit_id == block.unit_id,
             Block.joint == block.joint,
         )
-        .options(joinedload(Block.current_revision), joinedload(Block.section),
-                 joinedload(Block.report).selectinload(Report.capacities))
+        .options(
+            joinedload(Block.current_revision),
+            joinedload(Block.section),
+            joinedload(Block.report).selectinload(Report.capacities),
+        )
     ).first()
 
 
@@ -290,15 +306,18 @@ def progress_matrix(outline: ReportOutline) -> ProgressMatrix:
     return ProgressMatrix(ordered, tuple(rows))
 
 
-def activity(report_id: int, *, block_id: int | None = None, action: str | None = None,
-             limit: int = 200) -> list[AuditEvent]:
+def activity(
+    report_id: int, *, block_id: int | None = None, action: str | None = None, limit: int = 200
+) -> list[AuditEvent]:
     """The report's (or one block's) audit events, newest first."""
     statement = (
         select(AuditEvent)
         .where(AuditEvent.report_id == report_id)
-        .options(joinedload(AuditEvent.user),
-                 joinedload(AuditEvent.block).joinedload(Block.section),
-                 joinedload(AuditEvent.block).joinedload(Block.unit))
+        .options(
+            joinedload(AuditEvent.user),
+            joinedload(AuditEvent.block).joinedload(Block.section),
+            joinedload(AuditEvent.block).joinedload(Block.unit),
+        )
         .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
         .limit(limit)
     )

@@ -55,26 +55,50 @@ class Transition:
 
 
 BLOCK_TRANSITIONS: dict[Action, Transition] = {
-    t.action: t for t in (
-        Transition(Action.SUBMIT, frozenset({BlockState.DRAFT, BlockState.CHANGES_REQUESTED}), BlockState.SUBMITTED,
-                   Who.WRITER, False, N_("Skicka in för granskning")),
-        Transition(Action.WITHDRAW, frozenset({BlockState.SUBMITTED}), BlockState.DRAFT,
-                   Who.WRITER, False, N_("Ta tillbaka")),
-        Transition(Action.APPROVE, frozenset({BlockState.SUBMITTED}), BlockState.APPROVED,
-                   Who.REVIEWER, False, N_("Godkänn")),
-        Transition(Action.REQUEST_CHANGES, frozenset({BlockState.SUBMITTED}), BlockState.CHANGES_REQUESTED,
-                   Who.REVIEWER, True, N_("Begär ändringar")),
-        Transition(Action.REOPEN, frozenset({BlockState.APPROVED}), BlockState.DRAFT,
-                   Who.REVIEWER, True, N_("Öppna igen")),
+    t.action: t
+    for t in (
+        Transition(
+            Action.SUBMIT,
+            frozenset({BlockState.DRAFT, BlockState.CHANGES_REQUESTED}),
+            BlockState.SUBMITTED,
+            Who.WRITER,
+            False,
+            N_("Skicka in för granskning"),
+        ),
+        Transition(
+            Action.WITHDRAW, frozenset({BlockState.SUBMITTED}), BlockState.DRAFT, Who.WRITER, False, N_("Ta tillbaka")
+        ),
+        Transition(
+            Action.APPROVE, frozenset({BlockState.SUBMITTED}), BlockState.APPROVED, Who.REVIEWER, False, N_("Godkänn")
+        ),
+        Transition(
+            Action.REQUEST_CHANGES,
+            frozenset({BlockState.SUBMITTED}),
+            BlockState.CHANGES_REQUESTED,
+            Who.REVIEWER,
+            True,
+            N_("Begär ändringar"),
+        ),
+        Transition(
+            Action.REOPEN, frozenset({BlockState.APPROVED}), BlockState.DRAFT, Who.REVIEWER, True, N_("Öppna igen")
+        ),
     )
 }
 
 REPORT_TRANSITIONS: dict[ReportAction, Transition] = {
-    t.action: t for t in (
-        Transition(ReportAction.LOCK, frozenset({ReportState.OPEN}), ReportState.LOCKED,
-                   Who.CHAIR, False, N_("Lås rapporten")),
-        Transition(ReportAction.UNLOCK, frozenset({ReportState.LOCKED}), ReportState.OPEN,
-                   Who.CHAIR, True, N_("Lås upp rapporten")),
+    t.action: t
+    for t in (
+        Transition(
+            ReportAction.LOCK, frozenset({ReportState.OPEN}), ReportState.LOCKED, Who.CHAIR, False, N_("Lås rapporten")
+        ),
+        Transition(
+            ReportAction.UNLOCK,
+            frozenset({ReportState.LOCKED}),
+            ReportState.OPEN,
+            Who.CHAIR,
+            True,
+            N_("Lås upp rapporten"),
+        ),
     )
 }
 
@@ -109,16 +133,18 @@ def refusal(facts: BlockFacts, action: Action) -> Refusal | None:
         who = "din verksamhets" if transition.who is Who.WRITER else "granskarnas"
         return Refusal(403, f"Det här är {who} uppgift: du kan inte {transition.label.lower()}.")
     if facts.state not in transition.sources:
-        return Refusal(409, f"Det går inte att {transition.label.lower()} ett bidrag som är "
-                            f"{STATE_WORDS[facts.state]}.")
+        return Refusal(
+            409, f"Det går inte att {transition.label.lower()} ett bidrag som är {STATE_WORDS[facts.state]}."
+        )
     if action is Action.APPROVE and facts.edited_this_round:
         return Refusal(409, "Du har själv ändrat bidraget i den här omgången; någon annan måste godkänna det.")
     if action is Action.SUBMIT:
         if facts.is_empty and not facts.nothing_to_report:
             return Refusal(409, "Bidraget är tomt. Skriv något, eller ange varför det inte finns något att rapportera.")
         if facts.statistics_problems:
-            return Refusal(409, "Statistiken har fel eller varningar utan förklaring. Rätta felen och förklara "
-                                "varningarna först.")
+            return Refusal(
+                409, "Statistiken har fel eller varningar utan förklaring. Rätta felen och förklara varningarna först."
+            )
     return None
 
 
@@ -135,6 +161,7 @@ def allowed(facts: BlockFacts) -> tuple[Transition, ...]:
 
 
 # --- Facts from the database --------------------------------------------------------------------
+
 
 def is_reviewer(user: User) -> bool:
     return user.is_authenticated and bool(user.roles & {Role.REVIEWER, Role.CHAIR})
@@ -185,12 +212,15 @@ class BlockWorkflow:
     review_actions: tuple[Transition, ...]
 
 
-def block_workflow(user: User, block: Block, statistics_problems: int, *, is_empty: bool | None = None) -> BlockWorkflow:
+def block_workflow(
+    user: User, block: Block, statistics_problems: int, *, is_empty: bool | None = None
+) -> BlockWorkflow:
     facts = block_facts(user, block, statistics_problems, is_empty=is_empty)
     declared = replace(facts, nothing_to_report=True)  # as it would be with a reason given
     submit_problem = refusal(declared, Action.SUBMIT)
-    is_writers_turn = (facts.is_writer and not facts.report_locked
-                       and facts.state in BLOCK_TRANSITIONS[Action.SUBMIT].sources)
+    is_writers_turn = (
+        facts.is_writer and not facts.report_locked and facts.state in BLOCK_TRANSITIONS[Action.SUBMIT].sources
+    )
     return BlockWorkflow(
         offer_submit=submit_problem is None,
         ask_nothing_to_report=facts.is_empty and not facts.nothing_to_report,
@@ -199,8 +229,15 @@ def block_workflow(user: User, block: Block, statistics_problems: int, *, is_emp
     )
 
 
-def perform(user: User, block: Block, action: Action, *, reason: str = "", statistics_problems: int = 0,
-            nothing_to_report: str = "") -> Transition:
+def perform(
+    user: User,
+    block: Block,
+    action: Action,
+    *,
+    reason: str = "",
+    statistics_problems: int = 0,
+    nothing_to_report: str = "",
+) -> Transition:
     """Move ``block`` by ``action`` if the rules allow it; raises PermissionDenied / StateForbids."""
     reason, nothing_to_report = reason.strip(), nothing_to_report.strip()[:2000]
     transition = BLOCK_TRANSITIONS[action]
@@ -223,14 +260,21 @@ def perform(user: User, block: Block, action: Action, *, reason: str = "", stati
         block.round_started_at = utcnow()
     if action is Action.REOPEN:
         block.nothing_to_report = None
-    audit.record(f"block.{action.value}", user=user, block=block, from_state=before, to_state=transition.target,
-                 reason=reason[:2000])
+    audit.record(
+        f"block.{action.value}",
+        user=user,
+        block=block,
+        from_state=before,
+        to_state=transition.target,
+        reason=reason[:2000],
+    )
     notifications.on_block_transition(block, action.value, user, reason)
     db.session.flush()
     return transition
 
 
 # --- The report ---------------------------------------------------------------------------------
+
 
 def report_refusal(user: User, report: Report, action: ReportAction, blocks: Iterable[Block]) -> Refusal | None:
     transition = REPORT_TRANSITIONS[action]
@@ -250,8 +294,9 @@ def allowed_report_actions(user: User, report: Report, blocks: Iterable[Block]) 
     return tuple(t for action, t in REPORT_TRANSITIONS.items() if report_refusal(user, report, action, blocks) is None)
 
 
-def perform_on_report(user: User, report: Report, action: ReportAction, blocks: Iterable[Block], *,
-                      reason: str = "") -> Transition:
+def perform_on_report(
+    user: User, report: Report, action: ReportAction, blocks: Iterable[Block], *, reason: str = ""
+) -> Transition:
     reason = reason.strip()
     transition = REPORT_TRANSITIONS[action]
     problem = report_refusal(user, report, action, list(blocks))
@@ -266,7 +311,13 @@ def perform_on_report(user: User, report: Report, action: ReportAction, blocks: 
         request_render(report.id, RenderKind.FINAL, user)
     before = report.state
     report.state = transition.target
-    audit.record(f"report.{action.value}", user=user, report_id=report.id, from_state=before,
-                 to_state=transition.target, reason=reason[:2000])
+    audit.record(
+        f"report.{action.value}",
+        user=user,
+        report_id=report.id,
+        from_state=before,
+        to_state=transition.target,
+        reason=reason[:2000],
+    )
     db.session.flush()
     return transition

@@ -51,8 +51,10 @@ def changes_since_review(block: Block) -> ChangesSinceReview | None:
         return ChangesSinceReview(None, None, None)
     action, at = marks[1]
     before = db.session.scalars(
-        select(Revision).where(Revision.block_id == block.id, Revision.created_at <= at)
-        .order_by(Revision.number.desc()).limit(1)
+        select(Revision)
+        .where(Revision.block_id == block.id, Revision.created_at <= at)
+        .order_by(Revision.number.desc())
+        .limit(1)
     ).first()
     current = block.current_revision
     old_source, old_tables = (before.source, before.tables or {}) if before else ("", {})

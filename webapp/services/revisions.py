@@ -74,8 +74,14 @@ def word_diff(old: str, new: str) -> list[tuple[WordDiffKind, str]]:
     inserted: list[str] = []
     for position, (tag, i1, i2, j1, j2) in enumerate(opcodes):
         # A lone space between two changes joins them: "en vecka" → "två dagar" reads as one change.
-        bridging = (tag == "equal" and i2 - i1 == 1 and old_tokens[i1].isspace() and "\n" not in old_tokens[i1]
-                    and 0 < position < len(opcodes) - 1 and (deleted or inserted))
+        bridging = (
+            tag == "equal"
+            and i2 - i1 == 1
+            and old_tokens[i1].isspace()
+            and "\n" not in old_tokens[i1]
+            and 0 < position < len(opcodes) - 1
+            and (deleted or inserted)
+        )
         if tag == "equal" and not bridging:
             add("delete", deleted)
             add("insert", inserted)

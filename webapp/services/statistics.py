@@ -105,8 +105,11 @@ def block_tables(block: Block, tables: Mapping, previous_block: Block | None = N
         computed = compute(spec, data, context)
         previous = previous_tables.get(spec.key)
         issues = validate(spec, data, context, previous=previous, computed=computed)
-        views.append(BlockTable(spec, data, computed, issues, previous,
-                                compare(computed, previous) if previous is not None else None))
+        views.append(
+            BlockTable(
+                spec, data, computed, issues, previous, compare(computed, previous) if previous is not None else None
+            )
+        )
     return tuple(views)
 
 
@@ -181,7 +184,8 @@ def apply_table_fields(block: Block, tables: Mapping, fields: Mapping[str, str])
 def reshaped_tables(block: Block, before: Mapping, after: Mapping) -> set[str]:
     """Tables with free rows whose rows were added or removed: the grid must be drawn anew."""
     return {
-        spec.key for spec in block_specs(block)
+        spec.key
+        for spec in block_specs(block)
         if spec.row_source is RowSource.FREE
         and [r.key for r in _table_data(before, spec.key).rows] != [r.key for r in _table_data(after, spec.key).rows]
     }
@@ -209,9 +213,12 @@ def joint_tables(section: TemplateSection, report: Report, blocks: Iterable[Bloc
         if spec.kind not in ("occupancy", "visits"):
             continue
         units = [
-            UnitTable(b.unit.key, b.unit.name,
-                      _table_data(b.current_revision.tables if b.current_revision else {}, spec.key),
-                      compute_context(b.unit, report))
+            UnitTable(
+                b.unit.key,
+                b.unit.name,
+                _table_data(b.current_revision.tables if b.current_revision else {}, spec.key),
+                compute_context(b.unit, report),
+            )
             for b in unit_blocks
         ]
         context = ComputeContext(report.period_start, report.period_end)
@@ -221,6 +228,7 @@ def joint_tables(section: TemplateSection, report: Report, blocks: Iterable[Bloc
 
 
 # --- The editable grid: everything the template needs, decided here -----------------------------
+
 
 @dataclass(frozen=True)
 class GridCell:
@@ -304,45 +312,77 @@ def build_grid(table: BlockTable) -> Grid:
             input_column = spec.input(column.key)
             if input_column is not None:
                 figure = computed_row[column.key] if computed_row else None
-                cells.append(GridCell(
-                    column.key, True, input_text(data.cell(key, column.key), input_column.type),
-                    name=FIELD_SEPARATOR.join(("cell", spec.key, key, column.key)),
-                    element_id=_element_id(spec.key, key, column.key),
-                    invalid=(key, column.key) in invalid,
-                    placeholder=figure.text if figure is not None and figure.defaulted else "",
-                    numeric=input_column.numeric,
-                    label=f"{label}: {column.full_label}",
-                ))
+                cells.append(
+                    GridCell(
+                        column.key,
+                        True,
+                        input_text(data.cell(key, column.key), input_column.type),
+                        name=FIELD_SEPARATOR.join(("cell", spec.key, key, column.key)),
+                        element_id=_element_id(spec.key, key, column.key),
+                        invalid=(key, column.key) in invalid,
+                        placeholder=figure.text if figure is not None and figure.defaulted else "",
+                        numeric=input_column.numeric,
+                        label=f"{label}: {column.full_label}",
+                    )
+                )
             else:
                 text = computed_row[column.key].text if computed_row else ""
                 cells.append(GridCell(column.key, False, text))
         rows.append(GridRow(key, label, tuple(cells)))
     if computed.total is not None:
-        rows.append(GridRow(computed.total.key, computed.total.label,
-                            tuple(GridCell(c.key, False, computed.total[c.key].text) for c in spec.columns),
-                            is_total=True))
+        rows.append(
+            GridRow(
+                computed.total.key,
+                computed.total.label,
+                tuple(GridCell(c.key, False, computed.total[c.key].text) for c in spec.columns),
+                is_total=True,
+            )
+        )
         previous_total = table.previous.total if table.previous is not None else None
         if previous_total is not None:
-            rows.append(GridRow("_previous", "Förra perioden",
-                                tuple(GridCell(c.key, False, previous_total[c.key].text) for c in spec.columns),
-                                is_previous=True))
+            rows.append(
+                GridRow(
+                    "_previous",
+                    "Förra perioden",
+                    tuple(GridCell(c.key, False, previous_total[c.key].text) for c in spec.columns),
+                    is_previous=True,
+                )
+            )
     figures = tuple(
-        GridCell(f.key, True, input_text(data.figure(f.key), f.type),
-                 name=FIELD_SEPARATOR.join(("figure", spec.key, f.key)),
-                 element_id=_element_id(spec.key, "fig", f.key), invalid=(None, f.key) in invalid)
+        GridCell(
+            f.key,
+            True,
+            input_text(data.figure(f.key), f.type),
+            name=FIELD_SEPARATOR.join(("figure", spec.key, f.key)),
+            element_id=_element_id(spec.key, "fig", f.key),
+            invalid=(None, f.key) in invalid,
+        )
         for f in spec.figures
     )
 
     def grid_issue(issue: Issue) -> GridIssue:
         target = _element_id(spec.key, issue.row_key or "", issue.column_key or "") if issue.row_key else ""
-        return GridIssue(issue, target, FIELD_SEPARATOR.join(("justify", spec.key, issue.id)),
-                         data.justifications.get(issue.id, ""), _element_id("j", spec.key, *issue.id.split(":")))
+        return GridIssue(
+            issue,
+            target,
+            FIELD_SEPARATOR.join(("justify", spec.key, issue.id)),
+            data.justifications.get(issue.id, ""),
+            _element_id("j", spec.key, *issue.id.split(":")),
+        )
 
-    return Grid(table, headers, tuple(rows), figures, tuple(f.label for f in spec.figures),
-                tuple(grid_issue(i) for i in table.errors), tuple(grid_issue(i) for i in table.warnings))
+    return Grid(
+        table,
+        headers,
+        tuple(rows),
+        figures,
+        tuple(f.label for f in spec.figures),
+        tuple(grid_issue(i) for i in table.errors),
+        tuple(grid_issue(i) for i in table.warnings),
+    )
 
 
 # --- What changed in the tables between two revisions ------------------------------------------
+
 
 @dataclass(frozen=True)
 class TableChange:
@@ -358,8 +398,11 @@ def table_changes(block: Block, before: Mapping, after: Mapping) -> tuple[TableC
     changes = []
     for spec in block_specs(block):
         old, new = _table_data(before, spec.key), _table_data(after, spec.key)
-        row_keys = [r.key for r in spec.rows] if spec.row_source is not RowSource.FREE else list(
-            dict.fromkeys([r.key for r in old.rows] + [r.key for r in new.rows]))
+        row_keys = (
+            [r.key for r in spec.rows]
+            if spec.row_source is not RowSource.FREE
+            else list(dict.fromkeys([r.key for r in old.rows] + [r.key for r in new.rows]))
+        )
         for position, row_key in enumerate(row_keys, start=1):
             fixed = spec.fixed_row(row_key)
             row_label = fixed.label if fixed else f"Rad {position}"

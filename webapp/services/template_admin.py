@@ -55,14 +55,17 @@ class Contribution:
 
 def list_templates() -> list[TemplateRow]:
     """Editable templates with how many reports were created from each (two queries)."""
-    counts = dict(db.session.execute(
-        select(ReportTemplate.based_on_id, func.count(Report.id))
-        .join(Report, Report.report_template_id == ReportTemplate.id)
-        .where(ReportTemplate.snapshot.is_(True))
-        .group_by(ReportTemplate.based_on_id)
-    ).all())
+    counts = dict(
+        db.session.execute(
+            select(ReportTemplate.based_on_id, func.count(Report.id))
+            .join(Report, Report.report_template_id == ReportTemplate.id)
+            .where(ReportTemplate.snapshot.is_(True))
+            .group_by(ReportTemplate.based_on_id)
+        ).all()
+    )
     templates = db.session.scalars(
-        select(ReportTemplate).where(ReportTemplate.snapshot.is_(False))
+        select(ReportTemplate)
+        .where(ReportTemplate.snapshot.is_(False))
         .order_by(ReportTemplate.retired, ReportTemplate.name, ReportTemplate.id)
     )
     return [TemplateRow(template, counts.get(template.id, 0)) for template in templates]
@@ -74,8 +77,9 @@ def load_template(template_id: int) -> ReportTemplate | None:
         select(ReportTemplate)
         .where(ReportTemplate.id == template_id, ReportTemplate.snapshot.is_(False))
         .options(
-            selectinload(ReportTemplate.chapters).selectinload(TemplateChapter.sections).options(
-                selectinload(TemplateSection.named_units), selectinload(TemplateSection.responsible_unit))
+            selectinload(ReportTemplate.chapters)
+            .selectinload(TemplateChapter.sections)
+            .options(selectinload(TemplateSection.named_units), selectinload(TemplateSection.responsible_unit))
         )
     ).first()
 
@@ -85,8 +89,9 @@ def find_chapter(template: ReportTemplate, chapter_id: int) -> TemplateChapter |
 
 
 def find_section(template: ReportTemplate, section_id: int) -> TemplateSection | None:
-    return next((section for chapter in template.chapters for section in chapter.sections
-                 if section.id == section_id), None)
+    return next(
+        (section for chapter in template.chapters for section in chapter.sections if section.id == section_id), None
+    )
 
 
 def find_table(section: TemplateSection, table_key: str) -> dict | None:
@@ -94,16 +99,19 @@ def find_table(section: TemplateSection, table_key: str) -> dict | None:
 
 
 def report_count(template: ReportTemplate) -> int:
-    return db.session.scalar(
-        select(func.count(Report.id)).join(ReportTemplate, Report.report_template_id == ReportTemplate.id)
-        .where(ReportTemplate.based_on_id == template.id)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count(Report.id))
+            .join(ReportTemplate, Report.report_template_id == ReportTemplate.id)
+            .where(ReportTemplate.based_on_id == template.id)
+        )
+        or 0
+    )
 
 
 def unit_choices(current: Sequence[Unit] = ()) -> list[Unit]:
     """Units a section may be assigned to: the active ones, plus any it already names."""
-    units = list(db.session.scalars(
-        select(Unit).where(Unit.active.is_(True)).options(selectinload(Unit.organisation))))
+    units = list(db.session.scalars(select(Unit).where(Unit.active.is_(True)).options(selectinload(Unit.organisation))))
     known = {unit.id for unit in units}
     units.extend(unit for unit in current if unit.id not in known)
     return sorted(units, key=lambda unit: (unit.organisation.name, unit.name))
@@ -123,8 +131,11 @@ def all_unit_keys() -> set[str]:
 
 
 def _record(action: str, template: ReportTemplate, user: User | None, **details) -> None:
-    audit.record(action, user=user, details={"template_id": template.id, "template_key": template.key,
-                                             "version": template.version, **details})
+    audit.record(
+        action,
+        user=user,
+        details={"template_id": template.id, "template_key": template.key, "version": template.version, **details},
+    )
 
 
 def _edited(template: ReportTemplate, action: str, user: User | None, **details) -> None:
@@ -158,8 +169,15 @@ def create_template(*, key: str | None, name: str, description: str, user: User 
 def copy_template(source: ReportTemplate, *, key: str | None, name: str, user: User | None) -> ReportTemplate:
     copy = copy_structure(source, snapshot=False, key=_free_key(key, name), name=name.strip())
     db.session.flush()
-    _record("template.copied", copy, user, source_id=source.id, source_key=source.key,
-            source_version=source.version, name=copy.name)
+    _record(
+        "template.copied",
+        copy,
+        user,
+        source_id=source.id,
+        source_key=source.key,
+        source_version=source.version,
+        name=copy.name,
+    )
     return copy
 
 
@@ -170,22 +188,36 @@ def import_template(document: TemplateDocument, *, key: str | None, user: User |
     if chosen in taken:
         raise TemplateInputError(
             f"Det finns redan en mall med nyckeln '{chosen}'. Ange en ny nyckel för den importerade mallen "
-            "och importera filen igen.", "key")
+            "och importera filen igen.",
+            "key",
+        )
     if key and not TEMPLATE_KEY.match(key):
         raise TemplateInputError("Nyckeln får bara innehålla små bokstäver a–z, siffror och bindestreck.", "key")
     units = {unit.key: unit for unit in db.session.scalars(select(Unit))}
-    template = ReportTemplate(key=chosen, name=document.name, description=document.description,
-                              version=document.version)
+    template = ReportTemplate(
+        key=chosen, name=document.name, description=document.description, version=document.version
+    )
     for c_position, chapter_document in enumerate(document.chapters):
-        chapter = TemplateChapter(key=chapter_document.key, position=c_position, title=chapter_document.title,
-                                  guidance=chapter_document.guidance)
+        chapter = TemplateChapter(
+            key=chapter_document.key,
+            position=c_position,
+            title=chapter_document.title,
+            guidance=chapter_document.guidance,
+        )
         for s_position, s in enumerate(chapter_document.sections):
-            chapter.sections.append(TemplateSection(
-                key=s.key, position=s_position, title=s.title, guidance=s.guidance, joint=s.joint,
-                responsible_unit=units[s.responsible_unit] if s.responsible_unit else None,
-                unit_kinds=list(s.unit_kinds), named_units=[units[unit_key] for unit_key in s.units],
-                table_specs=[dict(table) for table in s.tables],
-            ))
+            chapter.sections.append(
+                TemplateSection(
+                    key=s.key,
+                    position=s_position,
+                    title=s.title,
+                    guidance=s.guidance,
+                    joint=s.joint,
+                    responsible_unit=units[s.responsible_unit] if s.responsible_unit else None,
+                    unit_kinds=list(s.unit_kinds),
+                    named_units=[units[unit_key] for unit_key in s.units],
+                    table_specs=[dict(table) for table in s.tables],
+                )
+            )
         template.chapters.append(chapter)
     db.session.add(template)
     db.session.flush()
@@ -237,20 +269,26 @@ def _moved(items: list, item, direction: str) -> bool:
 def add_chapter(template: ReportTemplate, *, title: str, guidance: str, user: User | None) -> TemplateChapter:
     chapter = TemplateChapter(
         key=make_key(title, {c.key for c in template.chapters}, fallback="kapitel"),
-        position=len(template.chapters), title=title.strip(), guidance=guidance.strip(),
+        position=len(template.chapters),
+        title=title.strip(),
+        guidance=guidance.strip(),
     )
     template.chapters.append(chapter)
     _edited(template, "template.chapter_added", user, chapter_key=chapter.key, title=chapter.title)
     return chapter
 
 
-def update_chapter(template: ReportTemplate, chapter: TemplateChapter, *, title: str, guidance: str,
-                   user: User | None) -> bool:
+def update_chapter(
+    template: ReportTemplate, chapter: TemplateChapter, *, title: str, guidance: str, user: User | None
+) -> bool:
     title, guidance = title.strip(), guidance.strip()
     if (chapter.title, chapter.guidance) == (title, guidance):
         return False
-    details = {"chapter_key": chapter.key, "title": [chapter.title, title],
-               "guidance_changed": chapter.guidance != guidance}
+    details = {
+        "chapter_key": chapter.key,
+        "title": [chapter.title, title],
+        "guidance_changed": chapter.guidance != guidance,
+    }
     chapter.title, chapter.guidance = title, guidance
     _edited(template, "template.chapter_updated", user, **details)
     return True
@@ -261,8 +299,14 @@ def move_chapter(template: ReportTemplate, chapter: TemplateChapter, direction: 
     if not _moved(chapters, chapter, direction):
         return False
     template.chapters[:] = chapters
-    _edited(template, "template.chapter_moved", user, chapter_key=chapter.key, direction=direction,
-            position=chapter.position)
+    _edited(
+        template,
+        "template.chapter_moved",
+        user,
+        chapter_key=chapter.key,
+        direction=direction,
+        position=chapter.position,
+    )
     return True
 
 
@@ -285,8 +329,9 @@ def remove_chapter(template: ReportTemplate, chapter: TemplateChapter, user: Use
 
 
 def _contribution_fields(contribution: Contribution) -> dict:
-    problem = contribution_problem(contribution.joint, contribution.responsible_unit, contribution.unit_kinds,
-                                   contribution.units)
+    problem = contribution_problem(
+        contribution.joint, contribution.responsible_unit, contribution.unit_kinds, contribution.units
+    )
     if problem:
         raise TemplateInputError(problem, "responsible_unit" if problem == NO_RESPONSIBLE else "joint")
     return {
@@ -306,20 +351,47 @@ def _contribution_summary(section: TemplateSection) -> dict:
     }
 
 
-def add_section(template: ReportTemplate, chapter: TemplateChapter, *, title: str, guidance: str,
-                contribution: Contribution, user: User | None) -> TemplateSection:
+def add_section(
+    template: ReportTemplate,
+    chapter: TemplateChapter,
+    *,
+    title: str,
+    guidance: str,
+    contribution: Contribution,
+    user: User | None,
+) -> TemplateSection:
     fields = _contribution_fields(contribution)
     taken = {s.key for c in template.chapters for s in c.sections}
-    section = TemplateSection(key=make_key(title, taken), position=len(chapter.sections), title=title.strip(),
-                              guidance=guidance.strip(), table_specs=[], **fields)
+    section = TemplateSection(
+        key=make_key(title, taken),
+        position=len(chapter.sections),
+        title=title.strip(),
+        guidance=guidance.strip(),
+        table_specs=[],
+        **fields,
+    )
     chapter.sections.append(section)
-    _edited(template, "template.section_added", user, section_key=section.key, chapter_key=chapter.key,
-            title=section.title, contribution=_contribution_summary(section))
+    _edited(
+        template,
+        "template.section_added",
+        user,
+        section_key=section.key,
+        chapter_key=chapter.key,
+        title=section.title,
+        contribution=_contribution_summary(section),
+    )
     return section
 
 
-def update_section(template: ReportTemplate, section: TemplateSection, *, title: str, guidance: str,
-                   contribution: Contribution, user: User | None) -> bool:
+def update_section(
+    template: ReportTemplate,
+    section: TemplateSection,
+    *,
+    title: str,
+    guidance: str,
+    contribution: Contribution,
+    user: User | None,
+) -> bool:
     fields = _contribution_fields(contribution)
     before = _contribution_summary(section)
     title, guidance = title.strip(), guidance.strip()
@@ -347,13 +419,20 @@ def move_section(template: ReportTemplate, section: TemplateSection, direction: 
     if not _moved(sections, section, direction):
         return False
     chapter.sections[:] = sections
-    _edited(template, "template.section_moved", user, section_key=section.key, direction=direction,
-            position=section.position)
+    _edited(
+        template,
+        "template.section_moved",
+        user,
+        section_key=section.key,
+        direction=direction,
+        position=section.position,
+    )
     return True
 
 
-def move_section_to_chapter(template: ReportTemplate, section: TemplateSection, target: TemplateChapter,
-                            user: User | None) -> bool:
+def move_section_to_chapter(
+    template: ReportTemplate, section: TemplateSection, target: TemplateChapter, user: User | None
+) -> bool:
     """Move the section to the end of another chapter."""
     source = section.chapter
     if target is source:
@@ -362,8 +441,15 @@ def move_section_to_chapter(template: ReportTemplate, section: TemplateSection, 
     _renumber(source.sections)
     section.position = len(target.sections)
     target.sections.append(section)
-    _edited(template, "template.section_moved", user, section_key=section.key, from_chapter=source.key,
-            to_chapter=target.key, position=section.position)
+    _edited(
+        template,
+        "template.section_moved",
+        user,
+        section_key=section.key,
+        from_chapter=source.key,
+        to_chapter=target.key,
+        position=section.position,
+    )
     return True
 
 
@@ -373,8 +459,14 @@ def remove_section(template: ReportTemplate, section: TemplateSection, user: Use
     chapter = section.chapter
     chapter.sections.remove(section)
     _renumber(chapter.sections)
-    _edited(template, "template.section_removed", user, section_key=section.key, chapter_key=chapter.key,
-            title=section.title)
+    _edited(
+        template,
+        "template.section_removed",
+        user,
+        section_key=section.key,
+        chapter_key=chapter.key,
+        title=section.title,
+    )
 
 
 # --- statistics tables -------------------------------------------------------------------------
@@ -391,15 +483,16 @@ def _checked_entry(entry: dict) -> dict:
 def add_table(template: ReportTemplate, section: TemplateSection, entry: dict, user: User | None) -> dict:
     if find_table(section, entry.get("key")) is not None:
         raise TemplateInputError(
-            f"Avsnittet har redan en tabell med nyckeln '{entry.get('key')}'. Välj en annan nyckel.", "key")
+            f"Avsnittet har redan en tabell med nyckeln '{entry.get('key')}'. Välj en annan nyckel.", "key"
+        )
     section.table_specs = [*(section.table_specs or ()), _checked_entry(entry)]
-    _edited(template, "template.table_added", user, section_key=section.key, table_key=entry["key"],
-            kind=entry["kind"])
+    _edited(template, "template.table_added", user, section_key=section.key, table_key=entry["key"], kind=entry["kind"])
     return entry
 
 
-def update_table(template: ReportTemplate, section: TemplateSection, table_key: str, entry: dict,
-                 user: User | None) -> bool:
+def update_table(
+    template: ReportTemplate, section: TemplateSection, table_key: str, entry: dict, user: User | None
+) -> bool:
     """Replace a table's entry; its key stays (figures already written are bound to it)."""
     if entry.get("key") != table_key:
         raise TemplateInputError("En tabells nyckel kan inte ändras.", "key")
@@ -416,8 +509,9 @@ def update_table(template: ReportTemplate, section: TemplateSection, table_key: 
     return True
 
 
-def move_table(template: ReportTemplate, section: TemplateSection, table_key: str, direction: str,
-               user: User | None) -> bool:
+def move_table(
+    template: ReportTemplate, section: TemplateSection, table_key: str, direction: str, user: User | None
+) -> bool:
     tables = list(section.table_specs or ())
     table = next(t for t in tables if t.get("key") == table_key)
     index = tables.index(table)

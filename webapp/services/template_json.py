@@ -58,16 +58,24 @@ class TemplateDocument:
 def document_of(template: ReportTemplate) -> TemplateDocument:
     """What a template holds, with units by key (the template's tree must be loaded or loadable)."""
     return TemplateDocument(
-        key=template.key, name=template.name, description=template.description or "", version=template.version,
+        key=template.key,
+        name=template.name,
+        description=template.description or "",
+        version=template.version,
         chapters=tuple(
             ChapterSpec(
-                key=chapter.key, title=chapter.title, guidance=chapter.guidance or "",
+                key=chapter.key,
+                title=chapter.title,
+                guidance=chapter.guidance or "",
                 sections=tuple(
                     SectionSpec(
-                        key=section.key, title=section.title, guidance=section.guidance or "",
+                        key=section.key,
+                        title=section.title,
+                        guidance=section.guidance or "",
                         joint=bool(section.joint),
-                        responsible_unit=(section.responsible_unit.key
-                                          if section.joint and section.responsible_unit else None),
+                        responsible_unit=(
+                            section.responsible_unit.key if section.joint and section.responsible_unit else None
+                        ),
                         unit_kinds=tuple(sorted(set(section.unit_kinds or ()))),
                         units=tuple(sorted({unit.key for unit in section.named_units})),
                         tables=tuple(section.table_specs or ()),
@@ -110,8 +118,12 @@ def document_dict(document: TemplateDocument) -> dict:
         "description": document.description,
         "version": document.version,
         "chapters": [
-            {"key": chapter.key, "title": chapter.title, "guidance": chapter.guidance,
-             "sections": [_section_dict(section) for section in chapter.sections]}
+            {
+                "key": chapter.key,
+                "title": chapter.title,
+                "guidance": chapter.guidance,
+                "sections": [_section_dict(section) for section in chapter.sections],
+            }
             for chapter in document.chapters
         ],
     }
@@ -218,8 +230,10 @@ def _chapter(raw: object, where: str, unit_keys: Collection[str]) -> ChapterSpec
     guidance = _text(data["guidance"], "guidance", where, MAX_GUIDANCE, required=False)
     if not isinstance(data["sections"], list):
         raise TemplateFileRefused(f"{where}: 'sections' ska vara en lista.")
-    sections = tuple(_section(section, f"{where}, avsnitt {number}", unit_keys)
-                     for number, section in enumerate(data["sections"], start=1))
+    sections = tuple(
+        _section(section, f"{where}, avsnitt {number}", unit_keys)
+        for number, section in enumerate(data["sections"], start=1)
+    )
     return ChapterSpec(key, title, guidance, sections)
 
 
@@ -231,15 +245,17 @@ def parse_template_file(content: bytes, unit_keys: Collection[str]) -> TemplateD
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise TemplateFileRefused(
-            "Filen är inte en textfil i UTF-8. Välj en JSON-fil som exporterats från en mall.") from error
+            "Filen är inte en textfil i UTF-8. Välj en JSON-fil som exporterats från en mall."
+        ) from error
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
         raise TemplateFileRefused(
             f"Filen är inte giltig JSON (rad {error.lineno}, kolumn {error.colno}). "
-            "Välj en fil som exporterats från en mall.") from error
+            "Välj en fil som exporterats från en mall."
+        ) from error
     if not isinstance(raw, dict) or raw.get("format") != FORMAT:
-        raise TemplateFileRefused(f"Filen är ingen rapportmall: fältet \"format\" ska vara \"{FORMAT}\".")
+        raise TemplateFileRefused(f'Filen är ingen rapportmall: fältet "format" ska vara "{FORMAT}".')
     data = _fields(raw, _TEMPLATE_FIELDS, "Mallen")
     key = _key(data["key"], "Mallen", TEMPLATE_KEY)
     name = _text(data["name"], "name", "Mallen", MAX_NAME)
@@ -251,8 +267,9 @@ def parse_template_file(content: bytes, unit_keys: Collection[str]) -> TemplateD
         raise TemplateFileRefused("Mallen: 'chapters' ska vara en lista.")
     if len(data["chapters"]) > MAX_CHAPTERS:
         raise TemplateFileRefused(f"Mallen: högst {MAX_CHAPTERS} kapitel.")
-    chapters = tuple(_chapter(chapter, f"Kapitel {number}", unit_keys)
-                     for number, chapter in enumerate(data["chapters"], start=1))
+    chapters = tuple(
+        _chapter(chapter, f"Kapitel {number}", unit_keys) for number, chapter in enumerate(data["chapters"], start=1)
+    )
     _require_unique([c.key for c in chapters], "Två kapitel har nyckeln")
     section_keys = [s.key for c in chapters for s in c.sections]
     if len(section_keys) > MAX_SECTIONS:

@@ -28,7 +28,6 @@ UNIT_KINDS = tuple(kind.value for kind in UnitKind)
 SAMPLE_PERIOD = (date(2021, 11, 1), date(2022, 4, 30))
 
 
-
 class TemplateInputError(ValueError):
     """Input a template cannot take (422); ``field`` names the form field to blame, if one is."""
 
@@ -38,8 +37,10 @@ class TemplateInputError(ValueError):
         self.field = field
 
 
-NO_WRITER = ("Välj minst ett sätt att skriva avsnittet: en gemensam text, en text per verksamhet "
-             "av valda typer eller valda verksamheter.")
+NO_WRITER = (
+    "Välj minst ett sätt att skriva avsnittet: en gemensam text, en text per verksamhet "
+    "av valda typer eller valda verksamheter."
+)
 NO_RESPONSIBLE = "En gemensam text behöver en ansvarig verksamhet."
 
 
@@ -56,8 +57,9 @@ def make_key(title: str, taken: Collection[str], fallback: str = "avsnitt") -> s
     return key
 
 
-def contribution_problem(joint: bool, responsible_unit: object | None, unit_kinds: Collection[str],
-                         units: Collection[object]) -> str | None:
+def contribution_problem(
+    joint: bool, responsible_unit: object | None, unit_kinds: Collection[str], units: Collection[object]
+) -> str | None:
     """Why a section cannot be written as set up, or None when someone writes it."""
     if joint and responsible_unit is None:
         return NO_RESPONSIBLE

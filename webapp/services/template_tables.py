@@ -100,10 +100,12 @@ def form_values(entry: dict) -> TableFormValues:
     """What the edit form shows for an entry."""
     kind = entry.get("kind")
     structured = _STRUCTURED.get(kind, set())
-    rest = {name: value for name, value in entry.items()
-            if name not in {"key", "kind", "title"} | structured}
-    lines = {name: "\n".join(_item_line(item) for item in entry.get(name) or ())
-             for name in ("categories", "measures", "extra_columns", "figures") if name in structured}
+    rest = {name: value for name, value in entry.items() if name not in {"key", "kind", "title"} | structured}
+    lines = {
+        name: "\n".join(_item_line(item) for item in entry.get(name) or ())
+        for name in ("categories", "measures", "extra_columns", "figures")
+        if name in structured
+    }
     if kind == "log" and "columns" in entry:
         lines["columns"] = "\n".join(_column_line(item) for item in entry["columns"])
     return TableFormValues(
@@ -124,7 +126,8 @@ def _split_head(head: str, field: str, number: int) -> tuple[str | None, str]:
         key, label = (part.strip() for part in head.split("=", 1))
         if not ITEM_KEY.match(key):
             raise TemplateInputError(
-                f"Rad {number}: ogiltig nyckel '{key}' (bokstäver a–z, siffror, _ . och -).", field)
+                f"Rad {number}: ogiltig nyckel '{key}' (bokstäver a–z, siffror, _ . och -).", field
+            )
     else:
         key, label = None, head.strip()
     if not label:
@@ -158,7 +161,9 @@ def _parse_lines(text: str, field: str, columns: bool = False) -> list[dict]:
                 else:
                     raise TemplateInputError(
                         f"Rad {number}: okänd typ '{word}' (möjliga: {', '.join(TYPE_WORDS.values())}; "
-                        "skriv 'krävs' för en kolumn som måste fyllas i).", field)
+                        "skriv 'krävs' för en kolumn som måste fyllas i).",
+                        field,
+                    )
             if value_type != "integer":
                 item["type"] = value_type
             alias_part = parts[2] if len(parts) > 2 else ""
@@ -180,20 +185,23 @@ def _options(text: str, kind: str) -> dict:
         options = json.loads(text)
     except json.JSONDecodeError as error:
         raise TemplateInputError(
-            f"Övriga inställningar är inte giltig JSON (rad {error.lineno}, kolumn {error.colno}).", "options",
+            f"Övriga inställningar är inte giltig JSON (rad {error.lineno}, kolumn {error.colno}).",
+            "options",
         ) from error
     if not isinstance(options, dict):
-        raise TemplateInputError("Övriga inställningar ska vara ett JSON-objekt: { \"namn\": värde, … }.", "options")
+        raise TemplateInputError('Övriga inställningar ska vara ett JSON-objekt: { "namn": värde, … }.', "options")
     for name in options:
         if name in {"key", "kind", "title"}:
             raise TemplateInputError(f"'{name}' ställs inte in bland övriga inställningar.", "options")
         if name in _STRUCTURED.get(kind, set()):
             raise TemplateInputError(f"'{name}' ställs in i fältet ovan, inte bland övriga inställningar.", "options")
         if name not in COMMON_FIELDS | KIND_FIELDS[kind]:
-            allowed = sorted((COMMON_FIELDS | KIND_FIELDS[kind]) - {"key", "kind", "title"}
-                             - _STRUCTURED.get(kind, set()))
-            raise TemplateInputError(f"Okänd inställning '{name}' för sorten {kind} (möjliga: {', '.join(allowed)}).",
-                                  "options")
+            allowed = sorted(
+                (COMMON_FIELDS | KIND_FIELDS[kind]) - {"key", "kind", "title"} - _STRUCTURED.get(kind, set())
+            )
+            raise TemplateInputError(
+                f"Okänd inställning '{name}' för sorten {kind} (möjliga: {', '.join(allowed)}).", "options"
+            )
     return options
 
 

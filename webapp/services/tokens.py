@@ -49,8 +49,9 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def invalidate(user: User, purposes: tuple[TokenPurpose, ...] = tuple(TokenPurpose),
-               now: datetime | None = None) -> int:
+def invalidate(
+    user: User, purposes: tuple[TokenPurpose, ...] = tuple(TokenPurpose), now: datetime | None = None
+) -> int:
     """End the user's unused links of these purposes now. Returns how many there were."""
     now = now or utcnow()
     records = [record for record in open_links(user, now) if record.purpose in purposes]
@@ -64,9 +65,14 @@ def issue(user: User, purpose: TokenPurpose, *, created_by: User | None, now: da
     now = now or utcnow()
     invalidate(user, (purpose,), now)
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    record = UserToken(user_id=user.id, purpose=purpose, token_hash=token_digest(token), created_at=now,
-                       expires_at=now + link_valid_for(),
-                       created_by_id=created_by.id if created_by is not None else None)
+    record = UserToken(
+        user_id=user.id,
+        purpose=purpose,
+        token_hash=token_digest(token),
+        created_at=now,
+        expires_at=now + link_valid_for(),
+        created_by_id=created_by.id if created_by is not None else None,
+    )
     db.session.add(record)
     db.session.flush()
     return IssuedLink(token, record)
@@ -109,8 +115,10 @@ def redeem(record: UserToken, now: datetime | None = None) -> bool:
 
 def open_links(user: User, now: datetime | None = None) -> list[UserToken]:
     """The user's links that still work (their tokens are not known any more; only when they end)."""
-    return list(db.session.scalars(
-        select(UserToken).where(UserToken.user_id == user.id, UserToken.used_at.is_(None),
-                                UserToken.expires_at > (now or utcnow()))
-        .order_by(UserToken.created_at)
-    ))
+    return list(
+        db.session.scalars(
+            select(UserToken)
+            .where(UserToken.user_id == user.id, UserToken.used_at.is_(None), UserToken.expires_at > (now or utcnow()))
+            .order_by(UserToken.created_at)
+        )
+    )

@@ -111,8 +111,16 @@ def _gaps(spec: TableSpec, unit: UnitTable, rows: list[ResolvedRow]) -> list[Gap
     for reason, gap_rows in found.items():
         if gap_rows:
             whole = reason is GapReason.NOT_REPORTED and (unit.data is None or len(gap_rows) == len(rows))
-            gaps.append(Gap(unit.unit_key, unit.unit_name, reason, tuple(r.key for r in gap_rows),
-                            tuple(_sentence_label(spec, r.label) for r in gap_rows), whole))
+            gaps.append(
+                Gap(
+                    unit.unit_key,
+                    unit.unit_name,
+                    reason,
+                    tuple(r.key for r in gap_rows),
+                    tuple(_sentence_label(spec, r.label) for r in gap_rows),
+                    whole,
+                )
+            )
     return gaps
 
 
@@ -128,8 +136,9 @@ def aggregate(spec: TableSpec, units: Iterable[UnitTable], context: ComputeConte
         cells = {}
         for column in spec.inputs:
             if column.totalled and resolved:
-                cells[column.key] = fig.total((rows[index].cells[column.key] for rows in resolved),
-                                              decimals=column.decimals)
+                cells[column.key] = fig.total(
+                    (rows[index].cells[column.key] for rows in resolved), decimals=column.decimals
+                )
             else:
                 cells[column.key] = fig.state(FigureState.EMPTY, decimals=column.decimals)
         joint_rows.append(ResolvedRow(fixed.key, fixed.label, cells))
@@ -140,10 +149,16 @@ def aggregate(spec: TableSpec, units: Iterable[UnitTable], context: ComputeConte
 
 def summary_spec(spec: TableSpec, units: Iterable[UnitTable]) -> TableSpec:
     """One row per unit; the columns are the spec's summed inputs and what can be worked out from them."""
-    inputs = [InputColumn(c.key, c.label, c.type, decimals=c.decimals, percent=c.percent, group=c.group)
-              for c in spec.inputs if c.totalled]
-    inputs += [InputColumn(c.key, c.label, decimals=c.decimals, group=c.group) for c in spec.computed
-               if c.total and c.kind in (ComputedKind.PRODUCT, ComputedKind.NIGHTS)]
+    inputs = [
+        InputColumn(c.key, c.label, c.type, decimals=c.decimals, percent=c.percent, group=c.group)
+        for c in spec.inputs
+        if c.totalled
+    ]
+    inputs += [
+        InputColumn(c.key, c.label, decimals=c.decimals, group=c.group)
+        for c in spec.computed
+        if c.total and c.kind in (ComputedKind.PRODUCT, ComputedKind.NIGHTS)
+    ]
     known = {c.key for c in inputs}
     computed = []
     for column in spec.computed:
@@ -155,9 +170,20 @@ def summary_spec(spec: TableSpec, units: Iterable[UnitTable]) -> TableSpec:
     rows = tuple(FixedRow(u.unit_key, u.unit_name) for u in _ordered(units))
     if not rows:
         raise SpecError(f"tabell {spec.key!r}: inga verksamheter att sammanställa.")
-    return TableSpec(f"{spec.key}-summary", spec.kind, spec.title, RowSource.FIXED, tuple(inputs), rows=rows,
-                     computed=tuple(computed), totals=True, row_label="Verksamhet", chart=spec.chart,
-                     compare=tuple(k for k in spec.compare if k in keys), order=order)
+    return TableSpec(
+        f"{spec.key}-summary",
+        spec.kind,
+        spec.title,
+        RowSource.FIXED,
+        tuple(inputs),
+        rows=rows,
+        computed=tuple(computed),
+        totals=True,
+        row_label="Verksamhet",
+        chart=spec.chart,
+        compare=tuple(k for k in spec.compare if k in keys),
+        order=order,
+    )
 
 
 def unit_summary(spec: TableSpec, units: Iterable[UnitTable], context: ComputeContext) -> JointTable:
@@ -172,7 +198,8 @@ def unit_summary(spec: TableSpec, units: Iterable[UnitTable], context: ComputeCo
         table = compute(spec, unit.data, unit.context)
         cells: dict[str, Figure] = {c.key: table.total[c.key] for c in summary.inputs}  # type: ignore[index]
         if any(not f.is_number and f.state is not FigureState.NOT_APPLICABLE for f in cells.values()):
-            gaps += _gaps(spec, unit, resolved) or [Gap(unit.unit_key, unit.unit_name, GapReason.MISSING, (),
-                                                          (spec.total_label.lower(),))]
+            gaps += _gaps(spec, unit, resolved) or [
+                Gap(unit.unit_key, unit.unit_name, GapReason.MISSING, (), (spec.total_label.lower(),))
+            ]
         rows.append(ResolvedRow(unit.unit_key, unit.unit_name, cells))
     return JointTable(derive(summary, rows, {}, context), tuple(u.unit_name for u in ordered), tuple(gaps))

@@ -47,8 +47,9 @@ def offered_in_range(entries: Iterable[EntryLike], first: date, last: date) -> i
     return sum(e.places * e.nights_in(first, last) for e in schedule(entries))
 
 
-def offered_bed_nights(entries: Iterable[EntryLike], year: int, month: int,
-                       period: tuple[date, date] | None = None) -> int:
+def offered_bed_nights(
+    entries: Iterable[EntryLike], year: int, month: int, period: tuple[date, date] | None = None
+) -> int:
     """Offered bed-nights in one month (clipped to the period when one is given)."""
     first, last = month_bounds(year, month)
     if period is not None:
@@ -84,8 +85,10 @@ def schedule_from_data(data, period_start: date, period_end: date) -> Schedule:
             continue
         try:
             count = interpret(places.raw, ValueType.INTEGER)
-            dates = [interpret(row.cell(key).raw, ValueType.DATE) if row.cell(key).state is CellState.VALUE
-                     else default for key, default in ((FROM, period_start), (UNTIL, period_end))]
+            dates = [
+                interpret(row.cell(key).raw, ValueType.DATE) if row.cell(key).state is CellState.VALUE else default
+                for key, default in ((FROM, period_start), (UNTIL, period_end))
+            ]
         except ValueProblemError:
             continue
         entries.append(CapacityEntry(count, dates[0], dates[1]))

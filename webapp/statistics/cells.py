@@ -222,8 +222,12 @@ class TableData:
             raise TableDataError("Tabelldata: två rader har samma nyckel.")
         figures_raw = _mapping(data.get("figures", {}), "figures")
         figures = {_key(k, "figures"): _cell_from_json(v, f"figur {k!r}") for k, v in figures_raw.items()}
-        return cls(rows, _texts(data.get("notes", {}), "notes"),
-                   _texts(data.get("justifications", {}), "justifications"), figures)
+        return cls(
+            rows,
+            _texts(data.get("notes", {}), "notes"),
+            _texts(data.get("justifications", {}), "justifications"),
+            figures,
+        )
 
 
 def _mapping(value: object, where: str) -> dict:
@@ -282,8 +286,8 @@ def _row_from_json(raw: object, number: int) -> Row:
 
 def _cell_from_json(raw: object, where: str) -> Cell:
     if not isinstance(raw, dict) or len(raw) != 1:
-        raise TableDataError(f"Tabelldata: {where} ska vara {{\"v\": …}} eller {{\"s\": …}}.")
-    (kind, value), = raw.items()
+        raise TableDataError(f'Tabelldata: {where} ska vara {{"v": …}} eller {{"s": …}}.')
+    ((kind, value),) = raw.items()
     if kind == "s":
         if value == CellState.MISSING.value:
             return MISSING
@@ -291,7 +295,7 @@ def _cell_from_json(raw: object, where: str) -> Cell:
             return NOT_APPLICABLE
         raise TableDataError(f"Tabelldata: {where} har okänt läge {value!r}.")
     if kind != "v":
-        raise TableDataError(f"Tabelldata: {where} ska vara {{\"v\": …}} eller {{\"s\": …}}.")
+        raise TableDataError(f'Tabelldata: {where} ska vara {{"v": …}} eller {{"s": …}}.')
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise TableDataError(f"Tabelldata: {where} måste vara ett heltal eller text (decimaltal som text).")
     if isinstance(value, str):
@@ -330,14 +334,39 @@ def _cell_from_json(raw: object, where: str) -> Cell:
 #   it; the import shows the Swedish message instead and applies nothing.
 
 EMPTY_MARKS = frozenset({"-", "–", "—", "−"})
-MISSING_WORDS = frozenset({
-    "uppgift saknas", "uppgifter saknas", "saknas", "saknas uppgift", "uppg. saknas", "u.s.", "u.s", "us.",
-    "inga uppgifter", "ingen uppgift", "uppgift finns ej", "uppgift finns inte", "..",
-})
-NOT_APPLICABLE_WORDS = frozenset({
-    "ej tillämpligt", "ej tillämplig", "ej tillämpl.", "inte tillämpligt", "inte tillämplig",
-    "e.t.", "e.t", "gäller ej", "gäller inte", "ej aktuellt", "ej aktuell", "inte aktuellt",
-})
+MISSING_WORDS = frozenset(
+    {
+        "uppgift saknas",
+        "uppgifter saknas",
+        "saknas",
+        "saknas uppgift",
+        "uppg. saknas",
+        "u.s.",
+        "u.s",
+        "us.",
+        "inga uppgifter",
+        "ingen uppgift",
+        "uppgift finns ej",
+        "uppgift finns inte",
+        "..",
+    }
+)
+NOT_APPLICABLE_WORDS = frozenset(
+    {
+        "ej tillämpligt",
+        "ej tillämplig",
+        "ej tillämpl.",
+        "inte tillämpligt",
+        "inte tillämplig",
+        "e.t.",
+        "e.t",
+        "gäller ej",
+        "gäller inte",
+        "ej aktuellt",
+        "ej aktuell",
+        "inte aktuellt",
+    }
+)
 
 
 class ValueProblem(StrEnum):
@@ -415,10 +444,8 @@ _DIGITS = re.compile(r"[0-9]+")
 _SPACE_GROUPED = re.compile(_GROUPS_OF_THREE.format(sep=" "))
 _DOT_GROUPED = re.compile(_GROUPS_OF_THREE.format(sep=r"\."))
 _COMMA_GROUPED = re.compile(_GROUPS_OF_THREE.format(sep=","))
-_SWEDISH_DECIMAL = re.compile(
-    rf"([0-9]+|{_SPACE_GROUPED.pattern}|{_DOT_GROUPED.pattern})?,([0-9]+)")
-_ENGLISH_DECIMAL = re.compile(
-    rf"([0-9]+|{_SPACE_GROUPED.pattern}|{_COMMA_GROUPED.pattern})?\.([0-9]+)")
+_SWEDISH_DECIMAL = re.compile(rf"([0-9]+|{_SPACE_GROUPED.pattern}|{_DOT_GROUPED.pattern})?,([0-9]+)")
+_ENGLISH_DECIMAL = re.compile(rf"([0-9]+|{_SPACE_GROUPED.pattern}|{_COMMA_GROUPED.pattern})?\.([0-9]+)")
 _EXCEL_ERRORS = frozenset({"#N/A", "#SAKNAS!", "#SAKNAS"})
 
 
@@ -443,19 +470,26 @@ def _read_number(text: str, integer: bool) -> tuple[Decimal, str | None]:
         if integer or s.count(".") > 1:
             number = Decimal(s.replace(".", ""))
             if s.count(".") == 1:
-                note = (f"”{shown_text(text)}” lästes som {format_number(number)} "
-                        "(punkten tolkas som tusentalsavgränsare).")
+                note = (
+                    f"”{shown_text(text)}” lästes som {format_number(number)} (punkten tolkas som tusentalsavgränsare)."
+                )
         else:
             number = Decimal(s)
-            note = (f"”{shown_text(text)}” lästes som {str(number).replace('.', ',')} "
-                    "(punkten tolkas som decimaltecken).")
+            note = (
+                f"”{shown_text(text)}” lästes som {str(number).replace('.', ',')} (punkten tolkas som decimaltecken)."
+            )
     elif _COMMA_GROUPED.fullmatch(s):
         if s.count(",") > 1:
             number = Decimal(s.replace(",", ""))
         elif integer:
-            raise ValueProblemError(ValueProblem.HAS_DECIMALS, text, (
-                f"”{shown_text(text)}” är inget heltal: kommatecknet är ett decimaltecken. "
-                f"Skriv {s.replace(',', '')} eller {s.replace(',', ' ')} om det är ett tusental."))
+            raise ValueProblemError(
+                ValueProblem.HAS_DECIMALS,
+                text,
+                (
+                    f"”{shown_text(text)}” är inget heltal: kommatecknet är ett decimaltecken. "
+                    f"Skriv {s.replace(',', '')} eller {s.replace(',', ' ')} om det är ett tusental."
+                ),
+            )
         else:
             number = Decimal(s.replace(",", "."))
     elif match := _SWEDISH_DECIMAL.fullmatch(s):
@@ -467,8 +501,9 @@ def _read_number(text: str, integer: bool) -> tuple[Decimal, str | None]:
     if number is None:
         raise ValueProblemError(unreadable, text)
     if integer and percent:
-        raise ValueProblemError(ValueProblem.NOT_INTEGER, text,
-                                f"”{shown_text(text)}” är en procentsats, inte ett heltal.")
+        raise ValueProblemError(
+            ValueProblem.NOT_INTEGER, text, f"”{shown_text(text)}” är en procentsats, inte ett heltal."
+        )
     if number >= LARGEST:
         raise ValueProblemError(ValueProblem.TOO_LARGE, text)
     if integer and number != number.to_integral_value():
@@ -476,12 +511,22 @@ def _read_number(text: str, integer: bool) -> tuple[Decimal, str | None]:
     return (number.copy_negate() if negative else number), note
 
 
-MONTH_NUMBERS: Mapping[str, int] = MappingProxyType({
-    **{name: number for number, name in enumerate(MONTHS, start=1)},
-    **{short: number for number, short in enumerate(SHORT_MONTHS, start=1)},
-    "febr": 2, "sept": 9,
-    "january": 1, "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "october": 10, "oct": 10,
-})
+MONTH_NUMBERS: Mapping[str, int] = MappingProxyType(
+    {
+        **{name: number for number, name in enumerate(MONTHS, start=1)},
+        **{short: number for number, short in enumerate(SHORT_MONTHS, start=1)},
+        "febr": 2,
+        "sept": 9,
+        "january": 1,
+        "february": 2,
+        "march": 3,
+        "may": 5,
+        "june": 6,
+        "july": 7,
+        "october": 10,
+        "oct": 10,
+    }
+)
 """Month names and abbreviations, Swedish and the English ones that differ, to month numbers."""
 
 _DATE_SEPARATORS = re.compile(r"[\s\-/.,:]+")

@@ -52,12 +52,14 @@ def matching_row(row: ComputedRow, current: ComputedTable, previous: ComputedTab
 
 
 def _numeric_columns(table: ComputedTable) -> list[str]:
-    return [c.key for c in table.spec.columns
-            if c.numeric and not (isinstance(c, ComputedColumn) and c.kind is ComputedKind.RANK)]
+    return [
+        c.key
+        for c in table.spec.columns
+        if c.numeric and not (isinstance(c, ComputedColumn) and c.kind is ComputedKind.RANK)
+    ]
 
 
-def compare(current: ComputedTable, previous: ComputedTable | None,
-            columns: Iterable[str] | None = None) -> Comparison:
+def compare(current: ComputedTable, previous: ComputedTable | None, columns: Iterable[str] | None = None) -> Comparison:
     """Changes for every comparable row and numeric column (or the given columns)."""
     if previous is None:
         return Comparison()
@@ -73,8 +75,21 @@ def compare(current: ComputedTable, previous: ComputedTable | None,
                 continue
             old, new = before[key], row[key]
             percent = bool(column.percent)
-            points = (new.value - old.value if percent and old.is_number and new.is_number  # type: ignore[operator]
-                      else None)
-            changes.append(Change(row.key, row.label, key, column.full_label, old, new,
-                                  None if percent else change_percent(old, new), points))
+            points = (
+                new.value - old.value
+                if percent and old.is_number and new.is_number  # type: ignore[operator]
+                else None
+            )
+            changes.append(
+                Change(
+                    row.key,
+                    row.label,
+                    key,
+                    column.full_label,
+                    old,
+                    new,
+                    None if percent else change_percent(old, new),
+                    points,
+                )
+            )
     return Comparison(tuple(changes))

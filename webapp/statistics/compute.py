@@ -104,6 +104,7 @@ class ResolvedRow:
 
 # --- inputs ----------------------------------------------------------------------------------
 
+
 def input_figure(cell: Cell, column: InputColumn) -> Figure:
     """A stored cell read as the column's type; unreadable values become INVALID, not errors."""
     shape = {"decimals": column.decimals, "percent": column.percent}
@@ -139,8 +140,14 @@ def _default(column: InputColumn, key: str, cells: Mapping[str, Figure], context
         if all(t.state is FigureState.EMPTY for t in terms):
             return empty
         result = fig.total(terms, decimals=column.decimals)
-        return Figure(result.state, result.value, column.decimals, column.percent,
-                      defaulted=result.is_number, approximate=result.approximate)
+        return Figure(
+            result.state,
+            result.value,
+            column.decimals,
+            column.percent,
+            defaulted=result.is_number,
+            approximate=result.approximate,
+        )
     day = context.period_start if default.kind is DefaultKind.PERIOD_START else context.period_end
     return Figure(FigureState.VALUE, day, defaulted=True)
 
@@ -172,8 +179,13 @@ def resolve(spec: TableSpec, data: TableData, context: ComputeContext) -> tuple[
         for position, row in enumerate(data.rows, start=1):
             if row.is_blank or row.key == TOTAL_KEY:
                 continue
-            rows.append(ResolvedRow(row.key, row_label(spec, row.key, row.label, position),
-                                    _resolve_cells(spec, row.key, row.cell, context)))
+            rows.append(
+                ResolvedRow(
+                    row.key,
+                    row_label(spec, row.key, row.label, position),
+                    _resolve_cells(spec, row.key, row.cell, context),
+                )
+            )
     else:
         for fixed in spec.rows:
             row = data.row(fixed.key)
@@ -184,6 +196,7 @@ def resolve(spec: TableSpec, data: TableData, context: ComputeContext) -> tuple[
 
 
 # --- computed columns ------------------------------------------------------------------------
+
 
 def _row_value(column: ComputedColumn, cells: Mapping[str, Figure], context: ComputeContext) -> Figure:
     operands = [cells[k] for k in column.columns]
@@ -197,8 +210,11 @@ def _row_value(column: ComputedColumn, cells: Mapping[str, Figure], context: Com
         first, last = operands
         if FigureState.NOT_APPLICABLE in (first.state, last.state):
             return fig.state(FigureState.NOT_APPLICABLE)
-        if not (isinstance(first.value, date) and isinstance(last.value, date)
-                and first.state is last.state is FigureState.VALUE):
+        if not (
+            isinstance(first.value, date)
+            and isinstance(last.value, date)
+            and first.state is last.state is FigureState.VALUE
+        ):
             return fig.state(FigureState.INCOMPLETE)
         start, end = max(first.value, context.period_start), min(last.value, context.period_end)
         return fig.number(nights_between(start, end), decimals=column.decimals)
@@ -226,7 +242,8 @@ def _rank(values: list[Figure]) -> list[Figure]:
     """1 for the largest; equal values share a place and the next place is skipped (1, 2, 2, 4)."""
     numbers = [v.value for v in values if v.is_number]
     return [
-        fig.number(1 + sum(1 for n in numbers if n > v.value)) if v.is_number  # type: ignore[operator]
+        fig.number(1 + sum(1 for n in numbers if n > v.value))
+        if v.is_number  # type: ignore[operator]
         else fig.state(FigureState.NOT_COMPUTABLE)
         for v in values
     ]
@@ -259,19 +276,32 @@ def _totals_inputs(spec: TableSpec, rows: list[dict[str, Figure]], figures: Mapp
         whole = totals[fallback.share_of]
         if whole.is_number:
             share = 100 - reported.value if fallback.complement else reported.value  # type: ignore[operator]
-            totals[column.key] = fig.number(share * whole.value / 100, decimals=column.decimals,  # type: ignore[operator]
-                                            approximate=True)
+            totals[column.key] = fig.number(
+                share * whole.value / 100,
+                decimals=column.decimals,  # type: ignore[operator]
+                approximate=True,
+            )
     return totals
 
 
-def derive(spec: TableSpec, resolved: list[ResolvedRow], figures: Mapping[str, Figure],
-           context: ComputeContext, summary_extra: Mapping[str, Figure] | None = None) -> ComputedTable:
+def derive(
+    spec: TableSpec,
+    resolved: list[ResolvedRow],
+    figures: Mapping[str, Figure],
+    context: ComputeContext,
+    summary_extra: Mapping[str, Figure] | None = None,
+) -> ComputedTable:
     """Computed columns, the totals row and the summary, from resolved inputs."""
     rows = [dict(r.cells) for r in resolved]
     totals = _totals_inputs(spec, rows, figures) if spec.totals else None
     for column in spec.computed:
-        if column.kind in (ComputedKind.SUM, ComputedKind.SHARE, ComputedKind.RATIO,
-                           ComputedKind.PRODUCT, ComputedKind.NIGHTS):
+        if column.kind in (
+            ComputedKind.SUM,
+            ComputedKind.SHARE,
+            ComputedKind.RATIO,
+            ComputedKind.PRODUCT,
+            ComputedKind.NIGHTS,
+        ):
             for cells in rows:
                 cells[column.key] = _with_fallback(_row_value(column, cells, context), cells, column)
             if totals is not None:
@@ -287,8 +317,11 @@ def derive(spec: TableSpec, resolved: list[ResolvedRow], figures: Mapping[str, F
                 share = fig.percentage(cells[column.columns[0]], base, decimals=column.decimals)
                 cells[column.key] = _with_fallback(share, cells, column)
             if totals is not None:  # the listed rows' share of the whole (= listed count / base)
-                totals[column.key] = (fig.total((r[column.key] for r in rows), decimals=column.decimals)
-                                      if column.total else fig.state(FigureState.EMPTY))
+                totals[column.key] = (
+                    fig.total((r[column.key] for r in rows), decimals=column.decimals)
+                    if column.total
+                    else fig.state(FigureState.EMPTY)
+                )
                 totals[column.key] = _as_percent(totals[column.key])
         elif column.kind is ComputedKind.RANK:
             for cells, rank in zip(rows, _rank([r[column.columns[0]] for r in rows])):

@@ -51,10 +51,37 @@ from webapp.statistics.formatting import strip_accents, swedish_sort_key
 STATELESS_CODE = "XX"
 UNKNOWN_CODE = "ZZ"
 
-EU_CODES = frozenset({
-    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "IE", "IT",
-    "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "HU",
-})
+EU_CODES = frozenset(
+    {
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+        "HU",
+    }
+)
 EEA_CODES = EU_CODES | {"IS", "LI", "NO"}
 FREE_MOVEMENT_CODES = EEA_CODES | {"CH"}
 
@@ -63,12 +90,53 @@ _RESERVED = frozenset({"AC", "CP", "DG", "EA", "IC", "TA"})
 # No permanent population.
 _UNINHABITED = frozenset({"AQ", "BV", "GS", "HM", "IO", "TF", "UM"})
 # Dependent territories whose inhabitants hold the nationality of another state.
-_DEPENDENT = frozenset({
-    "AI", "AS", "AW", "AX", "BL", "BM", "BQ", "CC", "CK", "CW", "CX", "FK", "FO", "GF",
-    "GG", "GI", "GL", "GP", "GU", "IM", "JE", "KY", "MF", "MP", "MQ", "MS", "NC", "NF",
-    "NU", "PF", "PM", "PN", "PR", "RE", "SH", "SJ", "SX", "TC", "TK", "VG", "VI", "WF",
-    "YT",
-})
+_DEPENDENT = frozenset(
+    {
+        "AI",
+        "AS",
+        "AW",
+        "AX",
+        "BL",
+        "BM",
+        "BQ",
+        "CC",
+        "CK",
+        "CW",
+        "CX",
+        "FK",
+        "FO",
+        "GF",
+        "GG",
+        "GI",
+        "GL",
+        "GP",
+        "GU",
+        "IM",
+        "JE",
+        "KY",
+        "MF",
+        "MP",
+        "MQ",
+        "MS",
+        "NC",
+        "NF",
+        "NU",
+        "PF",
+        "PM",
+        "PN",
+        "PR",
+        "RE",
+        "SH",
+        "SJ",
+        "SX",
+        "TC",
+        "TK",
+        "VG",
+        "VI",
+        "WF",
+        "YT",
+    }
+)
 _KEEP_USER_ASSIGNED = frozenset({"XK"})  # Kosovo
 
 # Babel's names where a report would say it differently; Babel's own name stays
@@ -94,15 +162,32 @@ _NAME_EN = {
 _ALIASES = {
     "BA": ("Bosnien-Hercegovina", "Bosnien", "Bosnia"),
     "BY": ("Vitryssland", "Belarussia", "Byelorussia"),
-    "CD": ("Demokratiska republiken Kongo", "DR Kongo", "Kongo (Kinshasa)", "Zaire",
-           "Democratic Republic of the Congo", "DR Congo", "DRC"),
+    "CD": (
+        "Demokratiska republiken Kongo",
+        "DR Kongo",
+        "Kongo (Kinshasa)",
+        "Zaire",
+        "Democratic Republic of the Congo",
+        "DR Congo",
+        "DRC",
+    ),
     "CG": ("Republiken Kongo", "Kongo (Brazzaville)", "Republic of the Congo"),
     "CI": ("Côte d'Ivoire", "Ivory Coast"),
     "CV": ("Kap Verde", "Cabo Verde"),
     "CZ": ("Tjeckiska republiken", "Czech Republic"),
-    "GB": ("Förenade kungariket", "Förenade konungariket", "Storbritannien och Nordirland",
-           "England", "Skottland", "Wales", "Nordirland", "Great Britain", "Britain",
-           "Scotland", "Northern Ireland"),
+    "GB": (
+        "Förenade kungariket",
+        "Förenade konungariket",
+        "Storbritannien och Nordirland",
+        "England",
+        "Skottland",
+        "Wales",
+        "Nordirland",
+        "Great Britain",
+        "Britain",
+        "Scotland",
+        "Northern Ireland",
+    ),
     "KR": ("Korea", "Republiken Korea"),
     "MD": ("Moldova", "Republiken Moldavien"),
     "MK": ("Makedonien", "Republiken Nordmakedonien", "Macedonia"),
@@ -160,6 +245,7 @@ class Country:
 
 # --- The table ----------------------------------------------------------------
 
+
 def _is_pseudo(code: str) -> bool:
     if len(code) != 2 or not code.isalpha() or not code.isupper():
         return True  # numeric UN M.49 regions ("150") and anything odd
@@ -170,10 +256,7 @@ def _is_pseudo(code: str) -> bool:
 
 
 def _nationality_codes(babel_codes) -> set[str]:
-    return {
-        code for code in babel_codes
-        if not _is_pseudo(code) and code not in _RESERVED | _UNINHABITED | _DEPENDENT
-    }
+    return {code for code in babel_codes if not _is_pseudo(code) and code not in _RESERVED | _UNINHABITED | _DEPENDENT}
 
 
 def _make(code: str, name_sv: str, name_en: str) -> Country:
@@ -190,17 +273,19 @@ def _make(code: str, name_sv: str, name_en: str) -> Country:
 _SV_TERRITORIES = Locale("sv").territories
 _EN_TERRITORIES = Locale("en").territories
 
-COUNTRIES: tuple[Country, ...] = tuple(sorted(
-    (
-        _make(
-            code,
-            _NAME_SV.get(code) or _SV_TERRITORIES[code],
-            _NAME_EN.get(code) or _EN_TERRITORIES.get(code, ""),
-        )
-        for code in sorted(_nationality_codes(_SV_TERRITORIES) | {STATELESS_CODE, UNKNOWN_CODE})
-    ),
-    key=lambda country: swedish_sort_key(country.name_sv),
-))
+COUNTRIES: tuple[Country, ...] = tuple(
+    sorted(
+        (
+            _make(
+                code,
+                _NAME_SV.get(code) or _SV_TERRITORIES[code],
+                _NAME_EN.get(code) or _EN_TERRITORIES.get(code, ""),
+            )
+            for code in sorted(_nationality_codes(_SV_TERRITORIES) | {STATELESS_CODE, UNKNOWN_CODE})
+        ),
+        key=lambda country: swedish_sort_key(country.name_sv),
+    )
+)
 
 _BY_CODE = {country.code: country for country in COUNTRIES}
 

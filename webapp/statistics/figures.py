@@ -42,8 +42,9 @@ NOT_A_NUMBER_TEXT = {
     FigureState.INCOMPLETE: "ofullständigt",
     FigureState.NOT_COMPUTABLE: "–",
 }
-_UNKNOWN = frozenset({FigureState.EMPTY, FigureState.MISSING, FigureState.INCOMPLETE, FigureState.INVALID,
-                      FigureState.NOT_COMPUTABLE})
+_UNKNOWN = frozenset(
+    {FigureState.EMPTY, FigureState.MISSING, FigureState.INCOMPLETE, FigureState.INVALID, FigureState.NOT_COMPUTABLE}
+)
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,9 @@ class Figure:
         return str(value)
 
 
-def number(value: Number, *, decimals: int = 0, percent: bool = False, approximate: bool = False,
-           defaulted: bool = False) -> Figure:
+def number(
+    value: Number, *, decimals: int = 0, percent: bool = False, approximate: bool = False, defaulted: bool = False
+) -> Figure:
     return Figure(FigureState.VALUE, value, decimals, percent, defaulted, approximate)
 
 
@@ -109,8 +111,11 @@ def total(terms: Iterable[Figure], *, decimals: int = 0) -> Figure:
         return state(FigureState.MISSING, decimals=decimals)
     if any(not t.is_number for t in counted):
         return state(FigureState.INCOMPLETE, decimals=decimals)
-    return number(sum((t.value for t in counted), 0), decimals=decimals,  # type: ignore[misc]
-                  approximate=any(t.approximate for t in counted))
+    return number(
+        sum((t.value for t in counted), 0),
+        decimals=decimals,  # type: ignore[misc]
+        approximate=any(t.approximate for t in counted),
+    )
 
 
 def product(factors: Iterable[Figure], *, decimals: int = 0) -> Figure:
@@ -133,8 +138,12 @@ def percentage(part: Figure, whole: Figure, *, decimals: int = 1) -> Figure:
         return state(FigureState.INCOMPLETE, decimals=decimals, percent=True)
     if whole.value == 0:
         return state(FigureState.NOT_COMPUTABLE, decimals=decimals, percent=True)
-    return number(percent_of(part.value, whole.value), decimals=decimals, percent=True,  # type: ignore[arg-type]
-                  approximate=part.approximate or whole.approximate)
+    return number(
+        percent_of(part.value, whole.value),
+        decimals=decimals,
+        percent=True,  # type: ignore[arg-type]
+        approximate=part.approximate or whole.approximate,
+    )
 
 
 def percent_of(part: Number, whole: Number) -> Decimal:

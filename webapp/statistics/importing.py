@@ -240,9 +240,7 @@ def parse_pasted(text: str) -> Grid:
     split on semicolons. Raises :class:`ImportRefused` only past the limits.
     """
     if len(text) > MAX_PASTE_CHARS:
-        raise ImportRefused(
-            f"Det inklistrade är för stort: högst {_n(MAX_PASTE_CHARS)} tecken kan klistras in."
-        )
+        raise ImportRefused(f"Det inklistrade är för stort: högst {_n(MAX_PASTE_CHARS)} tecken kan klistras in.")
     text = text.replace("\x00", "")
     delimiter = "\t"
     if "\t" not in text:
@@ -455,9 +453,7 @@ def read_xlsx(data: bytes, sheet: str | None = None) -> Grid:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
             names = list(workbook.sheetnames)
             if len(names) > MAX_SHEETS:
-                raise ImportRefused(
-                    f"Arbetsboken har {len(names)} blad; högst {MAX_SHEETS} blad kan importeras."
-                )
+                raise ImportRefused(f"Arbetsboken har {len(names)} blad; högst {MAX_SHEETS} blad kan importeras.")
             worksheets = [ws for ws in workbook.worksheets if hasattr(ws, "iter_rows")]
             if sheet is None:
                 if not worksheets:
@@ -524,9 +520,7 @@ def _check_zip(data: bytes) -> None:
         names = {entry.filename for entry in entries}
         if "xl/workbook.xml" not in names:
             raise ImportRefused("Filen är ett zip-arkiv men ingen Excel-arbetsbok (.xlsx).")
-        sheets = [
-            name for name in names if re.fullmatch(r"xl/(worksheets|chartsheets)/[^/]+\.xml", name)
-        ]
+        sheets = [name for name in names if re.fullmatch(r"xl/(worksheets|chartsheets)/[^/]+\.xml", name)]
         if len(sheets) > MAX_SHEETS:
             raise ImportRefused(f"Arbetsboken har {len(sheets)} blad; högst {MAX_SHEETS} blad kan importeras.")
         total = 0
@@ -542,9 +536,7 @@ def _check_zip(data: bytes) -> None:
             if entry.file_size > RATIO_CHECK_MIN_BYTES and (
                 entry.file_size > MAX_COMPRESSION_RATIO * max(entry.compress_size, 1)
             ):
-                raise ImportRefused(
-                    "Filen är misstänkt hårt packad (en så kallad zip-bomb) och läses inte."
-                )
+                raise ImportRefused("Filen är misstänkt hårt packad (en så kallad zip-bomb) och läses inte.")
 
 
 def _read_worksheet(worksheet: Any, notes: list[str]) -> Grid:
@@ -572,9 +564,7 @@ def _read_worksheet(worksheet: Any, notes: list[str]) -> Grid:
         else:
             gap = row
     if declared_rows > MAX_ROWS or declared_columns > MAX_COLUMNS:
-        notes.append(
-            f"Bara de första {_n(MAX_ROWS)} raderna och {_n(MAX_COLUMNS)} kolumnerna lästes."
-        )
+        notes.append(f"Bara de första {_n(MAX_ROWS)} raderna och {_n(MAX_COLUMNS)} kolumnerna lästes.")
     return collector.grid(notes)
 
 
@@ -664,6 +654,7 @@ def _unreadable(problem: cells.ValueProblem, value: Cell) -> ParsedCell:
 
 # A number cell of an .xlsx is already a number: it needs no reading of separators, only
 # the checks the text parser makes after reading (whole, not absurdly large).
+
 
 def _number_cell(number: Decimal | None, value: Cell, integer: bool) -> ParsedCell:
     if number is None:
@@ -940,20 +931,32 @@ def _match_rows_detail(
             if year is not None:
                 key = months.get((year, month_number))
                 if key is None:
-                    notes.append((index, f"Rad {number}: {MONTHS[month_number - 1]} {year} ingår inte i perioden och hoppas över."))
+                    notes.append(
+                        (
+                            index,
+                            f"Rad {number}: {MONTHS[month_number - 1]} {year} ingår inte i perioden och hoppas över.",
+                        )
+                    )
                     continue
             else:
                 keys = by_month.get(month_number, [])
                 if len(keys) > 1:
-                    problems.append((index, (
-                        f"Rad {number}: ”{_shown(label)}” kan vara "
-                        + " eller ".join(_month_text(k) for k in keys)
-                        + " – skriv ut året (till exempel ”"
-                        + f"{MONTHS[month_number - 1][:3]} {keys[0].year}”)."
-                    )))
+                    problems.append(
+                        (
+                            index,
+                            (
+                                f"Rad {number}: ”{_shown(label)}” kan vara "
+                                + " eller ".join(_month_text(k) for k in keys)
+                                + " – skriv ut året (till exempel ”"
+                                + f"{MONTHS[month_number - 1][:3]} {keys[0].year}”)."
+                            ),
+                        )
+                    )
                     continue
                 if not keys:
-                    notes.append((index, f"Rad {number}: {MONTHS[month_number - 1]} ingår inte i perioden och hoppas över."))
+                    notes.append(
+                        (index, f"Rad {number}: {MONTHS[month_number - 1]} ingår inte i perioden och hoppas över.")
+                    )
                     continue
                 key = keys[0]
         if key is None:
@@ -1109,18 +1112,23 @@ def propose_import(
     if column_match is None or not column_match.mapping:
         positional = _positional_columns(grid, columns, label_index, row_match, rows is None)
         if positional is None:
-            proposal.problems.append(Problem(
-                f"Hittade ingen rubrikrad med kända kolumnnamn ({expected_headers}). "
-                "Lägg till en rubrikrad överst eller klistra in kolumnerna i den ordningen."
-            ))
+            proposal.problems.append(
+                Problem(
+                    f"Hittade ingen rubrikrad med kända kolumnnamn ({expected_headers}). "
+                    "Lägg till en rubrikrad överst eller klistra in kolumnerna i den ordningen."
+                )
+            )
             return proposal
         column_map = positional
         header_index = None
         first_data = 0
-        proposal.notes.append(Problem(
-            "Ingen rubrikrad hittades; kolumnerna lästes i ordningen "
-            + ", ".join(f"{_column_letter(i)} = {names[k]}" for k, i in column_map.items()) + "."
-        ))
+        proposal.notes.append(
+            Problem(
+                "Ingen rubrikrad hittades; kolumnerna lästes i ordningen "
+                + ", ".join(f"{_column_letter(i)} = {names[k]}" for k, i in column_map.items())
+                + "."
+            )
+        )
     else:
         column_map = column_match.mapping
         assert header_index is not None
@@ -1128,8 +1136,7 @@ def propose_import(
         header_cells = {i: _shown(v) for i, v in enumerate(grid.rows[header_index]) if not _is_blank(v)}
         proposal.notes.extend(Problem(note, row=proposal.header_row) for note in column_match.notes)
         proposal.unmatched_headers = [
-            (i + 1, header_cells[i]) for i in column_match.unmatched
-            if i != label_index and i in header_cells
+            (i + 1, header_cells[i]) for i in column_match.unmatched if i != label_index and i in header_cells
         ]
 
     def column_name(index: int) -> str:
@@ -1138,10 +1145,13 @@ def propose_import(
     proposal.column_map = {key: index + 1 for key, index in column_map.items()}
     proposal.missing_columns = [key for key, _aliases in columns if key not in column_map]
     if proposal.missing_columns and column_map:
-        proposal.notes.append(Problem(
-            "Kolumner som inte finns i underlaget och lämnas orörda: "
-            + ", ".join(names[key] for key in proposal.missing_columns) + "."
-        ))
+        proposal.notes.append(
+            Problem(
+                "Kolumner som inte finns i underlaget och lämnas orörda: "
+                + ", ".join(names[key] for key in proposal.missing_columns)
+                + "."
+            )
+        )
 
     # rows
     row_map: dict[Key, int]
@@ -1153,10 +1163,12 @@ def propose_import(
                 continue
             first = next((v for v in grid.rows[index] if not _is_blank(v)), "")
             if _is_total_label(first):
-                proposal.notes.append(Problem(
-                    f"Rad {grid.row_numbers[index]}: summeringsraden hoppas över – summor räknas ut automatiskt.",
-                    row=grid.row_numbers[index],
-                ))
+                proposal.notes.append(
+                    Problem(
+                        f"Rad {grid.row_numbers[index]}: summeringsraden hoppas över – summor räknas ut automatiskt.",
+                        row=grid.row_numbers[index],
+                    )
+                )
                 continue
             row_map[len(row_map)] = index
     else:
@@ -1165,9 +1177,7 @@ def propose_import(
                 _month_text(key) if isinstance(key, date) else _display((key, aliases))
                 for key, aliases in list(rows)[:6]
             )
-            proposal.problems.append(Problem(
-                f"Hittade ingen kolumn med radernas namn (till exempel {labels})."
-            ))
+            proposal.problems.append(Problem(f"Hittade ingen kolumn med radernas namn (till exempel {labels})."))
             return proposal
         proposal.label_column = label_index + 1
         row_map = row_match.mapping
@@ -1178,11 +1188,13 @@ def propose_import(
             proposal.notes.append(Problem(message, row=grid.row_numbers[index], column=label_index + 1))
         for index in row_match.totals:
             number = grid.row_numbers[index]
-            proposal.notes.append(Problem(
-                f"Rad {number}: summeringsraden ”{_shown(grid.rows[index][label_index])}” hoppas över "
-                "– summor räknas ut automatiskt.",
-                row=number,
-            ))
+            proposal.notes.append(
+                Problem(
+                    f"Rad {number}: summeringsraden ”{_shown(grid.rows[index][label_index])}” hoppas över "
+                    "– summor räknas ut automatiskt.",
+                    row=number,
+                )
+            )
         for index in row_match.unmatched:
             number = grid.row_numbers[index]
             label = _shown(grid.rows[index][label_index])
@@ -1190,15 +1202,16 @@ def propose_import(
             has_data = any(not _is_blank(grid.rows[index][c]) for c in column_map.values())
             if has_data:
                 known = "månad eller rad i tabellen" if any(isinstance(k, date) for k, _a in rows) else "rad i tabellen"
-                proposal.problems.append(Problem(
-                    f"Rad {number}, kolumn {label_name}: ”{label}” är ingen känd {known}.",
-                    row=number, column=label_index + 1,
-                ))
+                proposal.problems.append(
+                    Problem(
+                        f"Rad {number}, kolumn {label_name}: ”{label}” är ingen känd {known}.",
+                        row=number,
+                        column=label_index + 1,
+                    )
+                )
         proposal.missing_rows = [key for key, _aliases in rows if key not in row_map]
         if not row_map and not row_match.problems:
-            proposal.problems.append(Problem(
-                f"Ingen rad i kolumn {label_name} känns igen som en rad i tabellen."
-            ))
+            proposal.problems.append(Problem(f"Ingen rad i kolumn {label_name} känns igen som en rad i tabellen."))
 
     # cells
     proposal.row_map = {key: grid.row_numbers[index] for key, index in row_map.items()}
@@ -1209,15 +1222,25 @@ def propose_import(
             proposal.cells[(row_key, column_key)] = parsed
             where = f"Rad {number}, kolumn {column_name(column)}"
             if parsed.is_error:
-                proposal.problems.append(Problem(
-                    f"{where}: {parsed.message}", row=number, column=column + 1,
-                    row_key=row_key, column_key=column_key,
-                ))
+                proposal.problems.append(
+                    Problem(
+                        f"{where}: {parsed.message}",
+                        row=number,
+                        column=column + 1,
+                        row_key=row_key,
+                        column_key=column_key,
+                    )
+                )
             elif parsed.note:
-                proposal.notes.append(Problem(
-                    f"{where}: {parsed.note}", row=number, column=column + 1,
-                    row_key=row_key, column_key=column_key,
-                ))
+                proposal.notes.append(
+                    Problem(
+                        f"{where}: {parsed.note}",
+                        row=number,
+                        column=column + 1,
+                        row_key=row_key,
+                        column_key=column_key,
+                    )
+                )
     if not proposal.cells and not proposal.problems:
         proposal.problems.append(Problem("Det finns inga celler att importera."))
 
@@ -1260,21 +1283,46 @@ def _positional_columns(
         if label_index is None or row_match is None or not row_match.mapping:
             return None
         data_rows = [grid.rows[i] for i in row_match.mapping.values()]
-        used = [
-            c for c in range(grid.width)
-            if c != label_index and any(not _is_blank(row[c]) for row in data_rows)
-        ]
+        used = [c for c in range(grid.width) if c != label_index and any(not _is_blank(row[c]) for row in data_rows)]
     if len(used) != len(columns):
         return None
     return {key: column for (key, _aliases), column in zip(columns, used)}
 
 
 __all__ = [
-    "Cell", "CellKind", "EMPTY", "Grid", "ImportProposal", "ImportRefused", "MISSING",
-    "NOT_APPLICABLE", "PARSERS", "ParsedCell", "Problem", "match_columns", "match_rows",
-    "parse_country", "parse_date", "parse_decimal", "parse_integer", "parse_marker", "parse_month",
-    "parse_pasted", "parse_text", "propose_import", "read_csv", "read_upload", "read_xlsx",
+    "Cell",
+    "CellKind",
+    "EMPTY",
+    "Grid",
+    "ImportProposal",
+    "ImportRefused",
+    "MISSING",
+    "NOT_APPLICABLE",
+    "PARSERS",
+    "ParsedCell",
+    "Problem",
+    "match_columns",
+    "match_rows",
+    "parse_country",
+    "parse_date",
+    "parse_decimal",
+    "parse_integer",
+    "parse_marker",
+    "parse_month",
+    "parse_pasted",
+    "parse_text",
+    "propose_import",
+    "read_csv",
+    "read_upload",
+    "read_xlsx",
     "sniff_delimiter",
-    "MAX_CELLS", "MAX_COLUMNS", "MAX_COMPRESSION_RATIO", "MAX_FILE_BYTES", "MAX_PASTE_CHARS",
-    "MAX_ROWS", "MAX_SHEETS", "MAX_UNCOMPRESSED_BYTES", "MAX_ZIP_ENTRIES",
+    "MAX_CELLS",
+    "MAX_COLUMNS",
+    "MAX_COMPRESSION_RATIO",
+    "MAX_FILE_BYTES",
+    "MAX_PASTE_CHARS",
+    "MAX_ROWS",
+    "MAX_SHEETS",
+    "MAX_UNCOMPRESSED_BYTES",
+    "MAX_ZIP_ENTRIES",
 ]

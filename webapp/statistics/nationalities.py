@@ -45,7 +45,9 @@ def summarize(table) -> dict[str, Figure]:
     groups: dict[str, list[tuple[Figure, Figure]]] = {"eu_eea": [], "third_country": [], "other": []}
     for code, count, percent in listed:
         country = country_by_code(code)
-        group = "eu_eea" if country and country.eea else "third_country" if country and country.third_country else "other"
+        group = (
+            "eu_eea" if country and country.eea else "third_country" if country and country.third_country else "other"
+        )
         groups[group].append((count, percent))
     summary: dict[str, Figure] = {"listed": fig.number(len({code for code, _, _ in listed}))}
     shares = {}
@@ -59,7 +61,8 @@ def summarize(table) -> dict[str, Figure]:
     known = fig.total([shares["eu_eea"], shares["third_country"], shares["other"]])
     summary["other_share"] = (
         _percent(fig.number(100 - known.value + shares["other"].value))  # type: ignore[operator]
-        if known.is_number else fig.state(FigureState.INCOMPLETE, percent=True)
+        if known.is_number
+        else fig.state(FigureState.INCOMPLETE, percent=True)
     )
     summary["listed_share"] = _percent(known)
     reported = table.figures.get(NATIONALITY_COUNT)
@@ -80,6 +83,7 @@ def _percent(figure: Figure) -> Figure:
 
 # --- the joint list ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class UnitList:
     unit_key: str
@@ -95,8 +99,9 @@ class JointNationalities:
 
     @property
     def messages(self) -> tuple[str, ...]:
-        return tuple(f"{name} har inte angett antal per land och ingår inte i den gemensamma listan."
-                     for name in self.left_out)
+        return tuple(
+            f"{name} har inte angett antal per land och ingår inte i den gemensamma listan." for name in self.left_out
+        )
 
 
 def _unit_counts(spec, unit: UnitList, context) -> tuple[dict[str, Figure], Figure] | None:

@@ -73,11 +73,13 @@ def shift_entries(entries: list[list], shift: DateShift) -> list[list]:
     """Capacity entries ([[places, "from" | None, "until" | None], …]) moved by ``shift``; open ends stay open."""
     moved = []
     for places, start, until in entries:
-        moved.append([
-            places,
-            shift.first_day(date.fromisoformat(start)).isoformat() if start else None,
-            shift.last_day(date.fromisoformat(until)).isoformat() if until else None,
-        ])
+        moved.append(
+            [
+                places,
+                shift.first_day(date.fromisoformat(start)).isoformat() if start else None,
+                shift.last_day(date.fromisoformat(until)).isoformat() if until else None,
+            ]
+        )
     return moved
 
 

@@ -37,10 +37,23 @@ WOMEN_ALIASES = ("Kvinnor", "Kvinna", "K", "Kv", "Women", "Female")
 MEN_ALIASES = ("Män", "Man", "M", "Men", "Male")
 HUNDRED = Decimal(100)
 
-COMMON_FIELDS = frozenset({
-    "key", "kind", "title", "totals", "total_label", "row_label", "chart", "compare",
-    "change_warning_percent", "labels", "aliases", "required", "decimals",
-})
+COMMON_FIELDS = frozenset(
+    {
+        "key",
+        "kind",
+        "title",
+        "totals",
+        "total_label",
+        "row_label",
+        "chart",
+        "compare",
+        "change_warning_percent",
+        "labels",
+        "aliases",
+        "required",
+        "decimals",
+    }
+)
 KIND_FIELDS = {
     "capacity": frozenset(),
     "occupancy": frozenset(),
@@ -71,6 +84,7 @@ def build_spec(raw: dict, period_start: date, period_end: date) -> TableSpec:
 
 
 # --- common pieces -----------------------------------------------------------------------------
+
 
 def _month_rows(months, with_year: bool) -> tuple[FixedRow, ...]:
     return tuple(FixedRow(month_key(y, m), month_row_label(y, m, with_year), month_aliases(y, m)) for y, m in months)
@@ -113,49 +127,94 @@ def _title(entry: dict, default: str) -> str:
 
 # --- kinds -------------------------------------------------------------------------------------
 
+
 def _capacity(entry: dict, months, with_year: bool) -> TableSpec:
     inputs = (
-        InputColumn("places", "Platser per natt", required=True, total=False,
-                    aliases=("Platser", "Antal platser", "Nattplatser")),
-        InputColumn("from", "Från och med", ValueType.DATE, default=ColumnDefault(DefaultKind.PERIOD_START),
-                    aliases=("Från", "Öppnar", "Fr.o.m.")),
-        InputColumn("until", "Till och med", ValueType.DATE, default=ColumnDefault(DefaultKind.PERIOD_END),
-                    aliases=("Till", "Stänger", "T.o.m.")),
+        InputColumn(
+            "places",
+            "Platser per natt",
+            required=True,
+            total=False,
+            aliases=("Platser", "Antal platser", "Nattplatser"),
+        ),
+        InputColumn(
+            "from",
+            "Från och med",
+            ValueType.DATE,
+            default=ColumnDefault(DefaultKind.PERIOD_START),
+            aliases=("Från", "Öppnar", "Fr.o.m."),
+        ),
+        InputColumn(
+            "until",
+            "Till och med",
+            ValueType.DATE,
+            default=ColumnDefault(DefaultKind.PERIOD_END),
+            aliases=("Till", "Stänger", "T.o.m."),
+        ),
     )
     computed = (
         ComputedColumn("nights", "Öppna nätter", ComputedKind.NIGHTS, ("from", "until"), total=False),
         ComputedColumn("bed_nights", "Erbjudna sängplatser", ComputedKind.PRODUCT, ("places", "nights")),
     )
-    return TableSpec(entry["key"], "capacity", _title(entry, "Nattplatser"), RowSource.FREE, inputs,
-                     computed=computed, totals=True, row_label="Period", compare=("bed_nights",))
+    return TableSpec(
+        entry["key"],
+        "capacity",
+        _title(entry, "Nattplatser"),
+        RowSource.FREE,
+        inputs,
+        computed=computed,
+        totals=True,
+        row_label="Period",
+        compare=("bed_nights",),
+    )
 
 
 def _occupancy(entry: dict, months, with_year: bool) -> TableSpec:
     inputs = (
         _women(),
         _men(),
-        InputColumn("offered", "Erbjudna sängplatser", default=ColumnDefault(DefaultKind.CAPACITY),
-                    aliases=("Erbjudna platser", "Sängplatser", "Erbjudna", "Platser")),
+        InputColumn(
+            "offered",
+            "Erbjudna sängplatser",
+            default=ColumnDefault(DefaultKind.CAPACITY),
+            aliases=("Erbjudna platser", "Sängplatser", "Erbjudna", "Platser"),
+        ),
     )
     computed = (
         ComputedColumn("nights", "Nätter", ComputedKind.SUM, ("women", "men")),
         ComputedColumn("women_share", "Andel kvinnor", ComputedKind.SHARE, ("women", "nights"), decimals=1),
         ComputedColumn("men_share", "Andel män", ComputedKind.SHARE, ("men", "nights"), decimals=1),
-        ComputedColumn("occupancy", "Beläggning", ComputedKind.RATIO, ("nights", "offered"), decimals=1,
-                       warn_above=HUNDRED),
+        ComputedColumn(
+            "occupancy", "Beläggning", ComputedKind.RATIO, ("nights", "offered"), decimals=1, warn_above=HUNDRED
+        ),
     )
-    return TableSpec(entry["key"], "occupancy", _title(entry, "Beläggning per månad"), RowSource.MONTHS, inputs,
-                     rows=_month_rows(months, with_year), computed=computed, totals=True, row_label="Månad",
-                     chart="occupancy", compare=("women", "men", "nights"),
-                     order=("women", "men", "women_share", "men_share", "nights", "offered", "occupancy"))
+    return TableSpec(
+        entry["key"],
+        "occupancy",
+        _title(entry, "Beläggning per månad"),
+        RowSource.MONTHS,
+        inputs,
+        rows=_month_rows(months, with_year),
+        computed=computed,
+        totals=True,
+        row_label="Månad",
+        chart="occupancy",
+        compare=("women", "men", "nights"),
+        order=("women", "men", "women_share", "men_share", "nights", "offered", "occupancy"),
+    )
 
 
 def _visits(entry: dict, months, with_year: bool) -> TableSpec:
     inputs = (
         _women(fallback=TotalFallback("period_women_share", share_of="total")),
         _men(fallback=TotalFallback("period_women_share", share_of="total", complement=True)),
-        InputColumn("total", "Besök totalt", default=ColumnDefault(DefaultKind.SUM, ("women", "men")),
-                    fallback=TotalFallback("period_total"), aliases=("Totalt", "Total", "Summa", "Besök")),
+        InputColumn(
+            "total",
+            "Besök totalt",
+            default=ColumnDefault(DefaultKind.SUM, ("women", "men")),
+            fallback=TotalFallback("period_total"),
+            aliases=("Totalt", "Total", "Summa", "Besök"),
+        ),
     )
     computed = (
         ComputedColumn("women_share", "Andel kvinnor", ComputedKind.SHARE, ("women", "total"), decimals=1),
@@ -163,35 +222,82 @@ def _visits(entry: dict, months, with_year: bool) -> TableSpec:
     )
     figures = (
         InputColumn("period_total", "Besök under perioden (om siffror per månad saknas)"),
-        InputColumn("period_women_share", "Andel kvinnor under perioden, % (om uppdelning per månad saknas)",
-                    ValueType.DECIMAL, max_value=HUNDRED, decimals=1, percent=True),
+        InputColumn(
+            "period_women_share",
+            "Andel kvinnor under perioden, % (om uppdelning per månad saknas)",
+            ValueType.DECIMAL,
+            max_value=HUNDRED,
+            decimals=1,
+            percent=True,
+        ),
         InputColumn("unique_visitors", "Unika besökare"),
     )
-    return TableSpec(entry["key"], "visits", _title(entry, "Besök per månad"), RowSource.MONTHS, inputs,
-                     rows=_month_rows(months, with_year), computed=computed, figures=figures, totals=True,
-                     row_label="Månad", chart="gender_bars", compare=("women", "men", "total"))
+    return TableSpec(
+        entry["key"],
+        "visits",
+        _title(entry, "Besök per månad"),
+        RowSource.MONTHS,
+        inputs,
+        rows=_month_rows(months, with_year),
+        computed=computed,
+        figures=figures,
+        totals=True,
+        row_label="Månad",
+        chart="gender_bars",
+        compare=("women", "men", "total"),
+    )
 
 
 def _nationalities(entry: dict, months, with_year: bool) -> TableSpec:
     inputs = (
-        InputColumn("country", "Land", ValueType.COUNTRY, required=True,
-                    aliases=("Nationalitet", "Medborgarskap", "Ursprungsland")),
+        InputColumn(
+            "country",
+            "Land",
+            ValueType.COUNTRY,
+            required=True,
+            aliases=("Nationalitet", "Medborgarskap", "Ursprungsland"),
+        ),
         InputColumn("count", "Antal", aliases=("Personer", "Besök", "Gäster")),
-        InputColumn("share", "Andel, % (om antal saknas)", ValueType.DECIMAL, max_value=HUNDRED, total=False,
-                    decimals=1, percent=True, aliases=("Andel", "%", "Procent")),
+        InputColumn(
+            "share",
+            "Andel, % (om antal saknas)",
+            ValueType.DECIMAL,
+            max_value=HUNDRED,
+            total=False,
+            decimals=1,
+            percent=True,
+            aliases=("Andel", "%", "Procent"),
+        ),
     )
     computed = (
-        ComputedColumn("percent", "Andel", ComputedKind.SHARE_OF_TOTAL, ("count",), decimals=1,
-                       base_figure="base", fallback="share"),
+        ComputedColumn(
+            "percent",
+            "Andel",
+            ComputedKind.SHARE_OF_TOTAL,
+            ("count",),
+            decimals=1,
+            base_figure="base",
+            fallback="share",
+        ),
         ComputedColumn("rank", "Plats", ComputedKind.RANK, ("percent",)),
     )
     figures = (
         InputColumn("base", "Totalt antal som andelarna gäller (personer eller besök)"),
         InputColumn("nationality_count", "Antal nationaliteter totalt"),
     )
-    return TableSpec(entry["key"], "nationalities", _title(entry, "Vanligaste nationaliteter"), RowSource.FREE,
-                     inputs, computed=computed, figures=figures, totals=True, total_label="Summa listade",
-                     row_label="Land", order=("rank", "country", "count", "share", "percent"))
+    return TableSpec(
+        entry["key"],
+        "nationalities",
+        _title(entry, "Vanligaste nationaliteter"),
+        RowSource.FREE,
+        inputs,
+        computed=computed,
+        figures=figures,
+        totals=True,
+        total_label="Summa listade",
+        row_label="Land",
+        order=("rank", "country", "count", "share", "percent"),
+    )
 
 
 def _month_columns(months, with_year: bool) -> tuple[InputColumn, ...]:
@@ -207,39 +313,88 @@ def _category_month(entry: dict, months, with_year: bool) -> TableSpec:
     title = _title(entry, "Insatser per månad")
     if layout == "columns":
         if "measures" in entry or "extra_columns" in entry:
-            raise SpecError(f"tabell {entry['key']!r}: measures och extra_columns kräver months_as = \"rows\".")
+            raise SpecError(f'tabell {entry["key"]!r}: measures och extra_columns kräver months_as = "rows".')
         inputs = _month_columns(months, with_year)
         computed = (ComputedColumn("total", "Totalt", ComputedKind.SUM, tuple(c.key for c in inputs)),)
         if "categories" in entry:
-            rows = tuple(FixedRow(c["key"], c["label"], tuple(c.get("aliases", ())))
-                         for c in _items(entry["categories"], f"tabell {entry['key']!r}: categories"))
-            return TableSpec(entry["key"], "category_month", title, RowSource.FIXED, inputs, rows=rows,
-                             computed=computed, totals=True, row_label="Kategori", compare=("total",))
-        return TableSpec(entry["key"], "category_month", title, RowSource.FREE, inputs, computed=computed,
-                         totals=True, row_label="Kategori", compare=("total",))
+            rows = tuple(
+                FixedRow(c["key"], c["label"], tuple(c.get("aliases", ())))
+                for c in _items(entry["categories"], f"tabell {entry['key']!r}: categories")
+            )
+            return TableSpec(
+                entry["key"],
+                "category_month",
+                title,
+                RowSource.FIXED,
+                inputs,
+                rows=rows,
+                computed=computed,
+                totals=True,
+                row_label="Kategori",
+                compare=("total",),
+            )
+        return TableSpec(
+            entry["key"],
+            "category_month",
+            title,
+            RowSource.FREE,
+            inputs,
+            computed=computed,
+            totals=True,
+            row_label="Kategori",
+            compare=("total",),
+        )
     if layout != "rows":
-        raise SpecError(f"tabell {entry['key']!r}: months_as ska vara \"columns\" eller \"rows\".")
+        raise SpecError(f'tabell {entry["key"]!r}: months_as ska vara "columns" eller "rows".')
     where = f"tabell {entry['key']!r}"
     categories = _items(entry.get("categories"), f"{where}: categories")
     measures = _items(entry.get("measures", [{"key": "count", "label": "Antal"}]), f"{where}: measures")
     inputs = tuple(
-        InputColumn(f"{c['key']}.{m['key']}", m["label"], group=c["label"],
-                    aliases=(f"{c['label']} {m['label']}", *(c.get("aliases", ()) if len(measures) == 1 else ())))
-        for c in categories for m in measures
-    )
-    extra = tuple(
-        InputColumn(e["key"], e["label"], aliases=tuple(e.get("aliases", ())))
-        for e in _items(entry["extra_columns"], f"{where}: extra_columns")
-    ) if entry.get("extra_columns") else ()
-    computed = tuple(
-        ComputedColumn(f"total.{m['key']}", m["label"], ComputedKind.SUM,
-                       tuple(f"{c['key']}.{m['key']}" for c in categories), group="Totalt")
+        InputColumn(
+            f"{c['key']}.{m['key']}",
+            m["label"],
+            group=c["label"],
+            aliases=(f"{c['label']} {m['label']}", *(c.get("aliases", ()) if len(measures) == 1 else ())),
+        )
+        for c in categories
         for m in measures
-    ) if len(categories) > 1 else ()
+    )
+    extra = (
+        tuple(
+            InputColumn(e["key"], e["label"], aliases=tuple(e.get("aliases", ())))
+            for e in _items(entry["extra_columns"], f"{where}: extra_columns")
+        )
+        if entry.get("extra_columns")
+        else ()
+    )
+    computed = (
+        tuple(
+            ComputedColumn(
+                f"total.{m['key']}",
+                m["label"],
+                ComputedKind.SUM,
+                tuple(f"{c['key']}.{m['key']}" for c in categories),
+                group="Totalt",
+            )
+            for m in measures
+        )
+        if len(categories) > 1
+        else ()
+    )
     order = (*(c.key for c in inputs), *(c.key for c in computed), *(c.key for c in extra))
-    return TableSpec(entry["key"], "category_month", title, RowSource.MONTHS, (*inputs, *extra),
-                     rows=_month_rows(months, with_year), computed=computed, totals=True, row_label="Månad",
-                     compare=tuple(c.key for c in computed), order=order)
+    return TableSpec(
+        entry["key"],
+        "category_month",
+        title,
+        RowSource.MONTHS,
+        (*inputs, *extra),
+        rows=_month_rows(months, with_year),
+        computed=computed,
+        totals=True,
+        row_label="Månad",
+        compare=tuple(c.key for c in computed),
+        order=order,
+    )
 
 
 _LOG_COLUMNS = [
@@ -261,12 +416,28 @@ def _log(entry: dict, months, with_year: bool) -> TableSpec:
             value_type = ValueType(item.get("type", "integer"))
         except ValueError as error:
             raise SpecError(f"{where}: okänd kolumntyp {item.get('type')!r}.") from error
-        inputs.append(InputColumn(item["key"], item["label"], value_type, bool(item.get("required", False)),
-                                  aliases=tuple(item.get("aliases", ()))))
+        inputs.append(
+            InputColumn(
+                item["key"],
+                item["label"],
+                value_type,
+                bool(item.get("required", False)),
+                aliases=tuple(item.get("aliases", ())),
+            )
+        )
     summed = entry.get("sum", [c.key for c in inputs if c.type is ValueType.INTEGER])
     computed = (ComputedColumn("total", "Totalt", ComputedKind.SUM, tuple(summed)),) if len(summed) > 1 else ()
-    return TableSpec(entry["key"], "log", _title(entry, "Logg"), RowSource.FREE, tuple(inputs), computed=computed,
-                     totals=True, row_label="", compare=tuple(c.key for c in computed))
+    return TableSpec(
+        entry["key"],
+        "log",
+        _title(entry, "Logg"),
+        RowSource.FREE,
+        tuple(inputs),
+        computed=computed,
+        totals=True,
+        row_label="",
+        compare=tuple(c.key for c in computed),
+    )
 
 
 def _facts(entry: dict, months, with_year: bool) -> TableSpec:
@@ -280,17 +451,32 @@ def _facts(entry: dict, months, with_year: bool) -> TableSpec:
     if value_type not in (ValueType.INTEGER, ValueType.DECIMAL):
         raise SpecError(f"{where}: uppgifter är heltal eller decimaltal.")
     inputs = (InputColumn("value", "Antal", value_type, aliases=("Värde", "Antal", "Uppgift")),)
-    return TableSpec(entry["key"], "facts", _title(entry, "Uppgifter"), RowSource.FIXED, inputs, rows=rows,
-                     totals=bool(entry.get("totals", False)), row_label="Uppgift", compare=("value",))
+    return TableSpec(
+        entry["key"],
+        "facts",
+        _title(entry, "Uppgifter"),
+        RowSource.FIXED,
+        inputs,
+        rows=rows,
+        totals=bool(entry.get("totals", False)),
+        row_label="Uppgift",
+        compare=("value",),
+    )
 
 
 _BUILDERS: dict[str, Callable[[dict, tuple, bool], TableSpec]] = {
-    "capacity": _capacity, "occupancy": _occupancy, "visits": _visits, "nationalities": _nationalities,
-    "category_month": _category_month, "log": _log, "facts": _facts,
+    "capacity": _capacity,
+    "occupancy": _occupancy,
+    "visits": _visits,
+    "nationalities": _nationalities,
+    "category_month": _category_month,
+    "log": _log,
+    "facts": _facts,
 }
 
 
 # --- overrides ---------------------------------------------------------------------------------
+
 
 def _per_column(entry: dict, name: str, spec: TableSpec) -> dict:
     value = entry.get(name, {})

@@ -52,11 +52,16 @@ class ComputedKind(StrEnum):
 
 
 PERCENT_KINDS = frozenset({ComputedKind.SHARE, ComputedKind.RATIO, ComputedKind.SHARE_OF_TOTAL})
-ROW_KINDS = frozenset({ComputedKind.SUM, ComputedKind.SHARE, ComputedKind.RATIO, ComputedKind.PRODUCT,
-                       ComputedKind.NIGHTS})
+ROW_KINDS = frozenset(
+    {ComputedKind.SUM, ComputedKind.SHARE, ComputedKind.RATIO, ComputedKind.PRODUCT, ComputedKind.NIGHTS}
+)
 _ARITY = {
-    ComputedKind.SUM: (1, 100), ComputedKind.SHARE: (2, 2), ComputedKind.RATIO: (2, 2),
-    ComputedKind.PRODUCT: (2, 10), ComputedKind.NIGHTS: (2, 2), ComputedKind.SHARE_OF_TOTAL: (1, 1),
+    ComputedKind.SUM: (1, 100),
+    ComputedKind.SHARE: (2, 2),
+    ComputedKind.RATIO: (2, 2),
+    ComputedKind.PRODUCT: (2, 10),
+    ComputedKind.NIGHTS: (2, 2),
+    ComputedKind.SHARE_OF_TOTAL: (1, 1),
     ComputedKind.RANK: (1, 1),
 }
 CHARTS = (None, "gender_bars", "occupancy")
@@ -301,10 +306,13 @@ def _check_input(spec: TableSpec, column: InputColumn, where: str) -> None:
         if fallback.share_of is not None:
             other = spec.input(fallback.share_of)
             if other is None or other.fallback is None or other.fallback.share_of is not None:
-                raise SpecError(f"{where}: {column.key!r} kan bara falla tillbaka på en andel av en kolumn med egen reserv.")
+                raise SpecError(
+                    f"{where}: {column.key!r} kan bara falla tillbaka på en andel av en kolumn med egen reserv."
+                )
 
 
 # --- dict form -------------------------------------------------------------------------------
+
 
 def _dec(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
@@ -312,37 +320,63 @@ def _dec(value: Decimal | None) -> str | None:
 
 def _column_to_dict(column: InputColumn) -> dict:
     return {
-        "key": column.key, "label": column.label, "type": column.type.value, "required": column.required,
-        "min_value": _dec(column.min_value), "max_value": _dec(column.max_value), "aliases": list(column.aliases),
+        "key": column.key,
+        "label": column.label,
+        "type": column.type.value,
+        "required": column.required,
+        "min_value": _dec(column.min_value),
+        "max_value": _dec(column.max_value),
+        "aliases": list(column.aliases),
         "total": column.total,
-        "default": None if column.default is None else {"kind": column.default.kind.value,
-                                                        "columns": list(column.default.columns)},
-        "fallback": None if column.fallback is None else {"figure": column.fallback.figure,
-                                                          "share_of": column.fallback.share_of,
-                                                          "complement": column.fallback.complement},
-        "decimals": column.decimals, "percent": column.percent, "group": column.group,
+        "default": None
+        if column.default is None
+        else {"kind": column.default.kind.value, "columns": list(column.default.columns)},
+        "fallback": None
+        if column.fallback is None
+        else {
+            "figure": column.fallback.figure,
+            "share_of": column.fallback.share_of,
+            "complement": column.fallback.complement,
+        },
+        "decimals": column.decimals,
+        "percent": column.percent,
+        "group": column.group,
     }
 
 
 def _computed_to_dict(column: ComputedColumn) -> dict:
     return {
-        "key": column.key, "label": column.label, "kind": column.kind.value, "columns": list(column.columns),
-        "decimals": column.decimals, "base_figure": column.base_figure, "fallback": column.fallback,
-        "warn_above": _dec(column.warn_above), "total": column.total, "group": column.group,
+        "key": column.key,
+        "label": column.label,
+        "kind": column.kind.value,
+        "columns": list(column.columns),
+        "decimals": column.decimals,
+        "base_figure": column.base_figure,
+        "fallback": column.fallback,
+        "warn_above": _dec(column.warn_above),
+        "total": column.total,
+        "group": column.group,
     }
 
 
 def spec_to_dict(spec: TableSpec) -> dict:
     """JSON-friendly form; ``spec_from_dict`` gives the same spec back."""
     return {
-        "key": spec.key, "kind": spec.kind, "title": spec.title, "row_source": spec.row_source.value,
+        "key": spec.key,
+        "kind": spec.kind,
+        "title": spec.title,
+        "row_source": spec.row_source.value,
         "rows": [{"key": r.key, "label": r.label, "aliases": list(r.aliases)} for r in spec.rows],
         "inputs": [_column_to_dict(c) for c in spec.inputs],
         "computed": [_computed_to_dict(c) for c in spec.computed],
         "figures": [_column_to_dict(c) for c in spec.figures],
-        "totals": spec.totals, "total_label": spec.total_label, "row_label": spec.row_label,
-        "chart": spec.chart, "compare": list(spec.compare),
-        "change_warning_percent": spec.change_warning_percent, "order": list(spec.order),
+        "totals": spec.totals,
+        "total_label": spec.total_label,
+        "row_label": spec.row_label,
+        "chart": spec.chart,
+        "compare": list(spec.compare),
+        "change_warning_percent": spec.change_warning_percent,
+        "order": list(spec.order),
     }
 
 
@@ -385,8 +419,9 @@ def _column_from_dict(raw: object, where: str) -> InputColumn:
             data["aliases"] = tuple(data["aliases"])
         if data.get("default") is not None:
             default = _take(data["default"], ColumnDefault, where)
-            data["default"] = ColumnDefault(_enum(DefaultKind, default.get("kind"), where),
-                                            tuple(default.get("columns", ())))
+            data["default"] = ColumnDefault(
+                _enum(DefaultKind, default.get("kind"), where), tuple(default.get("columns", ()))
+            )
         if data.get("fallback") is not None:
             data["fallback"] = TotalFallback(**_take(data["fallback"], TotalFallback, where))
         return InputColumn(**data)
@@ -412,8 +447,10 @@ def spec_from_dict(raw: object) -> TableSpec:
     where = f"tabell {data.get('key')!r}"
     try:
         data["row_source"] = _enum(RowSource, data.get("row_source"), where)
-        data["rows"] = tuple(FixedRow(**{**_take(r, FixedRow, where), "aliases": tuple(r.get("aliases", ()))})
-                             for r in data.get("rows", ()))
+        data["rows"] = tuple(
+            FixedRow(**{**_take(r, FixedRow, where), "aliases": tuple(r.get("aliases", ()))})
+            for r in data.get("rows", ())
+        )
         data["inputs"] = tuple(_column_from_dict(c, where) for c in data.get("inputs", ()))
         data["computed"] = tuple(_computed_from_dict(c, where) for c in data.get("computed", ()))
         data["figures"] = tuple(_column_from_dict(c, where) for c in data.get("figures", ()))

@@ -34,13 +34,15 @@ def _send_committed_link_mail(response):
 
 # --- Own account ----------------------------------------------------------------------------------
 
+
 def _require_signed_in() -> None:
     if not current_user.is_authenticated or not current_user.active:
         raise PermissionDenied(_("Logga in för att se ditt konto."))
 
 
-def _account_page(name_form: NameForm | None = None, password_form: ChangePasswordForm | None = None,
-                  status: int = 200):
+def _account_page(
+    name_form: NameForm | None = None, password_form: ChangePasswordForm | None = None, status: int = 200
+):
     return render_template(
         "account/index.html",
         name_form=name_form or NameForm(data={"name": current_user.name}),
@@ -91,17 +93,27 @@ def change_password():
 
 # --- One-time links -------------------------------------------------------------------------------
 
+
 def _link_refused(status: tokens.LinkStatus):
     titles = {
-        tokens.LinkStatus.UNKNOWN: (404, _("Länken finns inte"),
-                                    _("Länken är ogiltig. Kontrollera att hela länken kom med, "
-                                      "eller be administratören om en ny.")),
-        tokens.LinkStatus.USED: (410, _("Länken är redan använd"),
-                                 _("Länken fungerar bara en gång och har redan använts. Logga in med ditt "
-                                   "lösenord, eller be administratören om en ny länk.")),
-        tokens.LinkStatus.EXPIRED: (410, _("Länken gäller inte längre"),
-                                    _("Länken har gått ut eller ersatts av en nyare. Be administratören "
-                                      "om en ny länk.")),
+        tokens.LinkStatus.UNKNOWN: (
+            404,
+            _("Länken finns inte"),
+            _("Länken är ogiltig. Kontrollera att hela länken kom med, eller be administratören om en ny."),
+        ),
+        tokens.LinkStatus.USED: (
+            410,
+            _("Länken är redan använd"),
+            _(
+                "Länken fungerar bara en gång och har redan använts. Logga in med ditt "
+                "lösenord, eller be administratören om en ny länk."
+            ),
+        ),
+        tokens.LinkStatus.EXPIRED: (
+            410,
+            _("Länken gäller inte längre"),
+            _("Länken har gått ut eller ersatts av en nyare. Be administratören om en ny länk."),
+        ),
     }
     code, title, message = titles[status]
     return render_template("account/link_refused.html", title=title, message=message), code

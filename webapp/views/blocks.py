@@ -38,8 +38,9 @@ def _load_editable_block(block_id: int) -> Block:
     return block
 
 
-def _editor_context(block: Block, form: BlockForm | None = None, conflict: str | None = None,
-                    tables: dict | None = None) -> dict:
+def _editor_context(
+    block: Block, form: BlockForm | None = None, conflict: str | None = None, tables: dict | None = None
+) -> dict:
     """The editor as the writer left it (her draft, else the block), or as she just posted it.
 
     Without ``form`` the editor is built from the block and her draft only, never from the
@@ -152,8 +153,13 @@ def save(block_id: int):
         return form_errors(block, form)
     tables = posted_tables(block)
     outcome = block_service.save_block(
-        block, current_user, form.source.data or "", base_version=form.base_version.data, tables=tables,
-        note=(form.note.data or "").strip(), **_save_options(),
+        block,
+        current_user,
+        form.source.data or "",
+        base_version=form.base_version.data,
+        tables=tables,
+        note=(form.note.data or "").strip(),
+        **_save_options(),
     )
     if outcome.kind == "conflict":
         return conflict_response(block, form, outcome, tables)
@@ -161,10 +167,14 @@ def save(block_id: int):
     if not wants_fragment():
         return redirect(url_for("blocks.show", block_id=block_id))
     block = reports.load_block(block_id)
-    saved_message = _("Sparat som version %(n)s.", n=outcome.revision.number) if outcome.kind == "saved" \
+    saved_message = (
+        _("Sparat som version %(n)s.", n=outcome.revision.number)
+        if outcome.kind == "saved"
         else _("Inga ändringar att spara.")
-    return render_template("blocks/_saved.html", **_editor_context(block), **_page_context(block),
-                           saved_message=saved_message)
+    )
+    return render_template(
+        "blocks/_saved.html", **_editor_context(block), **_page_context(block), saved_message=saved_message
+    )
 
 
 @bp.post("/<int:block_id>/autosave")
@@ -178,15 +188,19 @@ def autosave(block_id: int):
     if outcome.kind == "conflict":
         return conflict_response(block, form, outcome, tables)
     db.session.commit()
-    return render_template("blocks/_autosave_status.html", status=outcome.kind, block=block,
-                           revision=outcome.revision)
+    return render_template("blocks/_autosave_status.html", status=outcome.kind, block=block, revision=outcome.revision)
 
 
 def _keep_as_draft(block: Block, form: BlockForm, tables: dict) -> block_service.SaveOutcome:
     """The posted editor becomes the writer's draft (or a revision once the coalescing window closed)."""
     return block_service.save_block(
-        block, current_user, form.source.data or "", base_version=form.base_version.data, tables=tables,
-        autosave=True, **_save_options(),
+        block,
+        current_user,
+        form.source.data or "",
+        base_version=form.base_version.data,
+        tables=tables,
+        autosave=True,
+        **_save_options(),
     )
 
 
@@ -206,14 +220,19 @@ def tables(block_id: int):
     block = reports.load_block(block_id)
     grids = _grids(block, posted)
     edited_id = request.headers.get("HX-Trigger", "")
-    return render_template("blocks/_tables_saved.html", block=block, grids=grids,
-                           workflow=_workflow(block, grids, form.source.data, posted),
-                           status=outcome.kind, revision=outcome.revision,
-                           edited_id=edited_id,
-                           # A justification changes no issue; redrawing the panel would only
-                           # replace the field the writer may be typing in next.
-                           redraw_issues=not edited_id.startswith(statistics.JUSTIFICATION_ID_PREFIX),
-                           whole_tables=statistics.reshaped_tables(block, before, posted))
+    return render_template(
+        "blocks/_tables_saved.html",
+        block=block,
+        grids=grids,
+        workflow=_workflow(block, grids, form.source.data, posted),
+        status=outcome.kind,
+        revision=outcome.revision,
+        edited_id=edited_id,
+        # A justification changes no issue; redrawing the panel would only
+        # replace the field the writer may be typing in next.
+        redraw_issues=not edited_id.startswith(statistics.JUSTIFICATION_ID_PREFIX),
+        whole_tables=statistics.reshaped_tables(block, before, posted),
+    )
 
 
 def _load_revision(block: Block, number: int) -> Revision:
@@ -249,11 +268,14 @@ def restore(block_id: int, number: int):
     form = RestoreForm()
     if not form.validate_on_submit():
         abort(422)
-    outcome = block_service.restore_revision(block, current_user, _load_revision(block, number),
-                                             base_version=form.base_version.data)
+    outcome = block_service.restore_revision(
+        block, current_user, _load_revision(block, number), base_version=form.base_version.data
+    )
     if outcome.kind == "conflict":
         return render_template(
-            "errors/error.html", status=409, title=_("Bidraget har ändrats"),
+            "errors/error.html",
+            status=409,
+            title=_("Bidraget har ändrats"),
             message=_("Någon annan har sparat bidraget sedan du öppnade sidan. Ladda om och försök igen."),
         ), 409
     db.session.commit()

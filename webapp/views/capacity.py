@@ -35,8 +35,10 @@ def _panel(capacity: ReportCapacity, block: Block, form: CapacityForm | None, me
 
 def _form_for(capacity: ReportCapacity) -> CapacityForm:
     """The capacity as an editable form, with one blank row for an extra entry."""
-    rows = [{"places": entry.places, "from_date": entry.from_date, "until_date": entry.until_date}
-            for entry in capacity.schedule]
+    rows = [
+        {"places": entry.places, "from_date": entry.from_date, "until_date": entry.until_date}
+        for entry in capacity.schedule
+    ]
     # formdata=None: the block page is also rendered after other posts, whose fields are not ours.
     return CapacityForm(formdata=None, data={"entries": [*rows, {}]})
 
@@ -77,16 +79,21 @@ def confirm(block_id: int):
     capacity_service.require_confirmer(current_user, block)
     form = CapacityForm()
     if form.validate_on_submit():
-        rows = [capacity_service.EntryInput(entry.places.data, entry.from_date.data, entry.until_date.data)
-                for entry in form.entries]
+        rows = [
+            capacity_service.EntryInput(entry.places.data, entry.from_date.data, entry.until_date.data)
+            for entry in form.entries
+        ]
         try:
             corrected = capacity_service.confirm_capacity(capacity, block, current_user, rows)
         except capacity_service.CapacityInputError as error:
             _show_problems(form, error)
         else:
             db.session.commit()
-            message = (_("Kapaciteten är rättad och bekräftad. Tabellerna räknas om när sidan laddas om.")
-                       if corrected else _("Kapaciteten är bekräftad."))
+            message = (
+                _("Kapaciteten är rättad och bekräftad. Tabellerna räknas om när sidan laddas om.")
+                if corrected
+                else _("Kapaciteten är bekräftad.")
+            )
             if not wants_fragment():
                 flash(message, "success")
                 return redirect(url_for("blocks.show", block_id=block_id, _anchor="capacity"))

@@ -66,8 +66,12 @@ def _refused(block_id: int, status: int, message: str, target: str, values: dict
     """Nothing was saved: show why, next to the form, with what the person wrote kept and focused."""
     db.session.rollback()
     kind, _dash, number = target.partition("-")
-    extra = {"comment_error": message, "comment_error_target": target, "comment_values": values or {},
-             "focus_id": _FIELD_OF_TARGET.get(kind, "comment-body") + number}
+    extra = {
+        "comment_error": message,
+        "comment_error_target": target,
+        "comment_values": values or {},
+        "focus_id": _FIELD_OF_TARGET.get(kind, "comment-body") + number,
+    }
     if wants_fragment():
         return _threads_response(block_id, status, **extra)
     from webapp.views.blocks import _editor_context, _page_context
@@ -114,10 +118,20 @@ def create(block_id: int):
     anchor = (form.table_key.data, form.row_key.data, form.column_key.data)
     if request.form.get("cell"):  # the page's cell picker: "table|row|column"
         anchor = tuple((request.form["cell"].split("|") + ["", "", ""])[:3])
-    return _act(block_id, "new", values, lambda: comment_service.start_thread(
-        block, current_user, form.body.data, quote=form.quote.data,
-        table_key=anchor[0], row_key=anchor[1], column_key=anchor[2],
-    ))
+    return _act(
+        block_id,
+        "new",
+        values,
+        lambda: comment_service.start_thread(
+            block,
+            current_user,
+            form.body.data,
+            quote=form.quote.data,
+            table_key=anchor[0],
+            row_key=anchor[1],
+            column_key=anchor[2],
+        ),
+    )
 
 
 def _thread(comment_id: int) -> tuple[Comment, Block]:
@@ -131,8 +145,12 @@ def _thread(comment_id: int) -> tuple[Comment, Block]:
 def reply(comment_id: int):
     thread, block = _thread(comment_id)
     form = _form()
-    return _act(block.id, f"thread-{thread.id}", {"body": form.body.data or ""},
-                lambda: comment_service.reply(thread, block, current_user, form.body.data))
+    return _act(
+        block.id,
+        f"thread-{thread.id}",
+        {"body": form.body.data or ""},
+        lambda: comment_service.reply(thread, block, current_user, form.body.data),
+    )
 
 
 @bp.post("/comments/<int:comment_id>/resolve")
@@ -146,17 +164,26 @@ def resolve(comment_id: int):
 def reopen(comment_id: int):
     thread, block = _thread(comment_id)
     _form()
-    return _act(block.id, f"thread-{thread.id}", {}, lambda: comment_service.reopen(thread, block, current_user),
-                focus=f"thread-{thread.id}")
+    return _act(
+        block.id,
+        f"thread-{thread.id}",
+        {},
+        lambda: comment_service.reopen(thread, block, current_user),
+        focus=f"thread-{thread.id}",
+    )
 
 
 @bp.post("/comments/<int:comment_id>/edit")
 def edit(comment_id: int):
     comment, block = _load_comment(comment_id)
     form = _form()
-    return _act(block.id, f"comment-{comment.id}", {"body": form.body.data or ""},
-                lambda: comment_service.edit(comment, block, current_user, form.body.data),
-                focus=f"comment-{comment.id}")
+    return _act(
+        block.id,
+        f"comment-{comment.id}",
+        {"body": form.body.data or ""},
+        lambda: comment_service.edit(comment, block, current_user, form.body.data),
+        focus=f"comment-{comment.id}",
+    )
 
 
 @bp.post("/comments/<int:comment_id>/delete")

@@ -45,8 +45,14 @@ def draft_edition(report_id: int):
     if document is None:
         abort(404)
     html = render_html_edition(document)
-    return _private(send_file(BytesIO(html.encode("utf-8")), mimetype="text/html", as_attachment=True,
-                              download_name=f"{draft_file_stem(document)}.html"))
+    return _private(
+        send_file(
+            BytesIO(html.encode("utf-8")),
+            mimetype="text/html",
+            as_attachment=True,
+            download_name=f"{draft_file_stem(document)}.html",
+        )
+    )
 
 
 @bp.get("/<int:report_id>/sections/<int:section_id>/preview.pdf")
@@ -58,5 +64,11 @@ def section_preview_pdf(report_id: int, section_id: int):
         abort(404)
     pdf = render_pdf(render_document_html(document, for_print=True))
     number = document.chapters[0].sections[0].number.replace(".", "-")
-    return _private(send_file(BytesIO(pdf), mimetype="application/pdf", as_attachment=False,
-                              download_name=f"{draft_file_stem(document)}-avsnitt-{number}.pdf"))
+    return _private(
+        send_file(
+            BytesIO(pdf),
+            mimetype="application/pdf",
+            as_attachment=False,
+            download_name=f"{draft_file_stem(document)}-avsnitt-{number}.pdf",
+        )
+    )

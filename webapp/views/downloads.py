@@ -13,7 +13,14 @@ def send_stored_file(data: bytes, *, mimetype: str, download_name: str, sha256: 
     ``private, no-cache``: a browser may keep the file but asks again (cheaply, by ETag)
     before using it, and no shared cache stores it.
     """
-    response = send_file(BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=download_name,
-                         etag=sha256, conditional=True, max_age=None)
+    response = send_file(
+        BytesIO(data),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=download_name,
+        etag=sha256,
+        conditional=True,
+        max_age=None,
+    )
     response.cache_control.private = True
     return response

@@ -65,8 +65,13 @@ def _upload(name: str) -> importing.ImportInput | None:
 def _fragment(key: str, status: int = 200, **context):
     context.setdefault("preview", None)
     context.setdefault("message", None)
-    html = render_template("blocks/_import_preview.html", key=key, names=field_names(key),
-                           block_id=request.view_args.get("block_id"), **context)
+    html = render_template(
+        "blocks/_import_preview.html",
+        key=key,
+        names=field_names(key),
+        block_id=request.view_args.get("block_id"),
+        **context,
+    )
     return html, status
 
 
@@ -90,15 +95,23 @@ def apply(block_id: int, key: str):
     if kind == "file" or (not kind and request.files.get(names["file"])):
         source = _upload(names["file"])
         if source is None:
-            return _fragment(key, 422, message=_("Filen finns inte längre med. Välj filen igen och "
-                                                 "förhandsgranska. Ingenting har ändrats."))
+            return _fragment(
+                key,
+                422,
+                message=_("Filen finns inte längre med. Välj filen igen och förhandsgranska. Ingenting har ändrats."),
+            )
     else:
         text = request.form.get(names["previewed"]) if kind == "text" else request.form.get(names["text"])
         source = importing.ImportInput(text=text or "")
     digest = request.form.get(names["digest"], "")
     if digest and digest != source.digest:
-        return _fragment(key, 422, message=_("Underlaget har ändrats sedan förhandsgranskningen. "
-                                             "Förhandsgranska igen. Ingenting har ändrats."))
+        return _fragment(
+            key,
+            422,
+            message=_(
+                "Underlaget har ändrats sedan förhandsgranskningen. Förhandsgranska igen. Ingenting har ändrats."
+            ),
+        )
     try:
         base_version = int(request.form.get("base_version", ""))
     except ValueError:
@@ -110,14 +123,24 @@ def apply(block_id: int, key: str):
         return _fragment(key, 422, preview=result)
     new_tables = importing.applied_tables(tables, result)
     outcome = block_service.save_block(
-        block, current_user, source_text, base_version=base_version, tables=new_tables, autosave=True,
+        block,
+        current_user,
+        source_text,
+        base_version=base_version,
+        tables=new_tables,
+        autosave=True,
         max_bytes=current_app.config["MAX_BLOCK_BYTES"],
         coalesce_seconds=current_app.config["AUTOSAVE_COALESCE_SECONDS"],
     )
     if outcome.kind == "conflict":
-        return _fragment(key, 409, message=_(
-            "Någon annan har sparat bidraget sedan du öppnade sidan, så importen gjordes inte. "
-            "Ladda om sidan och importera igen. Ingenting har ändrats."))
+        return _fragment(
+            key,
+            409,
+            message=_(
+                "Någon annan har sparat bidraget sedan du öppnade sidan, så importen gjordes inte. "
+                "Ladda om sidan och importera igen. Ingenting har ändrats."
+            ),
+        )
     db.session.commit()
     if not wants_fragment():
         return redirect(url_for("blocks.show", block_id=block_id))
@@ -126,12 +149,17 @@ def apply(block_id: int, key: str):
     previous = reports.previous_period_block(block)
     grids = tuple(statistics.build_grid(t) for t in statistics.block_tables(block, new_tables, previous))
     count = len(result.changes)
-    done = _("Importen är gjord: %(n)s celler ändrades. Kontrollera siffrorna nedan.", n=format_number(count)) \
-        if count != 1 else _("Importen är gjord: 1 cell ändrades. Kontrollera siffrorna nedan.")
-    tables_html = render_template("blocks/_tables.html", block=block, grids=grids,
-                                  import_done={"key": key, "message": done})
-    status_html = render_template("blocks/_autosave_status.html", block=block, oob=True,
-                                  status=outcome.kind, revision=outcome.revision)
+    done = (
+        _("Importen är gjord: %(n)s celler ändrades. Kontrollera siffrorna nedan.", n=format_number(count))
+        if count != 1
+        else _("Importen är gjord: 1 cell ändrades. Kontrollera siffrorna nedan.")
+    )
+    tables_html = render_template(
+        "blocks/_tables.html", block=block, grids=grids, import_done={"key": key, "message": done}
+    )
+    status_html = render_template(
+        "blocks/_autosave_status.html", block=block, oob=True, status=outcome.kind, revision=outcome.revision
+    )
     headers = {"HX-Retarget": "#stat-tables", "HX-Reswap": "outerHTML"}
     return tables_html + status_html, 200, headers
 
@@ -148,7 +176,10 @@ def too_large(_error):
     files = _size(current_app.config.get("MAX_CONTENT_LENGTH") or 0)
     text = _size(current_app.config.get("MAX_FORM_MEMORY_SIZE") or 500_000)
     key = (request.view_args or {}).get("key", "")
-    message = _("Det du skickade är för stort: en fil får vara högst %(files)s och inklistrad text "
-                "högst %(text)s. Dela upp underlaget eller spara det som .xlsx. Ingenting har ändrats.",
-                files=files, text=text)
+    message = _(
+        "Det du skickade är för stort: en fil får vara högst %(files)s och inklistrad text "
+        "högst %(text)s. Dela upp underlaget eller spara det som .xlsx. Ingenting har ändrats.",
+        files=files,
+        text=text,
+    )
     return _fragment(key, 413, message=message)

@@ -66,8 +66,9 @@ def live(block_id: int):
     if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
-        response = Response(render_template("blocks/_live.html", block=block, live=state, drawn_in=drawn_in,
-                                            live_update=True))
+        response = Response(
+            render_template("blocks/_live.html", block=block, live=state, drawn_in=drawn_in, live_update=True)
+        )
     response.set_etag(etag)
     # Revalidate every time (the app's default is no-store, which would defeat the ETag).
     response.headers["Cache-Control"] = "private, no-cache"

@@ -43,8 +43,13 @@ def _publish_page(report: Report, job: RenderJob | None, form: PublishForm, *, e
     outline = reports.load_outline(report.id)
     check = publishing.checklist(report, job=job, content_hash=job.content_hash if job else None, outline=outline)
     return render_template(
-        "publishing/publish.html", report=report, check=check, form=form, error=error,
-        publications=publishing.publications_of(report.id), human_size=publishing.human_size,
+        "publishing/publish.html",
+        report=report,
+        check=check,
+        form=form,
+        error=error,
+        publications=publishing.publications_of(report.id),
+        human_size=publishing.human_size,
         **_final_panel_context(report, job),
     ), status
 
@@ -82,8 +87,9 @@ def publish_status(report_id: int, job_id: int):
     if not finished:
         return render_template("reports/_render_status.html", **context)
     check = publishing.checklist(report, job=job, content_hash=job.content_hash)
-    return render_template("publishing/_status_finished.html", report=report, check=check, form=PublishForm(),
-                           **context), STOP_POLLING
+    return render_template(
+        "publishing/_status_finished.html", report=report, check=check, form=PublishForm(), **context
+    ), STOP_POLLING
 
 
 @bp.post("/<int:report_id>/publish/render")
@@ -108,8 +114,12 @@ def publish(report_id: int):
     if not form.validate_on_submit():
         return _publish_page(report, _existing_final_job(report), form, status=422)
     try:
-        publication = publishing.publish(report, current_user, leave_threads_open=form.leave_threads_open.data,
-                                         open_threads_reason=form.open_threads_reason.data or "")
+        publication = publishing.publish(
+            report,
+            current_user,
+            leave_threads_open=form.leave_threads_open.data,
+            open_threads_reason=form.open_threads_reason.data or "",
+        )
     except publishing.OpenThreadsNeedReason as problem:
         db.session.rollback()
         form.open_threads_reason.errors = [*form.open_threads_reason.errors, problem.message]
@@ -154,13 +164,20 @@ def _published(report_id: int, version: int):
 @bp.get("/<int:report_id>/publications/<int:version>.pdf")
 def publication_pdf(report_id: int, version: int):
     report, found = _published(report_id, version)
-    return send_stored_file(found.pdf, mimetype="application/pdf", sha256=found.sha256,
-                            download_name=publishing.download_name(report, version, "pdf"))
+    return send_stored_file(
+        found.pdf,
+        mimetype="application/pdf",
+        sha256=found.sha256,
+        download_name=publishing.download_name(report, version, "pdf"),
+    )
 
 
 @bp.get("/<int:report_id>/publications/<int:version>.html")
 def publication_html(report_id: int, version: int):
     report, found = _published(report_id, version)
-    return send_stored_file(found.html.encode("utf-8"), mimetype="text/html",
-                            sha256=publishing.html_etag(found),
-                            download_name=publishing.download_name(report, version, "html"))
+    return send_stored_file(
+        found.html.encode("utf-8"),
+        mimetype="text/html",
+        sha256=publishing.html_etag(found),
+        download_name=publishing.download_name(report, version, "html"),
+    )

@@ -31,11 +31,17 @@ def overview(report_id: int):
     if outline is None:
         abort(404)
     report_actions = review.allowed_report_actions(current_user, outline.report, outline.blocks)
-    return render_template("reports/overview.html", outline=outline, report=outline.report,
-                           report_actions=report_actions, matrix=reports.progress_matrix(outline),
-                           open_threads=comments.open_thread_counts(report_id),
-                           publications=publishing.publications_of(report_id), human_size=publishing.human_size,
-                           can_publish=publishing.is_chair(current_user) and outline.report.is_locked)
+    return render_template(
+        "reports/overview.html",
+        outline=outline,
+        report=outline.report,
+        report_actions=report_actions,
+        matrix=reports.progress_matrix(outline),
+        open_threads=comments.open_thread_counts(report_id),
+        publications=publishing.publications_of(report_id),
+        human_size=publishing.human_size,
+        can_publish=publishing.is_chair(current_user) and outline.report.is_locked,
+    )
 
 
 def _draft_document(report_id: int):
@@ -134,5 +140,6 @@ def render_pdf(report_id: int, job_id: int):
 
 
 def _send_job_pdf(job: RenderJob):
-    return send_stored_file(job.pdf or b"", mimetype="application/pdf", download_name=render_download_name(job),
-                            sha256=job.sha256 or "")
+    return send_stored_file(
+        job.pdf or b"", mimetype="application/pdf", download_name=render_download_name(job), sha256=job.sha256 or ""
+    )

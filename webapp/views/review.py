@@ -36,8 +36,13 @@ def _save_posted_editor(block):
         return block_views.form_errors(block, form)
     tables = block_views.posted_tables(block)
     outcome = block_service.save_block(
-        block, current_user, form.source.data or "", base_version=form.base_version.data, tables=tables,
-        max_bytes=current_app.config["MAX_BLOCK_BYTES"], coalesce_seconds=current_app.config["AUTOSAVE_COALESCE_SECONDS"],
+        block,
+        current_user,
+        form.source.data or "",
+        base_version=form.base_version.data,
+        tables=tables,
+        max_bytes=current_app.config["MAX_BLOCK_BYTES"],
+        coalesce_seconds=current_app.config["AUTOSAVE_COALESCE_SECONDS"],
     )
     if outcome.kind == "conflict":
         return block_views.conflict_response(block, form, outcome, tables)
@@ -66,10 +71,17 @@ def block_transition(block_id: int):
     if action is review.Action.SUBMIT and (refusal := _save_posted_editor(block)) is not None:
         return refusal
     problems = statistics.unresolved_problems(
-        block, block_service.current_content(block).tables, reports.previous_period_block(block))
+        block, block_service.current_content(block).tables, reports.previous_period_block(block)
+    )
     try:
-        review.perform(current_user, block, action, reason=form.reason.data or "",
-                                    statistics_problems=problems, nothing_to_report=form.nothing_to_report.data or "")
+        review.perform(
+            current_user,
+            block,
+            action,
+            reason=form.reason.data or "",
+            statistics_problems=problems,
+            nothing_to_report=form.nothing_to_report.data or "",
+        )
     except (PermissionDenied, StateForbids) as refused:
         if action is not review.Action.SUBMIT or not review.is_block_writer(current_user, block):
             raise
@@ -88,8 +100,7 @@ def report_transition(report_id: int):
     if outline is None:
         abort(404)
     form, action = _posted_transition(review.ReportAction)
-    review.perform_on_report(current_user, outline.report, action, outline.blocks,
-                                          reason=form.reason.data or "")
+    review.perform_on_report(current_user, outline.report, action, outline.blocks, reason=form.reason.data or "")
     db.session.commit()
     flash(_("Du %(done)s.", done=action_label(f"report.{action.value}")), "success")
     return _done(url_for("reports.overview", report_id=report_id))
@@ -102,7 +113,7 @@ def _int_arg(name: str) -> int | None:
 
 @bp.get("/review")
 def queue():
-    """"Att granska": every submitted block, the longest-waiting first."""
+    """ "Att granska": every submitted block, the longest-waiting first."""
     if not review.is_reviewer(current_user):
         raise PermissionDenied(_("Granskningskön är för samverkansgruppens granskare."))
     chapter_id, unit_id = _int_arg("chapter"), _int_arg("unit")
@@ -111,10 +122,13 @@ def queue():
     chapters = {b.section.chapter.id: b.section.chapter for b in everything}
     units = {b.unit.id: b.unit for b in everything}
     return render_template(
-        "review/queue.html", blocks=blocks, total=len(everything),
+        "review/queue.html",
+        blocks=blocks,
+        total=len(everything),
         chapters=sorted(chapters.values(), key=lambda c: c.position),
         units=sorted(units.values(), key=lambda u: u.name),
-        chapter_id=chapter_id, unit_id=unit_id,
+        chapter_id=chapter_id,
+        unit_id=unit_id,
     )
 
 
@@ -129,5 +143,4 @@ def activity(report_id: int):
     if action is not None and action not in ACTION_LABELS:
         action = None
     events = reports.activity(report_id, action=action)
-    return render_template("review/activity.html", report=report, events=events, action=action,
-                           actions=ACTION_LABELS)
+    return render_template("review/activity.html", report=report, events=events, action=action, actions=ACTION_LABELS)

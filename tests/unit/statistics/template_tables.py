@@ -20,14 +20,19 @@ def _template() -> dict:
 
 def template_tables() -> list[tuple[str, dict]]:
     """(section key, table entry) for every table of the template, in template order."""
-    return [(section["key"], dict(table)) for chapter in _template()["chapters"]
-            for section in chapter["sections"] for table in section.get("tables", [])]
+    return [
+        (section["key"], dict(table))
+        for chapter in _template()["chapters"]
+        for section in chapter["sections"]
+        for table in section.get("tables", [])
+    ]
 
 
 def template_table(key: str, section: str | None = None) -> dict:
     """The entry of the table with this key (in the given section when the key is not unique)."""
-    found = [table for section_key, table in template_tables()
-             if table["key"] == key and section in (None, section_key)]
+    found = [
+        table for section_key, table in template_tables() if table["key"] == key and section in (None, section_key)
+    ]
     if len(found) != 1:
         raise LookupError(f"{len(found)} template tables with key {key!r} (section {section!r})")
     return found[0]

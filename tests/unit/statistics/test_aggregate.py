@@ -19,8 +19,12 @@ VISITS = build_spec({"key": "visits", "kind": "visits"}, START, END)
 
 def _night_units(**replaced) -> list[UnitTable]:
     return [
-        UnitTable(unit, info["name"], replaced.get(unit, seed.occupancy_data(unit)),
-                  ComputeContext(START, END, seed.capacity_schedule(unit)))
+        UnitTable(
+            unit,
+            info["name"],
+            replaced.get(unit, seed.occupancy_data(unit)),
+            ComputeContext(START, END, seed.capacity_schedule(unit)),
+        )
         for unit, info in seed.NIGHT_UNITS.items()
     ]
 
@@ -60,8 +64,7 @@ def test_a_unit_that_has_not_reported_april_makes_april_incomplete_and_is_named(
 
 
 def test_missing_figures_and_units_without_data_are_reported_differently():
-    unknown = seed.occupancy_data("fa-arsta").with_cell("2022-01", "men", MISSING).with_cell("2022-02", "men",
-                                                                                           MISSING)
+    unknown = seed.occupancy_data("fa-arsta").with_cell("2022-01", "men", MISSING).with_cell("2022-02", "men", MISSING)
     units = _night_units(**{"fa-arsta": unknown})
     units[0] = UnitTable("convictus-natt", "Convictus nattverksamhet för kvinnor", None, units[0].context)
     joint = aggregate(OCCUPANCY, units, CONTEXT)
@@ -82,8 +85,13 @@ def test_the_day_units_visit_summary_has_each_units_period_and_a_grand_total():
     units = [UnitTable(u, name, seed.visits_data(u), CONTEXT) for u, name in seed.DAY_UNITS.items()]
     joint = unit_summary(VISITS, units, CONTEXT)
     table = joint.table
-    assert [row.label for row in table.rows] == ["Convictus Axelsberg", "Crossroads", "EU-center", "Kafé Norrmalm",
-                                                 "Västberga gård"]
+    assert [row.label for row in table.rows] == [
+        "Convictus Axelsberg",
+        "Crossroads",
+        "EU-center",
+        "Kafé Norrmalm",
+        "Västberga gård",
+    ]
     kafe = table.row("kafe-norrmalm")
     assert (kafe["total"].value, kafe["women_share"].text) == (6715, "26,9\u00a0%")
     assert table.row("eu-center")["women_share"].value == 26

@@ -44,12 +44,14 @@ def test_entries_add_up_and_months_clip_to_the_period():
 
 
 def test_a_filled_in_capacity_table_gives_the_schedule():
-    data = TableData((
-        Row("a", None, {"places": Cell.of(24), "from": Cell.of("2021-11-29"), "until": Cell.of("2022-04-15")}),
-        Row("b", None, {"places": Cell.of(10)}),
-        Row("c", None, {"places": Cell.of("tio")}),
-        Row("d", None, {"from": Cell.of("2021-12-01")}),
-    ))
+    data = TableData(
+        (
+            Row("a", None, {"places": Cell.of(24), "from": Cell.of("2021-11-29"), "until": Cell.of("2022-04-15")}),
+            Row("b", None, {"places": Cell.of(10)}),
+            Row("c", None, {"places": Cell.of("tio")}),
+            Row("d", None, {"from": Cell.of("2021-12-01")}),
+        )
+    )
     assert schedule_from_data(data, START, END) == (
         CapacityEntry(24, date(2021, 11, 29), date(2022, 4, 15)),
         CapacityEntry(10, START, END),

@@ -21,8 +21,10 @@ def _tables():
     previous = compute(spec, seed.occupancy_data("stadsmissionen-natt"), context)
     new_start, new_end = date(2022, 11, 1), date(2023, 4, 30)
     new_spec = build_spec({"key": "occupancy", "kind": "occupancy"}, new_start, new_end)
-    rows = tuple(Row(f"{int(r.key[:4]) + 1}{r.key[4:]}", None, {"women": r.cells["women"], "men": Cell.of(500)})
-                 for r in seed.occupancy_data("stadsmissionen-natt").rows)
+    rows = tuple(
+        Row(f"{int(r.key[:4]) + 1}{r.key[4:]}", None, {"women": r.cells["women"], "men": Cell.of(500)})
+        for r in seed.occupancy_data("stadsmissionen-natt").rows
+    )
     current = compute(new_spec, TableData(rows[:-1]), ComputeContext(new_start, new_end, (CapacityEntry(50),)))
     return previous, current
 

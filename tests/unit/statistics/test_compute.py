@@ -74,9 +74,7 @@ def test_without_a_capacity_offered_stays_empty_and_occupancy_is_incomplete():
 
 
 def test_missing_and_empty_make_sums_and_shares_incomplete_never_zero():
-    data = (seed.occupancy_data("fa-arsta")
-            .with_cell("2021-11", "men", MISSING)
-            .with_cell("2021-12", "women", Cell()))
+    data = seed.occupancy_data("fa-arsta").with_cell("2021-11", "men", MISSING).with_cell("2021-12", "women", Cell())
     table = _night("fa-arsta", data)
     for key in ("2021-11", "2021-12"):
         row = table.row(key)
@@ -131,8 +129,12 @@ def test_visits_given_only_for_the_period():
 
 
 def test_a_typed_month_total_stands_and_an_empty_one_is_the_sum():
-    data = TableData((Row("2021-11", None, {"women": Cell.of(10), "men": Cell.of(30)}),
-                      Row("2021-12", None, {"total": Cell.of(50), "women": Cell.of(5), "men": NOT_APPLICABLE})))
+    data = TableData(
+        (
+            Row("2021-11", None, {"women": Cell.of(10), "men": Cell.of(30)}),
+            Row("2021-12", None, {"total": Cell.of(50), "women": Cell.of(5), "men": NOT_APPLICABLE}),
+        )
+    )
     table = compute(VISITS, data, ComputeContext(START, END))
     assert table.row("2021-11")["total"].value == 40 and table.row("2021-11")["total"].defaulted
     assert table.row("2021-12")["total"].value == 50
@@ -157,8 +159,9 @@ def test_tickets_per_shelter_and_month():
     assert table.total["stadsmissionen.places"].value == 2604
     # February and March are blank in the seed: the total is not 59 until someone fills them in.
     assert table.total["no_place"].state is FigureState.INCOMPLETE
-    filled = seed.tickets_data().with_cell("2022-02", "no_place", Cell.of(0)).with_cell("2022-03", "no_place",
-                                                                                        Cell.of(0))
+    filled = (
+        seed.tickets_data().with_cell("2022-02", "no_place", Cell.of(0)).with_cell("2022-03", "no_place", Cell.of(0))
+    )
     assert compute(spec, filled, ComputeContext(START, END)).total["no_place"].value == 59
 
 
@@ -180,9 +183,12 @@ def test_blank_free_rows_are_left_out():
 
 def test_capacity_table_gives_bed_nights_per_entry():
     spec = build_spec({"key": "capacity", "kind": "capacity"}, START, END)
-    data = TableData((Row("a", None, {"places": Cell.of(24), "from": Cell.of("2021-11-29"),
-                                      "until": Cell.of("2022-04-15")}),
-                      Row("b", None, {"places": Cell.of(10)})))
+    data = TableData(
+        (
+            Row("a", None, {"places": Cell.of(24), "from": Cell.of("2021-11-29"), "until": Cell.of("2022-04-15")}),
+            Row("b", None, {"places": Cell.of(10)}),
+        )
+    )
     table = compute(spec, data, ComputeContext(START, END))
     assert table.rows[0]["nights"].value == 138 and table.rows[0]["bed_nights"].value == 3312
     assert table.rows[1]["from"].defaulted and table.rows[1]["bed_nights"].value == 1810
@@ -220,7 +226,8 @@ def test_period_with_unknown_rows_in_data_ignores_them():
 
 def test_context_dates_bound_date_ranges():
     spec = build_spec({"key": "capacity", "kind": "capacity"}, START, END)
-    data = TableData((Row("a", None, {"places": Cell.of(1), "from": Cell.of("2020-01-01"),
-                                      "until": Cell.of("2030-01-01")}),))
+    data = TableData(
+        (Row("a", None, {"places": Cell.of(1), "from": Cell.of("2020-01-01"), "until": Cell.of("2030-01-01")}),)
+    )
     assert compute(spec, data, ComputeContext(START, END)).rows[0]["nights"].value == 181
     assert compute(spec, data, ComputeContext(date(2022, 5, 1), date(2022, 10, 31))).rows[0]["nights"].value == 184

@@ -22,6 +22,7 @@ def codes():
 
 # --- Membership --------------------------------------------------------------
 
+
 def test_romania_is_eu():
     romania = country_by_code("RO")
     assert romania.name_sv == "Rumänien"
@@ -47,10 +48,19 @@ def test_united_kingdom_is_not_eu():
     assert uk.third_country
 
 
-@pytest.mark.parametrize("name, code", [
-    ("Ghana", "GH"), ("Nigeria", "NG"), ("Marocko", "MA"), ("Eritrea", "ER"),
-    ("Irak", "IQ"), ("Peru", "PE"), ("Somalia", "SO"), ("Ukraina", "UA"),
-])
+@pytest.mark.parametrize(
+    "name, code",
+    [
+        ("Ghana", "GH"),
+        ("Nigeria", "NG"),
+        ("Marocko", "MA"),
+        ("Eritrea", "ER"),
+        ("Irak", "IQ"),
+        ("Peru", "PE"),
+        ("Somalia", "SO"),
+        ("Ukraina", "UA"),
+    ],
+)
 def test_third_countries(name, code):
     country = find_country(name)
     assert country.code == code
@@ -113,48 +123,105 @@ def test_country_is_frozen():
 
 # --- Look-up ------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "Rumänien", "rumänien", "RUMÄNIEN", "  Rumänien  ", "Rumanien", "rumanien",
-    "Romania", "ROMANIA", "RO", "ro", " ro ",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Rumänien",
+        "rumänien",
+        "RUMÄNIEN",
+        "  Rumänien  ",
+        "Rumanien",
+        "rumanien",
+        "Romania",
+        "ROMANIA",
+        "RO",
+        "ro",
+        " ro ",
+    ],
+)
 def test_find_romania(text):
     assert find_country(text).code == "RO"
 
 
-@pytest.mark.parametrize("text, code", [
-    ("Tjeckien", "CZ"), ("Czechia", "CZ"), ("Czech Republic", "CZ"),
-    ("Storbritannien", "GB"), ("United Kingdom", "GB"), ("UK", "GB"), ("England", "GB"),
-    ("Elfenbenskusten", "CI"), ("Côte d’Ivoire", "CI"), ("Cote d'Ivoire", "CI"),
-    ("Ivory Coast", "CI"),
-    ("Kongo-Kinshasa", "CD"), ("Kongo Kinshasa", "CD"), ("DR Kongo", "CD"),
-    ("Kongo-Brazzaville", "CG"),
-    ("Nordmakedonien", "MK"), ("North Macedonia", "MK"),
-    ("Moldavien", "MD"), ("Moldova", "MD"),
-    ("Vitryssland", "BY"), ("Belarus", "BY"),
-    ("Kosovo", "XK"), ("XK", "XK"),
-    ("Bosnien och Hercegovina", "BA"), ("Bosnia & Herzegovina", "BA"),
-    ("Bosnia and Herzegovina", "BA"),
-    ("Tyskland", "DE"), ("Germany", "DE"), ("de", "DE"),
-    ("Österrike", "AT"), ("osterrike", "AT"), ("Austria", "AT"),
-    ("Grekland", "GR"), ("EL", "GR"),
-    ("Holland", "NL"), ("Nederländerna", "NL"),
-    ("Turkiet", "TR"), ("Türkiye", "TR"), ("Turkey", "TR"),
-    ("Myanmar", "MM"), ("Burma", "MM"),
-    ("Palestina", "PS"),
-    ("S:t Lucia", "LC"), ("St. Lucia", "LC"),
-    ("São Tomé och Príncipe", "ST"), ("Sao Tome and Principe", "ST"),
-    ("Stateless", STATELESS_CODE), ("XX", STATELESS_CODE),
-    ("Unknown", UNKNOWN_CODE), ("ZZ", UNKNOWN_CODE),
-])
+@pytest.mark.parametrize(
+    "text, code",
+    [
+        ("Tjeckien", "CZ"),
+        ("Czechia", "CZ"),
+        ("Czech Republic", "CZ"),
+        ("Storbritannien", "GB"),
+        ("United Kingdom", "GB"),
+        ("UK", "GB"),
+        ("England", "GB"),
+        ("Elfenbenskusten", "CI"),
+        ("Côte d’Ivoire", "CI"),
+        ("Cote d'Ivoire", "CI"),
+        ("Ivory Coast", "CI"),
+        ("Kongo-Kinshasa", "CD"),
+        ("Kongo Kinshasa", "CD"),
+        ("DR Kongo", "CD"),
+        ("Kongo-Brazzaville", "CG"),
+        ("Nordmakedonien", "MK"),
+        ("North Macedonia", "MK"),
+        ("Moldavien", "MD"),
+        ("Moldova", "MD"),
+        ("Vitryssland", "BY"),
+        ("Belarus", "BY"),
+        ("Kosovo", "XK"),
+        ("XK", "XK"),
+        ("Bosnien och Hercegovina", "BA"),
+        ("Bosnia & Herzegovina", "BA"),
+        ("Bosnia and Herzegovina", "BA"),
+        ("Tyskland", "DE"),
+        ("Germany", "DE"),
+        ("de", "DE"),
+        ("Österrike", "AT"),
+        ("osterrike", "AT"),
+        ("Austria", "AT"),
+        ("Grekland", "GR"),
+        ("EL", "GR"),
+        ("Holland", "NL"),
+        ("Nederländerna", "NL"),
+        ("Turkiet", "TR"),
+        ("Türkiye", "TR"),
+        ("Turkey", "TR"),
+        ("Myanmar", "MM"),
+        ("Burma", "MM"),
+        ("Palestina", "PS"),
+        ("S:t Lucia", "LC"),
+        ("St. Lucia", "LC"),
+        ("São Tomé och Príncipe", "ST"),
+        ("Sao Tome and Principe", "ST"),
+        ("Stateless", STATELESS_CODE),
+        ("XX", STATELESS_CODE),
+        ("Unknown", UNKNOWN_CODE),
+        ("ZZ", UNKNOWN_CODE),
+    ],
+)
 def test_find_variants(text, code):
     assert find_country(text).code == code
 
 
-@pytest.mark.parametrize("text", [
-    None, "", "   ", "Atlantis", "QQ", "EU", "UN", "150", "Europeiska unionen",
-    # Not nationalities: the people hold another state's citizenship.
-    "Åland", "AX", "Grönland", "Antarktis",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        None,
+        "",
+        "   ",
+        "Atlantis",
+        "QQ",
+        "EU",
+        "UN",
+        "150",
+        "Europeiska unionen",
+        # Not nationalities: the people hold another state's citizenship.
+        "Åland",
+        "AX",
+        "Grönland",
+        "Antarktis",
+    ],
+)
 def test_find_nothing(text):
     assert find_country(text) is None
 
@@ -185,6 +252,7 @@ def test_every_country_is_found_by_its_own_names_and_code():
 
 # --- The table ----------------------------------------------------------------
 
+
 def test_codes_are_unique():
     assert len(codes()) == len(COUNTRIES)
 
@@ -195,9 +263,7 @@ def test_no_pseudo_codes():
     pseudo = {"EU", "EZ", "UN", "QO", "XA", "XB", "AC", "CP", "DG", "EA", "IC", "TA", "AQ", "BV", "UM"}
     assert not codes() & pseudo
     # Only the user-assigned codes chosen on purpose.
-    user_assigned = {
-        c for c in codes() if c == "AA" or "QM" <= c <= "QZ" or c[0] == "X" or c == "ZZ"
-    }
+    user_assigned = {c for c in codes() if c == "AA" or "QM" <= c <= "QZ" or c[0] == "X" or c == "ZZ"}
     assert user_assigned == {"XK", STATELESS_CODE, UNKNOWN_CODE}
 
 
@@ -230,7 +296,17 @@ def test_sorted_swedish_style():
 def test_swedish_sort_key():
     words = ["öl", "ål", "äng", "zebra", "ost", "Ärlig", "yxa", "Åsa", "über", "école", "aaa"]
     assert sorted(words, key=swedish_sort_key) == [
-        "aaa", "école", "ost", "über", "yxa", "zebra", "ål", "Åsa", "äng", "Ärlig", "öl",
+        "aaa",
+        "école",
+        "ost",
+        "über",
+        "yxa",
+        "zebra",
+        "ål",
+        "Åsa",
+        "äng",
+        "Ärlig",
+        "öl",
     ]
 
 

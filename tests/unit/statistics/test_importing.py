@@ -53,9 +53,7 @@ MONTH_KEYS = [date(2021, 11, 1), date(2021, 12, 1)] + [date(2022, m, 1) for m in
 ROWS = [(key, ()) for key in MONTH_KEYS]
 COLUMNS = [("women", ("Kvinnor", "kvinna")), ("men", ("Män", "man"))]
 TYPES = {"women": "integer", "men": "integer"}
-EXPECTED = {
-    key: (women, men) for key, (_label, women, men) in zip(MONTH_KEYS, STADSMISSIONEN)
-}
+EXPECTED = {key: (women, men) for key, (_label, women, men) in zip(MONTH_KEYS, STADSMISSIONEN)}
 
 
 def values(proposal):
@@ -139,9 +137,7 @@ SHEET_END = b"</sheetData></worksheet>"
 
 
 def billion_laughs(root: str) -> bytes:
-    entities = ['<!ENTITY lol0 "lol">'] + [
-        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)
-    ]
+    entities = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10)]
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<!DOCTYPE {root} [{''.join(entities)}]>\n"
@@ -460,7 +456,9 @@ def test_a_thousand_row_sheet_is_read_quickly():
     read_xlsx(data)  # openpyxl's first import is not the reader's cost
     started = time.perf_counter()
     proposal = propose_import(
-        read_xlsx(data), [("country", ("Land",)), ("count", ("Antal",)), ("share", ("Andel",))], None,
+        read_xlsx(data),
+        [("country", ("Land",)), ("count", ("Antal",)), ("share", ("Andel",))],
+        None,
         {"country": "country", "count": "integer", "share": "decimal"},
     )
     assert time.perf_counter() - started < 1.0
@@ -516,13 +514,7 @@ def test_paste_ragged_rows_become_a_rectangle_and_blank_rows_vanish():
 
 def test_bad_cells_are_named_by_row_and_column():
     text = (
-        "Månad\tKvinnor\tMän\n"
-        "nov\t202\t1000\n"
-        "dec\t12a\t882\n"
-        "jan\t104\t70,5\n"
-        "Novembr\t1\t2\n"
-        "feb\t188\t788\n"
-        "feb\t1\t1\n"
+        "Månad\tKvinnor\tMän\nnov\t202\t1000\ndec\t12a\t882\njan\t104\t70,5\nNovembr\t1\t2\nfeb\t188\t788\nfeb\t1\t1\n"
     )
     proposal = propose_import(parse_pasted(text), COLUMNS, ROWS, TYPES)
     messages = [problem.message for problem in proposal.problems]
@@ -550,9 +542,7 @@ def test_month_outside_the_period_is_skipped_with_a_note():
 
 def test_month_without_year_is_ambiguous_in_a_period_longer_than_a_year():
     keys = [date(2021, 11, 1), date(2022, 11, 1)]
-    proposal = propose_import(
-        parse_pasted("Månad\tKvinnor\nnov\t1\n"), COLUMNS[:1], [(k, ()) for k in keys], TYPES
-    )
+    proposal = propose_import(parse_pasted("Månad\tKvinnor\nnov\t1\n"), COLUMNS[:1], [(k, ()) for k in keys], TYPES)
     assert len(proposal.problems) == 1
     assert "skriv ut året" in proposal.problems[0].message
     ok = propose_import(parse_pasted("Månad\tKvinnor\nnov 2022\t1\n"), COLUMNS[:1], [(k, ()) for k in keys], TYPES)
@@ -569,16 +559,22 @@ def test_no_known_headers_and_wrong_shape_are_reported_not_raised():
 def test_free_rows_and_fixed_labels():
     nationalities = parse_pasted("Land\tAntal\nRumänien\t306\nPolen\t44\nTotalt\t350\n")
     proposal = propose_import(
-        nationalities, [("country", ("Land",)), ("count", ("Antal",))], None,
+        nationalities,
+        [("country", ("Land",)), ("count", ("Antal",))],
+        None,
         {"country": "country", "count": "integer"},
     )
     assert proposal.problems == []
     assert values(proposal) == {  # a country column reads the country list, as the grid does
-        (0, "country"): "RO", (0, "count"): 306, (1, "country"): "PL", (1, "count"): 44,
+        (0, "country"): "RO",
+        (0, "count"): 306,
+        (1, "country"): "PL",
+        (1, "count"): 44,
     }
     facts = parse_pasted("Uppgift\tVärde\nTotal UNO-koder (unika deltagare)\t434\nKvinnor\t143\nMän\t291\n")
     proposal = propose_import(
-        facts, [("value", ("Värde",))],
+        facts,
+        [("value", ("Värde",))],
         [("uno", ("UNO-koder", "unika deltagare")), ("women", ("Kvinnor",)), ("men", ("Män",))],
         {"value": "integer"},
     )
@@ -599,9 +595,21 @@ def test_dot_thousands_are_noted_in_the_preview():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("1 087", 1087), ("1\u00a0087", 1087), ("1\u202f087", 1087), ("14 245", 14245),
-        ("14245", 14245), (" 202 ", 202), ("1.023", 1023), ("2.425", 2425), ("1.234.567", 1234567),
-        ("12,0", 12), ("−5", -5), ("-5", -5), (202, 202), (202.0, 202), (Decimal("7"), 7),
+        ("1 087", 1087),
+        ("1\u00a0087", 1087),
+        ("1\u202f087", 1087),
+        ("14 245", 14245),
+        ("14245", 14245),
+        (" 202 ", 202),
+        ("1.023", 1023),
+        ("2.425", 2425),
+        ("1.234.567", 1234567),
+        ("12,0", 12),
+        ("−5", -5),
+        ("-5", -5),
+        (202, 202),
+        (202.0, 202),
+        (Decimal("7"), 7),
     ],
 )
 def test_parse_integer_values(text, expected):
@@ -613,11 +621,20 @@ def test_parse_integer_values(text, expected):
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
-        ("", CellKind.EMPTY), ("  ", CellKind.EMPTY), ("-", CellKind.EMPTY), ("–", CellKind.EMPTY),
-        (None, CellKind.EMPTY), ("uppgift saknas", CellKind.MISSING), ("Saknas", CellKind.MISSING),
-        ("u.s.", CellKind.MISSING), ("U. S.", CellKind.MISSING), ("Inga uppgifter", CellKind.MISSING),
-        ("ej tillämpligt", CellKind.NOT_APPLICABLE), ("E.T.", CellKind.NOT_APPLICABLE),
-        ("gäller ej", CellKind.NOT_APPLICABLE), ("Ej tillampligt", CellKind.NOT_APPLICABLE),
+        ("", CellKind.EMPTY),
+        ("  ", CellKind.EMPTY),
+        ("-", CellKind.EMPTY),
+        ("–", CellKind.EMPTY),
+        (None, CellKind.EMPTY),
+        ("uppgift saknas", CellKind.MISSING),
+        ("Saknas", CellKind.MISSING),
+        ("u.s.", CellKind.MISSING),
+        ("U. S.", CellKind.MISSING),
+        ("Inga uppgifter", CellKind.MISSING),
+        ("ej tillämpligt", CellKind.NOT_APPLICABLE),
+        ("E.T.", CellKind.NOT_APPLICABLE),
+        ("gäller ej", CellKind.NOT_APPLICABLE),
+        ("Ej tillampligt", CellKind.NOT_APPLICABLE),
     ],
 )
 def test_markers(text, kind):
@@ -653,10 +670,23 @@ def test_comma_before_three_digits_is_ambiguous_in_an_integer_column():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("74,6", "74.6"), ("74,6 %", "74.6"), ("74,6%", "74.6"), ("88,8\u00a0%", "88.8"), ("0,5", "0.5"),
-        (",5", "0.5"), ("1 234,5", "1234.5"), ("1.234,5", "1234.5"), ("−0,5", "-0.5"), ("74.6", "74.6"),
-        ("1,234.5", "1234.5"), ("1,234,567", "1234567"), ("1.234.567", "1234567"), ("1,500", "1.500"),
-        ("14 245", "14245"), (0.25, "0.25"), (3, "3"),
+        ("74,6", "74.6"),
+        ("74,6 %", "74.6"),
+        ("74,6%", "74.6"),
+        ("88,8\u00a0%", "88.8"),
+        ("0,5", "0.5"),
+        (",5", "0.5"),
+        ("1 234,5", "1234.5"),
+        ("1.234,5", "1234.5"),
+        ("−0,5", "-0.5"),
+        ("74.6", "74.6"),
+        ("1,234.5", "1234.5"),
+        ("1,234,567", "1234567"),
+        ("1.234.567", "1234567"),
+        ("1,500", "1.500"),
+        ("14 245", "14245"),
+        (0.25, "0.25"),
+        (3, "3"),
     ],
 )
 def test_parse_decimal_values(text, expected):
@@ -685,12 +715,30 @@ def test_parse_date():
 @pytest.mark.parametrize(
     ("label", "expected"),
     [
-        ("November", (None, 11)), ("nov", (None, 11)), ("NOV", (None, 11)), ("Nov.", (None, 11)),
-        ("Nov 2021", (2021, 11)), ("nov-21", (2021, 11)), ("2021-11", (2021, 11)), ("2021-11-01", (2021, 11)),
-        ("11/2021", (2021, 11)), ("november 2021", (2021, 11)), ("Mars", (None, 3)), ("mar", (None, 3)),
-        ("maj", (None, 5)), ("okt", (None, 10)), ("Oct", (None, 10)), ("sept", (None, 9)),
-        (datetime(2022, 3, 1), (2022, 3)), (date(2022, 3, 1), (2022, 3)),
-        ("Totalt", None), ("Novembr", None), ("2021-13", None), ("", None), (11, None), ("nov dec", None),
+        ("November", (None, 11)),
+        ("nov", (None, 11)),
+        ("NOV", (None, 11)),
+        ("Nov.", (None, 11)),
+        ("Nov 2021", (2021, 11)),
+        ("nov-21", (2021, 11)),
+        ("2021-11", (2021, 11)),
+        ("2021-11-01", (2021, 11)),
+        ("11/2021", (2021, 11)),
+        ("november 2021", (2021, 11)),
+        ("Mars", (None, 3)),
+        ("mar", (None, 3)),
+        ("maj", (None, 5)),
+        ("okt", (None, 10)),
+        ("Oct", (None, 10)),
+        ("sept", (None, 9)),
+        (datetime(2022, 3, 1), (2022, 3)),
+        (date(2022, 3, 1), (2022, 3)),
+        ("Totalt", None),
+        ("Novembr", None),
+        ("2021-13", None),
+        ("", None),
+        (11, None),
+        ("nov dec", None),
     ],
 )
 def test_parse_month(label, expected):
@@ -709,7 +757,9 @@ def test_match_columns_is_case_space_and_diacritic_insensitive():
     assert match_columns(["Andel kvinnor", "Kvinnor %", "% män"], COLUMNS) == {}
     shares = [("women_share", ("Andel kvinnor", "% kvinnor")), ("men_share", ("Andel män", "% män"))]
     assert match_columns(["Kvinnor", "Procentuell andel kvinnor", "% män"], COLUMNS + shares) == {
-        "women": 0, "women_share": 1, "men_share": 2,
+        "women": 0,
+        "women_share": 1,
+        "men_share": 2,
     }
     # A header naming two columns is used for neither.
     assert match_columns(["Kvinnor och män"], COLUMNS) == {}
@@ -730,7 +780,7 @@ def test_match_rows_by_month_names_and_aliases():
 SEPARATORS = st.sampled_from([" ", "\u00a0", "\u202f", "."])
 
 
-@given(st.integers(min_value=-10**12, max_value=10**12), SEPARATORS)
+@given(st.integers(min_value=-(10**12), max_value=10**12), SEPARATORS)
 def test_integers_formatted_the_swedish_way_parse_back(number, separator):
     text = format_number(number).replace("\u202f", separator)
     if number < 0 and separator != ".":
@@ -740,7 +790,7 @@ def test_integers_formatted_the_swedish_way_parse_back(number, separator):
     assert cell.value == number
 
 
-@given(st.decimals(min_value=-10**9, max_value=10**9, places=1, allow_nan=False, allow_infinity=False))
+@given(st.decimals(min_value=-(10**9), max_value=10**9, places=1, allow_nan=False, allow_infinity=False))
 def test_decimals_formatted_the_swedish_way_parse_back(number):
     text = format_number(number, 1)
     assert parse_decimal(text).value == number

@@ -15,9 +15,13 @@ CONTEXT = ComputeContext(START, END)
 
 
 def _list(*rows, **figures) -> TableData:
-    return TableData(tuple(Row(f"r{n}", None, {"country": Cell.of(code), "count": Cell.of(count)})
-                           for n, (code, count) in enumerate(rows, start=1)),
-                     figures={k: Cell.of(v) for k, v in figures.items()})
+    return TableData(
+        tuple(
+            Row(f"r{n}", None, {"country": Cell.of(code), "count": Cell.of(count)})
+            for n, (code, count) in enumerate(rows, start=1)
+        ),
+        figures={k: Cell.of(v) for k, v in figures.items()},
+    )
 
 
 def test_a_small_list_without_a_base_is_everyone():
@@ -33,8 +37,14 @@ def test_a_small_list_without_a_base_is_everyone():
 
 def test_inskrivning_top_list_is_a_share_of_all_434_participants():
     table = compute(SPEC, seed.nationality_count_data("ng-inskrivning"), CONTEXT)
-    assert [row["percent"].text for row in table.rows] == ["70,5\u00a0%", "10,1\u00a0%", "2,5\u00a0%", "2,1\u00a0%",
-                                                           "1,6\u00a0%", "1,6\u00a0%"]
+    assert [row["percent"].text for row in table.rows] == [
+        "70,5\u00a0%",
+        "10,1\u00a0%",
+        "2,5\u00a0%",
+        "2,1\u00a0%",
+        "1,6\u00a0%",
+        "1,6\u00a0%",
+    ]
     assert [row["rank"].value for row in table.rows] == [1, 2, 3, 4, 5, 5]  # Bulgarien and Ghana share 5th
     assert table.total["count"].value == 384 and table.total["percent"].text == "88,5\u00a0%"
     summary = table.summary
@@ -84,8 +94,10 @@ def test_crossroads_split_against_its_stated_eu_share():
 
 
 def test_the_joint_list_sums_counts_and_leaves_out_units_with_shares_only():
-    units = [UnitList(u, seed.DAY_UNITS[u], seed.nationality_count_data(u))
-             for u in ("kafe-norrmalm", "vastberga-gard", "eu-center", "crossroads")]
+    units = [
+        UnitList(u, seed.DAY_UNITS[u], seed.nationality_count_data(u))
+        for u in ("kafe-norrmalm", "vastberga-gard", "eu-center", "crossroads")
+    ]
     units.append(UnitList("convictus-axelsberg", "Convictus Axelsberg", seed.nationality_share_data("convictus-natt")))
     units.append(UnitList("empty", "Tom verksamhet", None))
     joint = joint_nationalities(SPEC, units, CONTEXT)

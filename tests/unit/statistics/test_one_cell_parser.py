@@ -26,7 +26,12 @@ from webapp.statistics.cells import (
 from webapp.statistics.specs import InputColumn, RowSource, TableSpec
 
 INTEGER, DECIMAL, TEXT, COUNTRY, DATE = (
-    ValueType.INTEGER, ValueType.DECIMAL, ValueType.TEXT, ValueType.COUNTRY, ValueType.DATE)
+    ValueType.INTEGER,
+    ValueType.DECIMAL,
+    ValueType.TEXT,
+    ValueType.COUNTRY,
+    ValueType.DATE,
+)
 COLUMNS = {  # no lower bound, so "-3" is about reading, not about a range
     INTEGER: InputColumn("antal", "Antal", INTEGER, min_value=None),
     DECIMAL: InputColumn("andel", "Andel", DECIMAL, min_value=None),
@@ -46,11 +51,19 @@ class Unreadable:
 
 ALL_TYPES = (INTEGER, DECIMAL, TEXT, COUNTRY, DATE)
 STATE_WORDS = {
-    "u.s.": MISSING, "U.S": MISSING, "..": MISSING, "ingen uppgift": MISSING, "uppgift saknas": MISSING,
-    "Saknas": MISSING, "inte tillämpligt": NOT_APPLICABLE, "ej tillämpligt": NOT_APPLICABLE,
-    "e.t.": NOT_APPLICABLE, "Ej tillampligt": NOT_APPLICABLE,
+    "u.s.": MISSING,
+    "U.S": MISSING,
+    "..": MISSING,
+    "ingen uppgift": MISSING,
+    "uppgift saknas": MISSING,
+    "Saknas": MISSING,
+    "inte tillämpligt": NOT_APPLICABLE,
+    "ej tillämpligt": NOT_APPLICABLE,
+    "e.t.": NOT_APPLICABLE,
+    "Ej tillampligt": NOT_APPLICABLE,
     # A lone dash is "nothing here" in a spreadsheet: empty, never guessed to be 0.
-    "-": EMPTY, "–": EMPTY,
+    "-": EMPTY,
+    "–": EMPTY,
 }
 CASES = [(text, value_type, cell) for text, cell in STATE_WORDS.items() for value_type in ALL_TYPES] + [
     ("1,500", INTEGER, Unreadable(ValueProblem.HAS_DECIMALS)),  # 1 500 in English, 1,5 in Swedish

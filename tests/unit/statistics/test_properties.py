@@ -46,10 +46,14 @@ def test_totals_are_the_sum_of_their_parts(values):
 @FAST
 @given(st.lists(st.lists(counts, min_size=6, max_size=6), min_size=1, max_size=4))
 def test_category_totals_agree_across_and_down(grid):
-    data = TableData(tuple(Row(row.key, None, {m: Cell.of(v) for m, v in zip(MONTHS, values)})
-                           for row, values in zip(ADVICE.rows, grid)))
+    data = TableData(
+        tuple(
+            Row(row.key, None, {m: Cell.of(v) for m, v in zip(MONTHS, values)})
+            for row, values in zip(ADVICE.rows, grid)
+        )
+    )
     table = compute(ADVICE, data, ComputeContext(START, END))
-    filled = table.rows[:len(grid)]
+    filled = table.rows[: len(grid)]
     if len(grid) == len(ADVICE.rows):
         assert table.total["total"].value == sum(row["total"].value for row in filled)
         assert table.total["total"].value == sum(table.total[m].value for m in MONTHS)
@@ -66,7 +70,9 @@ def test_shares_of_a_row_sum_to_100(women, men):
         return
     exact = row["women_share"].value + row["men_share"].value
     assert abs(exact - 100) < Decimal("1e-20")
-    shown = Decimal(row["women_share"].text[:-2].replace(",", ".")) + Decimal(row["men_share"].text[:-2].replace(",", "."))
+    shown = Decimal(row["women_share"].text[:-2].replace(",", ".")) + Decimal(
+        row["men_share"].text[:-2].replace(",", ".")
+    )
     assert abs(shown - 100) <= Decimal("0.1")
 
 
@@ -90,7 +96,8 @@ def test_empty_and_missing_never_count_as_zero(pairs):
 
 unit_tables = st.lists(
     st.tuples(st.lists(st.tuples(cells, cells), min_size=6, max_size=6), st.integers(min_value=0, max_value=60)),
-    min_size=1, max_size=5,
+    min_size=1,
+    max_size=5,
 )
 
 
@@ -98,9 +105,12 @@ unit_tables = st.lists(
 @given(unit_tables, st.randoms(use_true_random=False))
 def test_aggregation_does_not_depend_on_order(units, random):
     tables = [
-        UnitTable(f"u{n}", f"Enhet {n}",
-                  TableData(tuple(Row(m, None, {"women": w, "men": x}) for m, (w, x) in zip(MONTHS, pairs))),
-                  ComputeContext(START, END, (CapacityEntry(places),)))
+        UnitTable(
+            f"u{n}",
+            f"Enhet {n}",
+            TableData(tuple(Row(m, None, {"women": w, "men": x}) for m, (w, x) in zip(MONTHS, pairs))),
+            ComputeContext(START, END, (CapacityEntry(places),)),
+        )
         for n, (pairs, places) in enumerate(units)
     ]
     shuffled = list(tables)
@@ -116,14 +126,16 @@ def test_joint_rows_are_the_sum_of_the_units(units):
     joint = aggregate(OCCUPANCY, tables, CONTEXT).table
     for index, row in enumerate(joint.rows):
         assert row["nights"].value == sum(w + m for values in units for w, m in [values[index]])
-        assert row["offered"].value == 30 * len(units) * (30 if row.key in ("2021-11", "2022-04") else
-                                                          28 if row.key == "2022-02" else 31)
+        assert row["offered"].value == 30 * len(units) * (
+            30 if row.key in ("2021-11", "2022-04") else 28 if row.key == "2022-02" else 31
+        )
     assert joint.total["nights"].value == sum(w + m for values in units for w, m in values)
 
 
 keys = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=12)
-raw_values = st.one_of(st.integers(min_value=-10**14, max_value=10**14),
-                       st.text(min_size=1, max_size=30).filter(lambda s: s.strip()))
+raw_values = st.one_of(
+    st.integers(min_value=-(10**14), max_value=10**14), st.text(min_size=1, max_size=30).filter(lambda s: s.strip())
+)
 stored_cells = st.one_of(raw_values.map(Cell.of), st.just(MISSING), st.just(NOT_APPLICABLE))
 rows = st.builds(Row, keys, st.one_of(st.none(), st.text(max_size=40)), st.dictionaries(keys, stored_cells, max_size=6))
 table_data = st.builds(
@@ -144,32 +156,52 @@ def test_table_data_json_round_trips(data):
 
 
 @FAST
-@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 1, 1)), st.integers(min_value=0, max_value=800),
-       st.sampled_from(["capacity", "occupancy", "visits", "nationalities", "category_month", "log", "facts"]))
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 1, 1)),
+    st.integers(min_value=0, max_value=800),
+    st.sampled_from(["capacity", "occupancy", "visits", "nationalities", "category_month", "log", "facts"]),
+)
 def test_specs_round_trip_for_any_period(start, days, kind):
     spec = build_spec({"key": "t", "kind": kind}, start, start + timedelta(days=days))
     assert spec_from_dict(json.loads(json.dumps(spec_to_dict(spec)))) == spec
 
 
 @FAST
-@given(st.integers(min_value=-10**12, max_value=10**12))
+@given(st.integers(min_value=-(10**12), max_value=10**12))
 def test_swedish_formatted_numbers_read_back(number):
     assert parse_input(format_number(number), ValueType.INTEGER) == Cell.of(number)
 
 
 @FAST
-@given(st.integers(min_value=0, max_value=200), st.dates(min_value=date(2021, 1, 1), max_value=date(2023, 1, 1)),
-       st.integers(min_value=0, max_value=400))
+@given(
+    st.integers(min_value=0, max_value=200),
+    st.dates(min_value=date(2021, 1, 1), max_value=date(2023, 1, 1)),
+    st.integers(min_value=0, max_value=400),
+)
 def test_monthly_offered_adds_up_to_the_period(places, opens, length):
     entry = CapacityEntry(places, opens, opens + timedelta(days=length))
     assert sum(offered_by_month([entry], START, END).values()) == offered_in_range([entry], START, END)
 
 
-SPECS = [build_spec(template_table(key, section), START, END) for key, section in (
-    ("capacity", None), ("occupancy", None), ("visits", None), ("nationalities", "dag-nationaliteter"),
-    ("tickets", None), ("advice", None), ("ekn", None), ("basic_needs", None))]
-messy_values = st.one_of(st.integers(min_value=-10**6, max_value=10**14), st.sampled_from(
-    ["12,5", "-3", "1 054", "RO", "Atlantis", "2021-12-24", "2031-01-01", "abc", "1e9", "0", "100", "150", "∞"]))
+SPECS = [
+    build_spec(template_table(key, section), START, END)
+    for key, section in (
+        ("capacity", None),
+        ("occupancy", None),
+        ("visits", None),
+        ("nationalities", "dag-nationaliteter"),
+        ("tickets", None),
+        ("advice", None),
+        ("ekn", None),
+        ("basic_needs", None),
+    )
+]
+messy_values = st.one_of(
+    st.integers(min_value=-(10**6), max_value=10**14),
+    st.sampled_from(
+        ["12,5", "-3", "1 054", "RO", "Atlantis", "2021-12-24", "2031-01-01", "abc", "1e9", "0", "100", "150", "∞"]
+    ),
+)
 messy_cells = st.one_of(messy_values.map(Cell.of), st.just(MISSING), st.just(NOT_APPLICABLE), st.just(Cell()))
 
 
@@ -178,11 +210,15 @@ def messy_table(draw):
     spec = draw(st.sampled_from(SPECS))
     row_keys = [r.key for r in spec.rows] or ["r1", "r2", "r3"]
     column_keys = [c.key for c in spec.inputs] + ["stray"]
-    rows = tuple(Row(key, draw(st.one_of(st.none(), st.just("Etikett"))),
-                     draw(st.dictionaries(st.sampled_from(column_keys), messy_cells, max_size=len(column_keys))))
-                 for key in draw(st.lists(st.sampled_from(row_keys + ["2030-01", "x"]), unique=True, max_size=8)))
-    figures = draw(st.dictionaries(st.sampled_from([f.key for f in spec.figures] or ["none"]), messy_cells,
-                                   max_size=3))
+    rows = tuple(
+        Row(
+            key,
+            draw(st.one_of(st.none(), st.just("Etikett"))),
+            draw(st.dictionaries(st.sampled_from(column_keys), messy_cells, max_size=len(column_keys))),
+        )
+        for key in draw(st.lists(st.sampled_from(row_keys + ["2030-01", "x"]), unique=True, max_size=8))
+    )
+    figures = draw(st.dictionaries(st.sampled_from([f.key for f in spec.figures] or ["none"]), messy_cells, max_size=3))
     return spec, TableData(rows, figures=figures)
 
 

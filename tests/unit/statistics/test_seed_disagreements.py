@@ -24,8 +24,10 @@ def _rounded_like(value: Decimal, stated) -> Decimal:
 
 def _occupancy_tables():
     spec = build_spec({"key": "occupancy", "kind": "occupancy"}, START, END)
-    units = [UnitTable(u, info["name"], seed.occupancy_data(u), ComputeContext(START, END, seed.capacity_schedule(u)))
-             for u, info in seed.NIGHT_UNITS.items()]
+    units = [
+        UnitTable(u, info["name"], seed.occupancy_data(u), ComputeContext(START, END, seed.capacity_schedule(u)))
+        for u, info in seed.NIGHT_UNITS.items()
+    ]
     tables = {u.unit_key: compute(spec, u.data, u.context) for u in units}
     tables["joint"] = aggregate(spec, units, CONTEXT).table
     return tables
@@ -92,7 +94,10 @@ def test_stated_ticket_totals_per_month():
     table = compute(spec, seed.tickets_data(), CONTEXT)
     computed = [row["total.places"].value for row in table.rows]
     assert [(m, s, c) for m, s, c in zip(seed.MONTHS, seed.TICKETS_TOTAL_PLACES_STATED, computed) if s != c] == [
-        ("2021-12", 904, 1004), ("2022-01", 850, 870), ("2022-02", 898, 798), ("2022-03", 915, 1015),
+        ("2021-12", 904, 1004),
+        ("2022-01", 850, 870),
+        ("2022-02", 898, 798),
+        ("2022-03", 915, 1015),
         ("2022-04", 849, 749),
     ]
 

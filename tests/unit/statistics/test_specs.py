@@ -29,9 +29,21 @@ DEMO_PERIODS = ((START, END), (date(2022, 11, 1), date(2023, 4, 30)))
 @pytest.mark.parametrize(("start", "end"), DEMO_PERIODS)
 def test_every_table_of_the_template_builds_and_round_trips(start, end):
     tables = [raw for _section, raw in template_tables()]
-    assert {t["key"] for t in tables} == {"capacity", "occupancy", "unique", "nationalities", "tickets",
-                                          "ticket_nationalities", "ekn", "visits", "basic_needs", "advice", "cases",
-                                          "case_shares", "respondents"}
+    assert {t["key"] for t in tables} == {
+        "capacity",
+        "occupancy",
+        "unique",
+        "nationalities",
+        "tickets",
+        "ticket_nationalities",
+        "ekn",
+        "visits",
+        "basic_needs",
+        "advice",
+        "cases",
+        "case_shares",
+        "respondents",
+    }
     for raw in tables:
         spec = build_spec(raw, start, end)
         assert spec.title == raw["title"]
@@ -61,8 +73,15 @@ def test_occupancy_spec_offers_capacity_as_default_and_recomputes_shares():
     assert spec.column("occupancy").kind is ComputedKind.RATIO
     assert spec.column("women_share").columns == ("women", "nights")
     assert spec.chart == "occupancy" and spec.totals
-    assert [c.key for c in spec.columns] == ["women", "men", "women_share", "men_share", "nights", "offered",
-                                            "occupancy"]
+    assert [c.key for c in spec.columns] == [
+        "women",
+        "men",
+        "women_share",
+        "men_share",
+        "nights",
+        "offered",
+        "occupancy",
+    ]
 
 
 def test_headers_and_month_names_are_matched_for_import():
@@ -81,8 +100,12 @@ def test_headers_and_month_names_are_matched_for_import():
 
 def test_advice_categories_come_from_the_template_entry():
     advice = build_spec(template_table("advice"), START, END)
-    assert [r.label for r in advice.rows] == ["Arbetsmarknad", "Social välfärd", "Migrationsrättslig juridik",
-                                              "Övriga frågor"]
+    assert [r.label for r in advice.rows] == [
+        "Arbetsmarknad",
+        "Social välfärd",
+        "Migrationsrättslig juridik",
+        "Övriga frågor",
+    ]
     assert advice.rows[3].key == "ovriga-fragor"
     assert [c.label for c in advice.inputs] == ["Nov", "Dec", "Jan", "Feb", "Mar", "Apr"]
     own = build_spec({"key": "advice", "kind": "category_month", "categories": ["Juridik", "Hälsa"]}, START, END)
@@ -97,8 +120,7 @@ def test_tickets_are_months_by_shelter_and_measure_with_people_without_a_place()
     assert spec.row_source is RowSource.MONTHS
     assert spec.input("fa-arsta.tickets").group == "FA Årsta"
     assert spec.input("fa-arsta.tickets").full_label == "Biljetter (FA Årsta)"
-    assert spec.column("total.places").columns == ("stadsmissionen.places", "fa-arsta.places",
-                                                   "fa-liljeholmen.places")
+    assert spec.column("total.places").columns == ("stadsmissionen.places", "fa-arsta.places", "fa-liljeholmen.places")
     assert spec.input("no_place").label == "Inte plats"
     assert spec.columns[-1].key == "no_place"
     assert spec.match_column("Stadsmissionen Biljetter") == "stadsmissionen.tickets"
@@ -108,9 +130,18 @@ def test_log_and_facts_presets():
     ekn = build_spec({"key": "ekn", "kind": "log", "title": "EKN"}, START, END)
     assert [c.key for c in ekn.inputs] == ["date", "place", "men", "women"]
     assert ekn.input("date").required and ekn.column("total").columns == ("men", "women")
-    custom = build_spec({"key": "log", "kind": "log", "columns": [
-        {"key": "day", "label": "Dag", "type": "date", "required": True},
-        {"key": "guests", "label": "Gäster"}]}, START, END)
+    custom = build_spec(
+        {
+            "key": "log",
+            "kind": "log",
+            "columns": [
+                {"key": "day", "label": "Dag", "type": "date", "required": True},
+                {"key": "guests", "label": "Gäster"},
+            ],
+        },
+        START,
+        END,
+    )
     assert custom.computed == ()
     unique = build_spec(template_table("unique"), START, END)
     assert [r.key for r in unique.rows] == ["total", "women", "men"] and not unique.totals
@@ -126,9 +157,20 @@ def test_log_and_facts_presets():
 
 
 def test_overrides_adjust_labels_aliases_and_flags():
-    spec = build_spec({"key": "visits", "kind": "visits", "title": "Besök", "labels": {"total": "Summa besök"},
-                       "aliases": {"women": ["Kvinnliga besök"]}, "decimals": {"women_share": 0},
-                       "chart": False, "change_warning_percent": 50}, START, END)
+    spec = build_spec(
+        {
+            "key": "visits",
+            "kind": "visits",
+            "title": "Besök",
+            "labels": {"total": "Summa besök"},
+            "aliases": {"women": ["Kvinnliga besök"]},
+            "decimals": {"women_share": 0},
+            "chart": False,
+            "change_warning_percent": 50,
+        },
+        START,
+        END,
+    )
     assert spec.input("total").label == "Summa besök"
     assert spec.match_column("kvinnliga besök") == "women"
     assert spec.column("women_share").decimals == 0
@@ -180,8 +222,14 @@ def test_every_kind_has_a_builder():
     ],
 )
 def test_inconsistent_specs_are_refused(change, fragment):
-    base = {"key": "t", "kind": "facts", "title": "T", "row_source": RowSource.FIXED,
-            "inputs": (InputColumn("a", "A"), InputColumn("b", "B")), "rows": (FixedRow("r", "R"),)}
+    base = {
+        "key": "t",
+        "kind": "facts",
+        "title": "T",
+        "row_source": RowSource.FIXED,
+        "inputs": (InputColumn("a", "A"), InputColumn("b", "B")),
+        "rows": (FixedRow("r", "R"),),
+    }
     with pytest.raises(SpecError, match=fragment):
         TableSpec(**(base | change))
 

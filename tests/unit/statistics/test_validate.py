@@ -29,8 +29,10 @@ def _only(issues, code):
 
 def test_the_seed_tables_validate_cleanly():
     for unit in seed.OCCUPANCY:
-        assert _issues(OCCUPANCY, seed.occupancy_data(unit), ComputeContext(START, END,
-                                                                             seed.capacity_schedule(unit))) == ()
+        assert (
+            _issues(OCCUPANCY, seed.occupancy_data(unit), ComputeContext(START, END, seed.capacity_schedule(unit)))
+            == ()
+        )
     advice = build_spec(template_table("advice"), START, END)
     assert _issues(advice, seed.advice_data()) == ()
     ekn = build_spec({"key": "ekn", "kind": "log"}, START, END)
@@ -65,9 +67,13 @@ def test_an_empty_required_cell_is_an_error():
 
 def test_unknown_and_duplicate_countries_are_errors():
     spec = build_spec({"key": "nationalities", "kind": "nationalities"}, START, END)
-    data = TableData((Row("a", None, {"country": Cell.of("RO"), "count": Cell.of(5)}),
-                      Row("b", None, {"country": Cell.of("Atlantis"), "count": Cell.of(2)}),
-                      Row("c", None, {"country": Cell.of("RO"), "count": Cell.of(1)})))
+    data = TableData(
+        (
+            Row("a", None, {"country": Cell.of("RO"), "count": Cell.of(5)}),
+            Row("b", None, {"country": Cell.of("Atlantis"), "count": Cell.of(2)}),
+            Row("c", None, {"country": Cell.of("RO"), "count": Cell.of(1)}),
+        )
+    )
     issues = _issues(spec, data)
     assert _only(issues, "unknown_country").message == "Rad 2, Land: okänt land ”Atlantis”; välj ett land ur listan."
     assert _only(issues, "duplicate_country").message == "Rad 3, Land: Rumänien finns redan på raden Rad 1."
@@ -76,11 +82,20 @@ def test_unknown_and_duplicate_countries_are_errors():
 def test_shares_over_100_per_cent_are_errors():
     spec = build_spec({"key": "nationalities", "kind": "nationalities"}, START, END)
     one = TableData((Row("a", None, {"country": Cell.of("RO"), "share": Cell.of("120")}),))
-    assert _only(_issues(spec, one), "share_over_100").message == "Rad 1, Andel, % (om antal saknas): en andel kan inte vara över 100\u00a0%."
+    assert (
+        _only(_issues(spec, one), "share_over_100").message
+        == "Rad 1, Andel, % (om antal saknas): en andel kan inte vara över 100\u00a0%."
+    )
     many = TableData(tuple(Row(c, None, {"country": Cell.of(c), "share": Cell.of(40)}) for c in ("RO", "PL", "BG")))
-    assert _only(_issues(spec, many), "shares_over_100").message.startswith("Summa listade, Andel, % (om antal saknas): andelarna blir tillsammans 120,0")
-    rounded = TableData(tuple(Row(c, None, {"country": Cell.of(c), "share": Cell.of(s)})
-                              for c, s in (("RO", 65), ("PL", 16), ("IT", 10), ("LV", 6), ("BG", 4))))
+    assert _only(_issues(spec, many), "shares_over_100").message.startswith(
+        "Summa listade, Andel, % (om antal saknas): andelarna blir tillsammans 120,0"
+    )
+    rounded = TableData(
+        tuple(
+            Row(c, None, {"country": Cell.of(c), "share": Cell.of(s)})
+            for c, s in (("RO", 65), ("PL", 16), ("IT", 10), ("LV", 6), ("BG", 4))
+        )
+    )
     assert _issues(spec, rounded) == ()  # 101 % is rounding, not an error
     counted = seed.nationality_count_data("ng-inskrivning").with_figure("base", Cell.of(300))
     issue = next(i for i in _issues(spec, counted) if i.code == "share_over_100")
@@ -97,14 +112,20 @@ def test_a_computed_share_over_100_per_cent_is_an_error():
 def test_a_typed_total_that_contradicts_its_parts_is_an_error():
     visits = build_spec({"key": "visits", "kind": "visits"}, START, END)
     data = TableData((Row("2021-11", None, {"women": Cell.of(10), "men": Cell.of(30), "total": Cell.of(45)}),))
-    assert _only(_issues(visits, data), "sum_mismatch").message == "November, Besök totalt: Kvinnor + Män blir 40, inte 45."
+    assert (
+        _only(_issues(visits, data), "sum_mismatch").message
+        == "November, Besök totalt: Kvinnor + Män blir 40, inte 45."
+    )
 
 
 def test_unreadable_dates_and_dates_in_the_wrong_order():
     capacity = build_spec({"key": "capacity", "kind": "capacity"}, START, END)
-    data = TableData((Row("a", None, {"places": Cell.of(24), "from": Cell.of("2022-04-15"),
-                                      "until": Cell.of("2021-11-29")}),
-                      Row("b", None, {"places": Cell.of(24), "from": Cell.of("snart")})))
+    data = TableData(
+        (
+            Row("a", None, {"places": Cell.of(24), "from": Cell.of("2022-04-15"), "until": Cell.of("2021-11-29")}),
+            Row("b", None, {"places": Cell.of(24), "from": Cell.of("snart")}),
+        )
+    )
     issues = _issues(capacity, data)
     assert _only(issues, "date_order").message == "Rad 1, Till och med: ligger före från och med."
     assert _only(issues, "not_date").message == "Rad 2, Från och med: ange ett datum, till exempel 2021-11-30."
@@ -118,8 +139,9 @@ def test_occupancy_over_100_per_cent_is_a_warning_a_justification_lifts():
     issues = _issues(OCCUPANCY, data, STADSMISSIONEN)
     issue = _only(issues, "above_limit")
     assert issue.level is Level.WARNING
-    assert issue.message == ("December, Beläggning: 107,9\u00a0% är över 100\u00a0%; "
-                             "kontrollera siffrorna eller förklara varför.")
+    assert issue.message == (
+        "December, Beläggning: 107,9\u00a0% är över 100\u00a0%; kontrollera siffrorna eller förklara varför."
+    )
     assert blocking(issues, {})
     assert not blocking(issues, {issue.id: "Extra madrasser under kylan"})
     assert not blocking(issues, {issue.id: "ok"})
@@ -149,8 +171,9 @@ def test_a_missing_month_and_an_empty_cell_are_warnings():
 def test_changing_offered_bed_nights_needs_a_note():
     data = seed.occupancy_data("stadsmissionen-natt").with_cell("2021-12", "offered", Cell.of(1450))
     issue = _only(_issues(OCCUPANCY, data, STADSMISSIONEN), "override_without_note")
-    assert issue.message == ("December, Erbjudna sängplatser: avviker från kapaciteten (1\u202f550); "
-                             "skriv i en anteckning varför.")
+    assert issue.message == (
+        "December, Erbjudna sängplatser: avviker från kapaciteten (1\u202f550); skriv i en anteckning varför."
+    )
     noted = data.with_note("2021-12", "offered", "Stängt två nätter för sanering")
     assert not any(i.code == "override_without_note" for i in _issues(OCCUPANCY, noted, STADSMISSIONEN))
     same = seed.occupancy_data("stadsmissionen-natt").with_cell("2021-12", "offered", Cell.of(1550))
@@ -162,8 +185,9 @@ def test_a_change_of_more_than_30_per_cent_against_last_year_is_a_warning():
     fewer = seed.occupancy_data("stadsmissionen-natt").with_cell("2022-01", "men", Cell.of(400))
     this_year = build_spec({"key": "occupancy", "kind": "occupancy"}, date(2022, 11, 1), date(2023, 4, 30))
     moved = TableData(tuple(Row(f"{int(r.key[:4]) + 1}{r.key[4:]}", None, r.cells) for r in fewer.rows))
-    issues = validate(this_year, moved, ComputeContext(date(2022, 11, 1), date(2023, 4, 30), (CapacityEntry(50),)),
-                      previous)
+    issues = validate(
+        this_year, moved, ComputeContext(date(2022, 11, 1), date(2023, 4, 30), (CapacityEntry(50),)), previous
+    )
     changes = [i for i in issues if i.code == "change"]
     assert [(i.row_key, i.column_key) for i in changes] == [("2023-01", "men"), ("2023-01", "nights")]
     assert changes[0].message == "Januari, Män: 43\u00a0% lägre än förra perioden (702 → 400); förklara gärna varför."
@@ -185,22 +209,33 @@ def test_a_period_total_that_contradicts_the_months_is_a_warning():
     visits = build_spec({"key": "visits", "kind": "visits"}, START, END)
     data = seed.visits_data("kafe-norrmalm").with_figure("period_total", Cell.of(6000))
     issue = _only(_issues(visits, data), "period_total_mismatch")
-    assert issue.message == "Besök under perioden (om siffror per månad saknas): 6\u202f000 stämmer inte med summan av månaderna (6\u202f715)."
+    assert (
+        issue.message
+        == "Besök under perioden (om siffror per månad saknas): 6\u202f000 stämmer inte med summan av månaderna (6\u202f715)."
+    )
 
 
 def test_a_logged_date_outside_the_period_is_a_warning_and_unknown_rows_too():
     ekn = build_spec({"key": "ekn", "kind": "log"}, START, END)
     data = seed.ekn_data().with_cell("r1", "date", Cell.of("2021-10-30"))
-    assert _only(_issues(ekn, data), "date_outside_period").message == "Rad 1, Datum: datumet ligger utanför rapportperioden."
+    assert (
+        _only(_issues(ekn, data), "date_outside_period").message
+        == "Rad 1, Datum: datumet ligger utanför rapportperioden."
+    )
     stray = seed.occupancy_data("fa-arsta").with_cell("2023-01", "women", Cell.of(3))
-    issue = _only(_issues(OCCUPANCY, stray, ComputeContext(START, END, seed.capacity_schedule("fa-arsta"))),
-                  "unknown_row")
+    issue = _only(
+        _issues(OCCUPANCY, stray, ComputeContext(START, END, seed.capacity_schedule("fa-arsta"))), "unknown_row"
+    )
     assert issue.level is Level.WARNING
 
 
 def test_errors_come_before_warnings_and_issue_ids_are_unique():
-    data = (seed.occupancy_data("stadsmissionen-natt").with_cell("2021-11", "women", Cell.of("x"))
-            .with_cell("2021-12", "men", Cell.of(2000)).without_row("2022-04"))
+    data = (
+        seed.occupancy_data("stadsmissionen-natt")
+        .with_cell("2021-11", "women", Cell.of("x"))
+        .with_cell("2021-12", "men", Cell.of(2000))
+        .without_row("2022-04")
+    )
     issues = _issues(OCCUPANCY, data, STADSMISSIONEN)
     levels = [i.level for i in issues]
     assert levels == sorted(levels, key=lambda level: level is Level.WARNING)

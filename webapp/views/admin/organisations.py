@@ -54,10 +54,15 @@ def _saved(message: str, target: str):
 
 # --- Organisations --------------------------------------------------------------------------------
 
+
 def _list_page(form: OrganisationForm | None = None, status: int = 200):
-    return render_template("admin/organisations/index.html", organisations=organisation_service.list_organisations(),
-                           form=form or OrganisationForm(), kind_labels=UNIT_KIND_LABELS,
-                           totals=organisation_service.schedule_totals), status
+    return render_template(
+        "admin/organisations/index.html",
+        organisations=organisation_service.list_organisations(),
+        form=form or OrganisationForm(),
+        kind_labels=UNIT_KIND_LABELS,
+        totals=organisation_service.schedule_totals,
+    ), status
 
 
 @bp.get("/organisations")
@@ -77,20 +82,28 @@ def create_organisation():
             db.session.rollback()
             show_on_form(form, error)
         else:
-            return _saved(_("Organisationen ”%(name)s” är skapad.", name=organisation.name),
-                          url_for("admin.organisation", organisation_id=organisation.id))
+            return _saved(
+                _("Organisationen ”%(name)s” är skapad.", name=organisation.name),
+                url_for("admin.organisation", organisation_id=organisation.id),
+            )
     return _list_page(form, 422)
 
 
-def _organisation_page(organisation: Organisation, rename_form: OrganisationForm | None = None,
-                       unit_form: UnitForm | None = None, status: int = 200):
+def _organisation_page(
+    organisation: Organisation,
+    rename_form: OrganisationForm | None = None,
+    unit_form: UnitForm | None = None,
+    status: int = 200,
+):
     if unit_form is None:
         unit_form = UnitForm(prefix=NEW_UNIT_PREFIX, formdata=None)
     unit_form.kind.choices = _kind_choices()
     return render_template(
-        "admin/organisations/organisation.html", organisation=organisation,
+        "admin/organisations/organisation.html",
+        organisation=organisation,
         rename_form=rename_form or OrganisationForm(formdata=None, data={"name": organisation.name}),
-        unit_form=unit_form, kind_labels=UNIT_KIND_LABELS,
+        unit_form=unit_form,
+        kind_labels=UNIT_KIND_LABELS,
     ), status
 
 
@@ -110,8 +123,10 @@ def rename_organisation(organisation_id: int):
             db.session.rollback()
             show_on_form(form, error)
         else:
-            return _saved(_("Namnet är sparat.") if changed else _("Inget ändrades."),
-                          url_for("admin.organisation", organisation_id=organisation_id))
+            return _saved(
+                _("Namnet är sparat.") if changed else _("Inget ändrades."),
+                url_for("admin.organisation", organisation_id=organisation_id),
+            )
     return _organisation_page(_organisation_or_404(organisation_id), rename_form=form, status=422)
 
 
@@ -127,23 +142,30 @@ def create_unit(organisation_id: int):
             db.session.rollback()
             show_on_form(form, error)
         else:
-            return _saved(_("Verksamheten ”%(name)s” är skapad.", name=unit.name),
-                          url_for("admin.unit", unit_id=unit.id))
+            return _saved(
+                _("Verksamheten ”%(name)s” är skapad.", name=unit.name), url_for("admin.unit", unit_id=unit.id)
+            )
     return _organisation_page(_organisation_or_404(organisation_id), unit_form=form, status=422)
 
 
 # --- Units ----------------------------------------------------------------------------------------
 
-def _unit_page(unit: Unit, unit_form: UnitForm | None = None, capacity_form: CapacityForm | None = None,
-               status: int = 200):
+
+def _unit_page(
+    unit: Unit, unit_form: UnitForm | None = None, capacity_form: CapacityForm | None = None, status: int = 200
+):
     if unit_form is None:
         unit_form = UnitForm(formdata=None, data={"name": unit.name, "kind": str(unit.kind)})
     unit_form.kind.choices = _kind_choices()
     return render_template(
-        "admin/organisations/unit.html", unit=unit, unit_form=unit_form,
+        "admin/organisations/unit.html",
+        unit=unit,
+        unit_form=unit_form,
         capacity_form=capacity_form or CapacityForm(formdata=None),
-        is_night=unit.kind == UnitKind.NIGHT, totals=organisation_service.schedule_totals(unit.capacity),
-        overlaps=organisation_service.has_overlaps(unit.capacity), history=organisation_service.unit_history(unit),
+        is_night=unit.kind == UnitKind.NIGHT,
+        totals=organisation_service.schedule_totals(unit.capacity),
+        overlaps=organisation_service.has_overlaps(unit.capacity),
+        history=organisation_service.unit_history(unit),
         kind_labels=UNIT_KIND_LABELS,
     ), status
 
@@ -165,8 +187,10 @@ def update_unit(unit_id: int):
             db.session.rollback()
             show_on_form(form, error)
         else:
-            return _saved(_("Verksamheten är sparad.") if changed else _("Inget ändrades."),
-                          url_for("admin.unit", unit_id=unit_id))
+            return _saved(
+                _("Verksamheten är sparad.") if changed else _("Inget ändrades."),
+                url_for("admin.unit", unit_id=unit_id),
+            )
     return _unit_page(_unit_or_404(unit_id), unit_form=form, status=422)
 
 
@@ -174,19 +198,28 @@ def update_unit(unit_id: int):
 def deactivate_unit(unit_id: int):
     unit = _unit_or_404(unit_id)
     organisation_service.deactivate_unit(unit, by=current_user)
-    return _saved(_("”%(name)s” är avvecklad. Dess bidrag i tidigare rapporter finns kvar; nya rapporter får "
-                    "inga bidrag från den.", name=unit.name), url_for("admin.unit", unit_id=unit_id))
+    return _saved(
+        _(
+            "”%(name)s” är avvecklad. Dess bidrag i tidigare rapporter finns kvar; nya rapporter får "
+            "inga bidrag från den.",
+            name=unit.name,
+        ),
+        url_for("admin.unit", unit_id=unit_id),
+    )
 
 
 @bp.post("/units/<int:unit_id>/reactivate")
 def reactivate_unit(unit_id: int):
     unit = _unit_or_404(unit_id)
     organisation_service.reactivate_unit(unit, by=current_user)
-    return _saved(_("”%(name)s” är aktiv igen och får bidrag i rapporter som skapas härefter.", name=unit.name),
-                  url_for("admin.unit", unit_id=unit_id))
+    return _saved(
+        _("”%(name)s” är aktiv igen och får bidrag i rapporter som skapas härefter.", name=unit.name),
+        url_for("admin.unit", unit_id=unit_id),
+    )
 
 
 # --- Capacity schedule ----------------------------------------------------------------------------
+
 
 @bp.post("/units/<int:unit_id>/capacity")
 def add_capacity(unit_id: int):
@@ -194,8 +227,9 @@ def add_capacity(unit_id: int):
     form = CapacityForm()
     if form.validate_on_submit():
         try:
-            organisation_service.add_capacity(unit, form.places.data, form.from_date.data, form.until_date.data,
-                                              by=current_user)
+            organisation_service.add_capacity(
+                unit, form.places.data, form.from_date.data, form.until_date.data, by=current_user
+            )
         except InputRefused as error:
             db.session.rollback()
             show_on_form(form, error)
@@ -205,8 +239,9 @@ def add_capacity(unit_id: int):
 
 
 def _entry_page(unit: Unit, entry: UnitCapacity, form: CapacityForm | None = None, status: int = 200):
-    form = form or CapacityForm(formdata=None, data={"places": entry.places, "from_date": entry.from_date,
-                                                     "until_date": entry.until_date})
+    form = form or CapacityForm(
+        formdata=None, data={"places": entry.places, "from_date": entry.from_date, "until_date": entry.until_date}
+    )
     return render_template("admin/organisations/capacity_entry.html", unit=unit, entry=entry, form=form), status
 
 
@@ -223,14 +258,17 @@ def update_capacity(unit_id: int, entry_id: int):
     form = CapacityForm()
     if form.validate_on_submit():
         try:
-            changed = organisation_service.update_capacity(unit, entry, form.places.data, form.from_date.data,
-                                                           form.until_date.data, by=current_user)
+            changed = organisation_service.update_capacity(
+                unit, entry, form.places.data, form.from_date.data, form.until_date.data, by=current_user
+            )
         except InputRefused as error:
             db.session.rollback()
             show_on_form(form, error)
         else:
-            return _saved(_("Platserna är sparade.") if changed else _("Inget ändrades."),
-                          url_for("admin.unit", unit_id=unit_id, _anchor="capacity"))
+            return _saved(
+                _("Platserna är sparade.") if changed else _("Inget ändrades."),
+                url_for("admin.unit", unit_id=unit_id, _anchor="capacity"),
+            )
     unit = _unit_or_404(unit_id)
     return _entry_page(unit, _entry_or_404(unit, entry_id), form, status=422)
 

@@ -32,8 +32,11 @@ def _person_or_404(user_id: int) -> User:
 
 def _unit_choices(units, include_ids: set[int] = frozenset()) -> list[tuple[int, str]]:
     """Active units, plus deactivated ones the person already belongs to (so saving keeps them)."""
-    return [(unit.id, unit.name if unit.active else _("%(name)s (avvecklad)", name=unit.name))
-            for unit in units if unit.active or unit.id in include_ids]
+    return [
+        (unit.id, unit.name if unit.active else _("%(name)s (avvecklad)", name=unit.name))
+        for unit in units
+        if unit.active or unit.id in include_ids
+    ]
 
 
 def _role_choices() -> list[tuple[str, str]]:
@@ -50,14 +53,23 @@ def _link_page(user: User, link: tokens.IssuedLink, *, invited: bool):
     url = _link_url(link)
     emailed = mail_enabled()
     if emailed:
-        account_mail.queue_link_mail(user, url, link.record.purpose, link.record.expires_at,
-                                     sender_name=current_user.name)
+        account_mail.queue_link_mail(
+            user, url, link.record.purpose, link.record.expires_at, sender_name=current_user.name
+        )
     db.session.commit()
-    return render_template("admin/people/link.html", person=user, link_url=url, invited=invited,
-                           purpose=link.record.purpose, expires_at=link.record.expires_at, emailed=emailed)
+    return render_template(
+        "admin/people/link.html",
+        person=user,
+        link_url=url,
+        invited=invited,
+        purpose=link.record.purpose,
+        expires_at=link.record.expires_at,
+        emailed=emailed,
+    )
 
 
 # --- The list -------------------------------------------------------------------------------------
+
 
 @bp.get("/people", endpoint="people")
 def people_list():
@@ -68,14 +80,23 @@ def people_list():
     form.unit.choices = [("", _("Alla verksamheter")), *((str(unit.id), unit.name) for unit in units)]
     form.status.choices = [("", _("Alla")), *((key, str(label)) for key, label in STATUS_LABELS.items())]
     unit_id = int(form.unit.data) if (form.unit.data or "").isdigit() else None
-    wanted = people.PersonFilter(text=(form.q.data or "")[:200], role=form.role.data or "", unit_id=unit_id,
-                                 status=form.status.data or "")
+    wanted = people.PersonFilter(
+        text=(form.q.data or "")[:200], role=form.role.data or "", unit_id=unit_id, status=form.status.data or ""
+    )
     found = people.list_people(wanted)
-    return render_template("admin/people/index.html", form=form, people=found, filtered=wanted != people.PersonFilter(),
-                           role_labels=ROLE_LABELS, status_labels=STATUS_LABELS, status_of=people.status_of)
+    return render_template(
+        "admin/people/index.html",
+        form=form,
+        people=found,
+        filtered=wanted != people.PersonFilter(),
+        role_labels=ROLE_LABELS,
+        status_labels=STATUS_LABELS,
+        status_of=people.status_of,
+    )
 
 
 # --- Inviting -------------------------------------------------------------------------------------
+
 
 def _invite_form() -> InviteForm:
     form = InviteForm()
@@ -93,8 +114,13 @@ def invite_person():
         return render_template("admin/people/invite.html", form=form)
     if form.validate_on_submit():
         try:
-            link = people.invite(email=form.email.data, name=form.name.data, roles=form.roles.data or [],
-                                 unit_ids=form.units.data or [], invited_by=current_user)
+            link = people.invite(
+                email=form.email.data,
+                name=form.name.data,
+                roles=form.roles.data or [],
+                unit_ids=form.units.data or [],
+                invited_by=current_user,
+            )
         except InputRefused as error:
             db.session.rollback()
             show_on_form(form, error)
@@ -105,9 +131,15 @@ def invite_person():
 
 # --- One person -----------------------------------------------------------------------------------
 
+
 def _access_form(user: User, formdata=None) -> AccessForm:
-    form = AccessForm(formdata=formdata) if formdata is not None else AccessForm(
-        data={"roles": sorted(role.value for role in user.roles), "units": [unit.id for unit in user.units]})
+    form = (
+        AccessForm(formdata=formdata)
+        if formdata is not None
+        else AccessForm(
+            data={"roles": sorted(role.value for role in user.roles), "units": [unit.id for unit in user.units]}
+        )
+    )
     form.roles.choices = _role_choices()
     form.units.choices = _unit_choices(people.all_units(), {unit.id for unit in user.units})
     return form
@@ -115,9 +147,15 @@ def _access_form(user: User, formdata=None) -> AccessForm:
 
 def _person_page(user: User, form: AccessForm | None = None, *, status: int = 200, refusal: str | None = None):
     return render_template(
-        "admin/people/person.html", person=user, form=form or _access_form(user),
-        open_links=tokens.open_links(user), status=people.status_of(user), status_labels=STATUS_LABELS,
-        role_labels=ROLE_LABELS, refusal=refusal, is_self=user.id == current_user.id,
+        "admin/people/person.html",
+        person=user,
+        form=form or _access_form(user),
+        open_links=tokens.open_links(user),
+        status=people.status_of(user),
+        status_labels=STATUS_LABELS,
+        role_labels=ROLE_LABELS,
+        refusal=refusal,
+        is_self=user.id == current_user.id,
     ), status
 
 
@@ -133,8 +171,7 @@ def set_person_access(user_id: int):
     if not form.validate_on_submit():
         return _person_page(user, form, status=422)
     try:
-        changed = people.set_access(user, roles=form.roles.data or [], unit_ids=form.units.data or [],
-                                    by=current_user)
+        changed = people.set_access(user, roles=form.roles.data or [], unit_ids=form.units.data or [], by=current_user)
     except InputRefused as error:
         db.session.rollback()
         show_on_form(form, error)
@@ -163,14 +200,16 @@ def _act_on_person(user_id: int, action, done_message: str):
 
 @bp.post("/people/<int:user_id>/deactivate")
 def deactivate_person(user_id: int):
-    return _act_on_person(user_id, lambda user: people.deactivate(user, by=current_user),
-                          _("Kontot är avstängt. Personen är utloggad och kan inte logga in."))
+    return _act_on_person(
+        user_id,
+        lambda user: people.deactivate(user, by=current_user),
+        _("Kontot är avstängt. Personen är utloggad och kan inte logga in."),
+    )
 
 
 @bp.post("/people/<int:user_id>/reactivate")
 def reactivate_person(user_id: int):
-    return _act_on_person(user_id, lambda user: people.reactivate(user, by=current_user),
-                          _("Kontot är aktivt igen."))
+    return _act_on_person(user_id, lambda user: people.reactivate(user, by=current_user), _("Kontot är aktivt igen."))
 
 
 @bp.post("/people/<int:user_id>/link")

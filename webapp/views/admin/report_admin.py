@@ -51,8 +51,12 @@ def _show_problems(form, error: report_admin.ReportInputError) -> None:
 
 
 def _period_args(form) -> dict:
-    return {"title": form.title.data or "", "period_start": form.period_start.data,
-            "period_end": form.period_end.data, "deadline": form.deadline.data}
+    return {
+        "title": form.title.data or "",
+        "period_start": form.period_start.data,
+        "period_end": form.period_end.data,
+        "deadline": form.deadline.data,
+    }
 
 
 # --- the list ------------------------------------------------------------------------------------
@@ -61,8 +65,11 @@ def _period_args(form) -> dict:
 @bp.get("/reports")
 def reports():
     _admin()
-    return render_template("admin/reports/index.html", rows=report_admin.report_rows(),
-                           can_create=bool(report_admin.selectable_templates()))
+    return render_template(
+        "admin/reports/index.html",
+        rows=report_admin.report_rows(),
+        can_create=bool(report_admin.selectable_templates()),
+    )
 
 
 # --- create from a template ----------------------------------------------------------------------
@@ -87,8 +94,14 @@ def new_report():
             _show_problems(form, error)
         else:
             db.session.commit()
-            flash(_("Rapporten ”%(title)s” är skapad med %(n)s bidrag i utkast.", title=report.title,
-                    n=len(report.blocks)), "success")
+            flash(
+                _(
+                    "Rapporten ”%(title)s” är skapad med %(n)s bidrag i utkast.",
+                    title=report.title,
+                    n=len(report.blocks),
+                ),
+                "success",
+            )
             return redirect(url_for("admin.report_settings", report_id=report.id))
     db.session.rollback()
     return render_template("admin/reports/new.html", form=form, templates=templates), 422
@@ -121,9 +134,17 @@ def rollover_report():
             _show_problems(form, error)
         else:
             db.session.commit()
-            flash(_("Rapporten ”%(title)s” är skapad från ”%(previous)s”: %(n)s bidrag i utkast, "
-                    "%(c)s verksamheters kapacitet att bekräfta.", title=report.title, previous=previous.title,
-                    n=len(report.blocks), c=sum(1 for c in report.capacities if c.needs_confirmation)), "success")
+            flash(
+                _(
+                    "Rapporten ”%(title)s” är skapad från ”%(previous)s”: %(n)s bidrag i utkast, "
+                    "%(c)s verksamheters kapacitet att bekräfta.",
+                    title=report.title,
+                    previous=previous.title,
+                    n=len(report.blocks),
+                    c=sum(1 for c in report.capacities if c.needs_confirmation),
+                ),
+                "success",
+            )
             return redirect(url_for("admin.report_settings", report_id=report.id))
     db.session.rollback()
     return render_template("admin/reports/rollover.html", form=form, previous=previous), 422
@@ -135,7 +156,10 @@ def rollover_report():
 def _settings_page(report: Report, form: ReportSettingsForm, status: int = 200):
     grid = report_admin.block_grid(report.id)
     return render_template(
-        "admin/reports/settings.html", report=report, form=form, grid=grid,
+        "admin/reports/settings.html",
+        report=report,
+        form=form,
+        grid=grid,
         capacities=report_admin.report_capacities(report.id),
         period_locked=report_admin.has_written_content(report.id),
         editable=not report.is_locked,
@@ -157,8 +181,9 @@ def report_settings(report_id: int):
             _show_problems(form, error)
         else:
             db.session.commit()
-            flash(_("Inställningarna är sparade.") if changes else _("Inget ändrades."),
-                  "success" if changes else "info")
+            flash(
+                _("Inställningarna är sparade.") if changes else _("Inget ändrades."), "success" if changes else "info"
+            )
             return redirect(url_for("admin.report_settings", report_id=report_id))
     db.session.rollback()
     return _settings_page(_report_or_404(report_id), form, 422)
@@ -170,13 +195,17 @@ def report_settings(report_id: int):
 def _section_choices(form: SectionForm, report: Report) -> None:
     units = report_admin.active_units()
     form.placement.choices = [
-        SelectChoice(f"{chapter.id}:{index}",
-                     _("Efter %(section)s", section=after) if after else _("Först i kapitlet"),
-                     optgroup=chapter.title)
-        for chapter, spots in report_admin.placements(report) for index, after in spots
+        SelectChoice(
+            f"{chapter.id}:{index}",
+            _("Efter %(section)s", section=after) if after else _("Först i kapitlet"),
+            optgroup=chapter.title,
+        )
+        for chapter, spots in report_admin.placements(report)
+        for index, after in spots
     ]
     form.responsible_unit_id.choices = [SelectChoice(0, _("– ingen gemensam text –"))] + [
-        SelectChoice(u.id, u.name) for u in units]
+        SelectChoice(u.id, u.name) for u in units
+    ]
     form.named_unit_ids.choices = [SelectChoice(u.id, u.name) for u in units]
 
 
@@ -194,9 +223,14 @@ def add_report_section(report_id: int):
     if form.validate_on_submit():
         chapter_id, index = form.parsed_placement()
         new = report_admin.NewSection(
-            title=form.title.data or "", guidance=form.guidance.data or "", chapter_id=chapter_id, index=index,
-            joint=form.joint.data, responsible_unit_id=form.responsible_unit_id.data or None,
-            unit_kinds=tuple(form.unit_kinds.data or ()), named_unit_ids=tuple(form.named_unit_ids.data or ()),
+            title=form.title.data or "",
+            guidance=form.guidance.data or "",
+            chapter_id=chapter_id,
+            index=index,
+            joint=form.joint.data,
+            responsible_unit_id=form.responsible_unit_id.data or None,
+            unit_kinds=tuple(form.unit_kinds.data or ()),
+            named_unit_ids=tuple(form.named_unit_ids.data or ()),
         )
         try:
             section, blocks = report_admin.add_section(report, new, current_user)
@@ -204,8 +238,10 @@ def add_report_section(report_id: int):
             _show_problems(form, error)
         else:
             db.session.commit()
-            flash(_("Avsnittet ”%(title)s” är tillagt med %(n)s bidrag i utkast.", title=section.title,
-                    n=len(blocks)), "success")
+            flash(
+                _("Avsnittet ”%(title)s” är tillagt med %(n)s bidrag i utkast.", title=section.title, n=len(blocks)),
+                "success",
+            )
             return redirect(url_for("admin.report_settings", report_id=report_id))
     db.session.rollback()
     report = _report_or_404(report_id)
@@ -240,8 +276,15 @@ def reassign_block(block_id: int):
             _show_problems(form, error)
         else:
             report_id = block.report_id
-            flash(_("Bidraget i ”%(section)s” hör nu till %(unit)s i stället för %(previous)s.",
-                    section=block.section.title, unit=block.unit.name, previous=previous_unit), "success")
+            flash(
+                _(
+                    "Bidraget i ”%(section)s” hör nu till %(unit)s i stället för %(previous)s.",
+                    section=block.section.title,
+                    unit=block.unit.name,
+                    previous=previous_unit,
+                ),
+                "success",
+            )
             db.session.commit()
             return redirect(url_for("admin.report_settings", report_id=report_id))
     db.session.rollback()

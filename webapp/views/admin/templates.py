@@ -133,8 +133,9 @@ def template_create():
     if not form.validate_on_submit():
         return _list_page(422, create_form=form)
     try:
-        template = template_admin.create_template(key=form.key.data or None, name=form.name.data,
-                                                  description=form.description.data or "", user=current_user)
+        template = template_admin.create_template(
+            key=form.key.data or None, name=form.name.data, description=form.description.data or "", user=current_user
+        )
     except TemplateInputError as error:
         _show_error(form, error)
         return _list_page(422, create_form=form)
@@ -168,15 +169,25 @@ def template_import():
 
 def _section_data(section: TemplateSection) -> dict:
     return {
-        "title": section.title, "guidance": section.guidance, "joint": section.joint,
-        "responsible_unit": section.responsible_unit_id or 0, "unit_kinds": list(section.unit_kinds or ()),
+        "title": section.title,
+        "guidance": section.guidance,
+        "joint": section.joint,
+        "responsible_unit": section.responsible_unit_id or 0,
+        "unit_kinds": list(section.unit_kinds or ()),
         "named_units": [unit.id for unit in section.named_units],
     }
 
 
-def _editor_page(template: ReportTemplate, status: int = 200, *, details_form=None, copy_form=None,
-                 new_chapter_form=None, chapter_form: tuple[int, ChapterForm] | None = None,
-                 open_id: str | None = None):
+def _editor_page(
+    template: ReportTemplate,
+    status: int = 200,
+    *,
+    details_form=None,
+    copy_form=None,
+    new_chapter_form=None,
+    chapter_form: tuple[int, ChapterForm] | None = None,
+    open_id: str | None = None,
+):
     """The editor; a form given here (with its errors) replaces the blank one of the same place.
 
     After a refused post the session is rolled back and the template read again, so the page
@@ -186,8 +197,9 @@ def _editor_page(template: ReportTemplate, status: int = 200, *, details_form=No
         db.session.rollback()
         template = _template(template.id)
     chapter_forms = {
-        chapter.id: ChapterForm(formdata=None, prefix=f"chapter-{chapter.id}",
-                                data={"title": chapter.title, "guidance": chapter.guidance})
+        chapter.id: ChapterForm(
+            formdata=None, prefix=f"chapter-{chapter.id}", data={"title": chapter.title, "guidance": chapter.guidance}
+        )
         for chapter in template.chapters
     }
     if chapter_form is not None:
@@ -196,10 +208,10 @@ def _editor_page(template: ReportTemplate, status: int = 200, *, details_form=No
         "admin/templates/edit.html",
         template=template,
         report_count=template_admin.report_count(template),
-        details_form=details_form or TemplateDetailsForm(
-            formdata=None, data={"name": template.name, "description": template.description}),
-        copy_form=copy_form or TemplateCopyForm(formdata=None, prefix="copy",
-                                                data={"name": _("Kopia av %(name)s", name=template.name)}),
+        details_form=details_form
+        or TemplateDetailsForm(formdata=None, data={"name": template.name, "description": template.description}),
+        copy_form=copy_form
+        or TemplateCopyForm(formdata=None, prefix="copy", data={"name": _("Kopia av %(name)s", name=template.name)}),
         new_chapter_form=new_chapter_form or ChapterForm(formdata=None, prefix="new-chapter"),
         chapter_forms=chapter_forms,
         open_id=open_id,
@@ -218,8 +230,9 @@ def template_update(template_id: int):
     form = TemplateDetailsForm()
     if not form.validate_on_submit():
         return _editor_page(template, 422, details_form=form, open_id="details")
-    if not template_admin.update_details(template, name=form.name.data, description=form.description.data or "",
-                                         user=current_user):
+    if not template_admin.update_details(
+        template, name=form.name.data, description=form.description.data or "", user=current_user
+    ):
         return _unchanged(_editor_url(template))
     return _saved(_("Mallens namn och beskrivning sparades."), _editor_url(template))
 
@@ -231,8 +244,7 @@ def template_copy(template_id: int):
     if not form.validate_on_submit():
         return _editor_page(template, 422, copy_form=form, open_id="copy")
     try:
-        copy = template_admin.copy_template(template, key=form.key.data or None, name=form.name.data,
-                                            user=current_user)
+        copy = template_admin.copy_template(template, key=form.key.data or None, name=form.name.data, user=current_user)
     except TemplateInputError as error:
         _show_error(form, error)
         return _editor_page(template, 422, copy_form=form, open_id="copy")
@@ -247,8 +259,7 @@ def template_retire(template_id: int):
     retired = form.retired.data == "1"
     if not template_admin.set_retired(template, retired, current_user):
         return _unchanged(_editor_url(template))
-    message = (_("Mallen är pensionerad: inga nya rapporter skapas från den.") if retired
-               else _("Mallen används igen."))
+    message = _("Mallen är pensionerad: inga nya rapporter skapas från den.") if retired else _("Mallen används igen.")
     return _saved(message, _editor_url(template))
 
 
@@ -266,10 +277,12 @@ def template_guidance_preview():
     require_admin(current_user)
     form = GuidancePreviewForm()
     if not form.validate_on_submit():
-        return render_template("admin/templates/_guidance_preview.html", preview_html="",
-                               preview_error=_("Texten är för lång.")), 422
-    return render_template("admin/templates/_guidance_preview.html",
-                           preview_html=render_markdown(form.guidance.data or ""))
+        return render_template(
+            "admin/templates/_guidance_preview.html", preview_html="", preview_error=_("Texten är för lång.")
+        ), 422
+    return render_template(
+        "admin/templates/_guidance_preview.html", preview_html=render_markdown(form.guidance.data or "")
+    )
 
 
 # --- chapters ----------------------------------------------------------------------------------
@@ -281,8 +294,9 @@ def template_chapter_add(template_id: int):
     form = ChapterForm(prefix="new-chapter")
     if not form.validate_on_submit():
         return _editor_page(template, 422, new_chapter_form=form, open_id="new-chapter")
-    chapter = template_admin.add_chapter(template, title=form.title.data, guidance=form.guidance.data or "",
-                                         user=current_user)
+    chapter = template_admin.add_chapter(
+        template, title=form.title.data, guidance=form.guidance.data or "", user=current_user
+    )
     return _saved(_("Kapitlet lades till."), _editor_url(template, f"chapter-{chapter.id}"))
 
 
@@ -293,8 +307,9 @@ def template_chapter_update(template_id: int, chapter_id: int):
     form = ChapterForm(prefix=f"chapter-{chapter.id}")
     if not form.validate_on_submit():
         return _editor_page(template, 422, chapter_form=(chapter.id, form), open_id=f"chapter-{chapter.id}-edit")
-    if not template_admin.update_chapter(template, chapter, title=form.title.data, guidance=form.guidance.data or "",
-                                         user=current_user):
+    if not template_admin.update_chapter(
+        template, chapter, title=form.title.data, guidance=form.guidance.data or "", user=current_user
+    ):
         return _unchanged(_editor_url(template, f"chapter-{chapter.id}"))
     return _saved(_("Kapitlet sparades."), _editor_url(template, f"chapter-{chapter.id}"))
 
@@ -335,8 +350,11 @@ def _contribution(form: SectionForm) -> Contribution:
 
 def _section_form(section: TemplateSection | None) -> SectionForm:
     """The section form, bound to the request on a POST and to the section on a GET."""
-    current = [] if section is None else [*section.named_units,
-                                          *([section.responsible_unit] if section.responsible_unit else [])]
+    current = (
+        []
+        if section is None
+        else [*section.named_units, *([section.responsible_unit] if section.responsible_unit else [])]
+    )
     if request.method == "POST":
         form = SectionForm()
     else:
@@ -348,14 +366,24 @@ def _section_form(section: TemplateSection | None) -> SectionForm:
 def _move_to_chapter_form(template: ReportTemplate, section: TemplateSection | None, bound: bool = False):
     if section is None:
         return None
-    form = (MoveToChapterForm(prefix="move") if bound
-            else MoveToChapterForm(formdata=None, prefix="move", data={"chapter_id": section.chapter_id}))
+    form = (
+        MoveToChapterForm(prefix="move")
+        if bound
+        else MoveToChapterForm(formdata=None, prefix="move", data={"chapter_id": section.chapter_id})
+    )
     form.chapter_id.choices = [(chapter.id, chapter.title) for chapter in template.chapters]
     return form
 
 
-def _section_page(template: ReportTemplate, chapter: TemplateChapter, section: TemplateSection | None,
-                  form: SectionForm, status: int = 200, table_form=None, move_form=None):
+def _section_page(
+    template: ReportTemplate,
+    chapter: TemplateChapter,
+    section: TemplateSection | None,
+    form: SectionForm,
+    status: int = 200,
+    table_form=None,
+    move_form=None,
+):
     if status != 200:
         db.session.rollback()
         template = _template(template.id)
@@ -363,7 +391,10 @@ def _section_page(template: ReportTemplate, chapter: TemplateChapter, section: T
         section = _section(template, section.id) if section is not None else None
     return render_template(
         "admin/templates/section.html",
-        template=template, chapter=chapter, section=section, form=form,
+        template=template,
+        chapter=chapter,
+        section=section,
+        form=form,
         guidance_html=render_markdown(section.guidance) if section else "",
         move_form=move_form or _move_to_chapter_form(template, section),
         table_form=table_form or TableAddForm(formdata=None, prefix="table"),
@@ -386,14 +417,20 @@ def template_section_add(template_id: int, chapter_id: int):
     if not form.validate_on_submit():
         return _section_page(template, chapter, None, form, 422)
     try:
-        section = template_admin.add_section(template, chapter, title=form.title.data,
-                                             guidance=form.guidance.data or "", contribution=_contribution(form),
-                                             user=current_user)
+        section = template_admin.add_section(
+            template,
+            chapter,
+            title=form.title.data,
+            guidance=form.guidance.data or "",
+            contribution=_contribution(form),
+            user=current_user,
+        )
     except TemplateInputError as error:
         _show_error(form, error)
         return _section_page(template, chapter, None, form, 422)
-    return _saved(_("Avsnittet %(title)s lades till.", title=section.title),
-                  _editor_url(template, f"section-{section.id}"))
+    return _saved(
+        _("Avsnittet %(title)s lades till.", title=section.title), _editor_url(template, f"section-{section.id}")
+    )
 
 
 @bp.get("/templates/<int:template_id>/sections/<int:section_id>")
@@ -411,9 +448,14 @@ def template_section_update(template_id: int, section_id: int):
     if not form.validate_on_submit():
         return _section_page(template, section.chapter, section, form, 422)
     try:
-        changed = template_admin.update_section(template, section, title=form.title.data,
-                                                guidance=form.guidance.data or "", contribution=_contribution(form),
-                                                user=current_user)
+        changed = template_admin.update_section(
+            template,
+            section,
+            title=form.title.data,
+            guidance=form.guidance.data or "",
+            contribution=_contribution(form),
+            user=current_user,
+        )
     except TemplateInputError as error:
         _show_error(form, error)
         return _section_page(template, section.chapter, section, form, 422)
@@ -439,13 +481,14 @@ def template_section_to_chapter(template_id: int, section_id: int):
     section = _section(template, section_id)
     form = _move_to_chapter_form(template, section, bound=True)
     if not form.validate_on_submit():
-        return _section_page(template, section.chapter, section, _section_form_for_page(section), 422,
-                             move_form=form)
+        return _section_page(template, section.chapter, section, _section_form_for_page(section), 422, move_form=form)
     target = _chapter(template, form.chapter_id.data)
     if not template_admin.move_section_to_chapter(template, section, target, current_user):
         return _unchanged(_editor_url(template, f"section-{section.id}"))
-    return _saved(_("Avsnittet flyttades till kapitlet %(title)s.", title=target.title),
-                  _editor_url(template, f"section-{section.id}"))
+    return _saved(
+        _("Avsnittet flyttades till kapitlet %(title)s.", title=target.title),
+        _editor_url(template, f"section-{section.id}"),
+    )
 
 
 @bp.post("/templates/<int:template_id>/sections/<int:section_id>/remove")
@@ -475,21 +518,26 @@ def template_table_add(template_id: int, section_id: int):
     except TemplateInputError as error:
         _show_error(form, error)
         return _section_page(template, section.chapter, section, _section_form_for_page(section), 422, table_form=form)
-    return _saved(_("Tabellen lades till. Ställ in den här."),
-                  url_for("admin.template_table_edit", template_id=template.id, section_id=section.id,
-                          table_key=entry["key"]))
+    return _saved(
+        _("Tabellen lades till. Ställ in den här."),
+        url_for("admin.template_table_edit", template_id=template.id, section_id=section.id, table_key=entry["key"]),
+    )
 
 
 def _section_form_for_page(section: TemplateSection) -> SectionForm:
     """The section's own form, as saved, beside another form that failed."""
     form = SectionForm(formdata=None, data=_section_data(section))
-    form.set_units(template_admin.unit_choices([*section.named_units]
-                                               + ([section.responsible_unit] if section.responsible_unit else [])))
+    form.set_units(
+        template_admin.unit_choices(
+            [*section.named_units] + ([section.responsible_unit] if section.responsible_unit else [])
+        )
+    )
     return form
 
 
-def _table_page(template: ReportTemplate, section: TemplateSection, table: dict, form: TableEditForm,
-                status: int = 200):
+def _table_page(
+    template: ReportTemplate, section: TemplateSection, table: dict, form: TableEditForm, status: int = 200
+):
     if status != 200:
         db.session.rollback()
         template = _template(template.id)
@@ -497,7 +545,10 @@ def _table_page(template: ReportTemplate, section: TemplateSection, table: dict,
         table = _table(section, table["key"])
     return render_template(
         "admin/templates/table.html",
-        template=template, section=section, table=table, form=form,
+        template=template,
+        section=section,
+        table=table,
+        form=form,
         kind_label=TABLE_KIND_LABELS.get(table.get("kind"), table.get("kind")),
         shown_fields=template_tables.KIND_FORM_FIELDS.get(table.get("kind"), ()),
         spec=template_tables.preview_spec(table),
@@ -523,10 +574,16 @@ def template_table_update(template_id: int, section_id: int, table_key: str):
     if not form.validate_on_submit():
         return _table_page(template, section, table, form, 422)
     values = template_tables.TableFormValues(
-        title=form.title.data, months_as=form.months_as.data or "columns", categories=form.categories.data or "",
-        measures=form.measures.data or "", extra_columns=form.extra_columns.data or "",
-        figures=form.figures.data or "", columns=form.columns.data or "",
-        value_type=form.value_type.data or "integer", totals=bool(form.totals.data), options=form.options.data or "",
+        title=form.title.data,
+        months_as=form.months_as.data or "columns",
+        categories=form.categories.data or "",
+        measures=form.measures.data or "",
+        extra_columns=form.extra_columns.data or "",
+        figures=form.figures.data or "",
+        columns=form.columns.data or "",
+        value_type=form.value_type.data or "integer",
+        totals=bool(form.totals.data),
+        options=form.options.data or "",
     )
     try:
         entry = template_tables.entry_from_form(table_key, table["kind"], values)
@@ -560,4 +617,3 @@ def template_table_remove(template_id: int, section_id: int, table_key: str):
     _checked(ConfirmForm())
     template_admin.remove_table(template, section, table_key, current_user)
     return _saved(_("Tabellen togs bort."), _section_url(template, section, "tables"))
-
