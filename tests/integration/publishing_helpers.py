@@ -75,11 +75,6 @@ def install_render_spy(monkeypatch: pytest.MonkeyPatch, *, remember: bool) -> Re
     return log
 
 
-@pytest.fixture
-def renders(monkeypatch: pytest.MonkeyPatch) -> RenderLog:
-    return install_render_spy(monkeypatch, remember=True)
-
-
 def counts(app: Flask) -> tuple[int, int, int]:
     """(publications, render jobs, audit events): what a refused request must leave as it was."""
     with app.app_context():

@@ -21,7 +21,6 @@ from tests.integration.publishing_helpers import (
     counts,
     pdf_pages,
     publication_count,
-    renders,  # noqa: F401  (fixture)
     squeeze,
 )
 from webapp.extensions import db

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.integration.helpers import post
-from tests.integration.publishing_helpers import CHAIR, LOCKED_REPORT_ID, OPEN_REPORT_ID, renders  # noqa: F401
+from tests.integration.publishing_helpers import CHAIR, LOCKED_REPORT_ID, OPEN_REPORT_ID
 from webapp.extensions import db
 from webapp.models import AuditEvent, Block, Publication, RenderJob, Report
 

@@ -20,7 +20,6 @@ from tests.integration.publishing_helpers import (
     install_render_spy,
     pdf_pages,
     real_worker,
-    renders,  # noqa: F401  (fixture)
 )
 from webapp.extensions import db
 from webapp.models import RenderJob, RenderKind, RenderState, User
@@ -101,8 +100,8 @@ def test_the_same_draft_twice_is_one_job_and_one_render(app, signed_in, renders)
 
 
 def test_a_changed_draft_is_rendered_anew(app, signed_in, renders):
-    from webapp.services import blocks as block_service
     from tests.integration.helpers import find_block
+    from webapp.services import blocks as block_service
 
     client = signed_in(WRITER)
     _request_draft(client)
