@@ -15,7 +15,8 @@
 Like bench/pdf_render.py (whose helpers it uses), each (a)/(b) measurement runs in a fresh
 subprocess that first loads the same things (the app, WeasyPrint, a tiny warm-up PDF), resets
 the kernel's peak-RSS mark and then measures wall time, CPU time and the peak RSS *added* by
-the one render, up to and including a gc.collect() that frees what the render left behind; runs alternate (a), (b), (a), (b)… Also printed, outside (a)'s time: what the
+the one render, up to and including a gc.collect() that frees what the render left behind;
+runs alternate (a), (b), (a), (b)… Also printed, outside (a)'s time: what the
 HTML edition, made when the chair presses Publicera, costs on top.
 Bars: time ≤ 1.10×, memory ≤ 1.25×, section ≤ 0.15× the full report, time per page at 4× ≤ 1.15×.
 
@@ -420,7 +421,8 @@ def report(results: dict) -> None:
     f = results["fourfold"]
     print(
         f"  {FOLD}× content: {f[f'pages_{FOLD}x']} pages in {median(f[f'times_{FOLD}x_s']):.3f} s = "
-        f"{f[f'ms_per_page_{FOLD}x']:.1f} ms/page; the demo: {f['pages_1x']} pages = {f['ms_per_page_1x']:.1f} ms/page; "
+        f"{f[f'ms_per_page_{FOLD}x']:.1f} ms/page; "
+        f"the demo: {f['pages_1x']} pages = {f['ms_per_page_1x']:.1f} ms/page; "
         f"ratio {f['ratio_per_page']:.3f} (bar ≤ {PER_PAGE_BAR}); in CPU time {f[f'cpu_ms_per_page_{FOLD}x']:.1f} / "
         f"{f['cpu_ms_per_page_1x']:.1f} ms/page = {f['ratio_cpu_per_page']:.3f}"
     )

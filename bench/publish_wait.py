@@ -396,9 +396,9 @@ def report(results: dict) -> None:
         for r in saves["rounds"]
     ]
     common.print_table(rows, ("phase", "round", "saves", "p50 ms", "p95 ms", "worker CPU", "machine busy", "render s"))
-    q, l = saves["quiet"], saves["rendering"]
+    q, loaded = saves["quiet"], saves["rendering"]
     print(f"  quiet:     p50 {q['p50_ms']:.1f} ms, p95 {q['p95_ms']:.1f} ms ({q['saves']} saves)")
-    print(f"  rendering: p50 {l['p50_ms']:.1f} ms, p95 {l['p95_ms']:.1f} ms ({l['saves']} saves)")
+    print(f"  rendering: p50 {loaded['p50_ms']:.1f} ms, p95 {loaded['p95_ms']:.1f} ms ({loaded['saves']} saves)")
     print(
         f"  p95 rendering/quiet: {saves['p95_ratio']} over all rounds, median of the rounds "
         f"{saves['median_round_p95_ratio']} ({', '.join(str(r['p95_ratio']) for r in saves['p95_ratio_by_round'])})"

@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> dict:
 
             template = (
                 '{% from "statistics/_table.html" import stat_table %}'
-                "{% for tables in unit_tables %}{% for t in tables %}{{ stat_table(t.computed) }}{% endfor %}{% endfor %}"
+                "{% for tables in unit_tables %}{% for t in tables %}"
+                "{{ stat_table(t.computed) }}{% endfor %}{% endfor %}"
                 "{% for j in joint %}{{ stat_table(j.joint.table) }}{% endfor %}"
                 "{{ chart }}"
             )

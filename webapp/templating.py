@@ -121,9 +121,8 @@ def init_app(app: Flask) -> None:
         from flask_login import current_user
 
         from webapp.permissions import is_admin
-        from webapp.services.review import is_reviewer
-
         from webapp.services.notifications import unread_count
+        from webapp.services.review import is_reviewer
 
         return {
             "demo_mode": current_app.config["DEMO_MODE"],

@@ -6,9 +6,8 @@ Create Date: 2026-11-23 14:41:50.565167
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0001"

@@ -6,9 +6,8 @@ Create Date: 2026-11-23 15:48:11.185352
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0004"

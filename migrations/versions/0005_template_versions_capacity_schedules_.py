@@ -6,11 +6,10 @@ Create Date: 2026-11-23 17:17:06.866033
 
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from webapp.db_guards import create_publication_guards, drop_publication_guards
-
 
 # revision identifiers, used by Alembic.
 revision = "0005"

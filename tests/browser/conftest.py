@@ -151,7 +151,8 @@ def check_accessibility(page: Page, context: str | None = None) -> None:
         page.evaluate(_axe())
     result = page.evaluate(
         """async (tags) => {
-            const results = await axe.run(document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
+            const results = await axe.run(
+                document, {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]});
             return results.violations.map(v => ({
                 id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
                 count: v.nodes.length,

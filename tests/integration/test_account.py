@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import select, text
 
 from tests.conftest import DEMO_PASSWORD, csrf_token, sign_in
-from tests.integration.helpers import post
 from tests.integration.account_helpers import (
     ADMIN,
     NEW_PASSWORD,
@@ -19,6 +18,7 @@ from tests.integration.account_helpers import (
     path_of,
     user_row,
 )
+from tests.integration.helpers import post
 from webapp.extensions import db
 from webapp.models.base import utcnow
 

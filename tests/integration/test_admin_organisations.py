@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from tests.integration.helpers import post
 from tests.integration.account_helpers import ADMIN, fingerprint
 from tests.integration.account_helpers import audit_events as all_audit_events
+from tests.integration.helpers import post
 from webapp.extensions import db
 from webapp.models import Block, Organisation, Report, Unit, UnitCapacity
 

@@ -8,7 +8,6 @@ straight to the renderer, to show the fetcher holds even if the sanitizer did no
 
 from __future__ import annotations
 
-import re
 from html.parser import HTMLParser
 
 import pytest

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from tests.conftest import csrf_token
 from tests.integration.helpers import block_snapshot, find_block, revision_count
 from webapp.extensions import db

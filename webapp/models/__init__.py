@@ -14,8 +14,8 @@ from webapp.models.accounts import (
 )
 from webapp.models.audit import AuditEvent
 from webapp.models.comments import Comment, Notification, Presence
-from webapp.models.report_templates import ReportTemplate, TemplateChapter, TemplateSection
 from webapp.models.publishing import Publication, RenderJob, RenderKind, RenderState
+from webapp.models.report_templates import ReportTemplate, TemplateChapter, TemplateSection
 from webapp.models.reports import Block, BlockDraft, BlockState, Report, ReportCapacity, ReportState, Revision
 
 __all__ = [

@@ -147,7 +147,7 @@ def demo_table_json(spec: TableSpec, raw: dict, where: str = "") -> dict:
     ordered = [row.key for row in spec.rows if row.key in rows] + [k for k in rows if spec.fixed_row(k) is None]
     data: dict = {"rows": [{"key": key, "cells": rows[key]} for key in ordered]}
     figures = raw.get("figures", {})
-    for key, value in figures.items():
+    for key in figures:
         if spec.figure(key) is None:
             raise ValueError(f"{where}: okänd uppgift {key!r}.")
     data["figures"] = {k: c for k, v in figures.items() if (c := _cell(v, f"{where}, {k}")) is not None}

@@ -34,7 +34,6 @@ from webapp.services.statistics import block_specs, input_text
 from webapp.statistics import importing as reader
 from webapp.statistics.cells import (
     EMPTY,
-    MAX_ROWS as MAX_TABLE_ROWS,
     MISSING,
     NOT_APPLICABLE,
     Cell,
@@ -42,10 +41,13 @@ from webapp.statistics.cells import (
     Row,
     TableData,
     TableDataError,
+    ValueProblemError,
     ValueType,
     interpret,
     parse_input,
-    ValueProblemError,
+)
+from webapp.statistics.cells import (
+    MAX_ROWS as MAX_TABLE_ROWS,
 )
 from webapp.statistics.countries import country_by_code, find_country
 from webapp.statistics.formatting import format_number

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
-from webapp.models import BlockState, Publication, Report, RenderJob, RenderKind, RenderState, Role, User
+from webapp.models import BlockState, Publication, RenderJob, RenderKind, RenderState, Report, Role, User
 from webapp.models.base import utcnow
 from webapp.permissions import PermissionDenied, StateForbids
 from webapp.services import audit, rendering

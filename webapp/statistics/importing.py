@@ -69,12 +69,12 @@ import re
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import Enum
-from typing import Any, Hashable
+from typing import Any
 
 from . import cells
 from .cells import ValueType
@@ -962,7 +962,7 @@ def _match_rows_detail(
         if key is None:
             folded = _fold(label)
             best = (0, None)
-            for order, (candidate, aliases) in enumerate(row_keys):
+            for candidate, aliases in row_keys:
                 score = _alias_score(folded, aliases)
                 if score > best[0]:
                     best = (score, candidate)

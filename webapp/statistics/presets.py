@@ -18,8 +18,8 @@ from datetime import date
 from decimal import Decimal
 
 from webapp.statistics.cells import ValueType
-from webapp.statistics.periods import month_aliases, month_key, month_row_label, needs_year, period_months
 from webapp.statistics.formatting import short_month_name
+from webapp.statistics.periods import month_aliases, month_key, month_row_label, needs_year, period_months
 from webapp.statistics.specs import (
     ColumnDefault,
     ComputedColumn,

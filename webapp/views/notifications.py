@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request, Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.extensions import db

@@ -175,7 +175,7 @@ def test_xlsx_month_dates_percentages_and_named_sheet():
         first["A1"] = "Inget här"
         sheet = workbook.create_sheet("Data")
         sheet.append(["Månad", "KVINNOR", "Antal män", "Andel kvinnor"])
-        for (label, women, men), key in zip(STADSMISSIONEN, MONTH_KEYS):
+        for (_label, women, men), key in zip(STADSMISSIONEN, MONTH_KEYS):
             sheet.append([datetime(key.year, key.month, 1), women, men, women / (women + men)])
         for row in sheet.iter_rows(min_row=2, min_col=4, max_col=4):
             row[0].number_format = "0.0%"

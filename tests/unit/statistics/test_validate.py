@@ -209,9 +209,9 @@ def test_a_period_total_that_contradicts_the_months_is_a_warning():
     visits = build_spec({"key": "visits", "kind": "visits"}, START, END)
     data = seed.visits_data("kafe-norrmalm").with_figure("period_total", Cell.of(6000))
     issue = _only(_issues(visits, data), "period_total_mismatch")
-    assert (
-        issue.message
-        == "Besök under perioden (om siffror per månad saknas): 6\u202f000 stämmer inte med summan av månaderna (6\u202f715)."
+    assert issue.message == (
+        "Besök under perioden (om siffror per månad saknas): 6\u202f000 stämmer inte med summan av månaderna "
+        "(6\u202f715)."
     )
 
 
