@@ -1,7 +1,7 @@
 """The review workflow: one transition table that both draws the buttons and guards every move.
 
-``allowed_actions`` tells a page which actions to offer; ``perform`` runs one and refuses
-anything ``allowed_actions`` would not offer, with the same reasons. No block or report
+``allowed`` tells a page which actions to offer (``block_workflow`` for the block page);
+``perform`` runs one and refuses anything ``allowed`` would not offer, with the same reasons. No block or report
 changes state any other way. Every transition writes an audit event.
 """
 
@@ -195,10 +195,6 @@ def block_facts(user: User, block: Block, statistics_problems: int, *, is_empty:
         nothing_to_report=bool(block.nothing_to_report),
         statistics_problems=statistics_problems,
     )
-
-
-def allowed_actions(user: User, block: Block, statistics_problems: int) -> tuple[Transition, ...]:
-    return allowed(block_facts(user, block, statistics_problems))
 
 
 @dataclass(frozen=True)

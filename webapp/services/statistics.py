@@ -191,10 +191,6 @@ def reshaped_tables(block: Block, before: Mapping, after: Mapping) -> set[str]:
     }
 
 
-def has_blocking_errors(block_tables_: Iterable[BlockTable]) -> bool:
-    return any(table.errors for table in block_tables_)
-
-
 @dataclass(frozen=True)
 class SectionJointTable:
     """A table computed from all units' blocks of one section: occupancy per month, visits per unit."""

@@ -42,9 +42,6 @@ NOT_A_NUMBER_TEXT = {
     FigureState.INCOMPLETE: "ofullständigt",
     FigureState.NOT_COMPUTABLE: "–",
 }
-_UNKNOWN = frozenset(
-    {FigureState.EMPTY, FigureState.MISSING, FigureState.INCOMPLETE, FigureState.INVALID, FigureState.NOT_COMPUTABLE}
-)
 
 
 @dataclass(frozen=True)
@@ -157,8 +154,3 @@ def change_percent(previous: Figure, current: Figure) -> Decimal | None:
     if not (previous.is_number and current.is_number) or previous.value == 0:
         return None
     return percent_of(current.value - previous.value, previous.value)  # type: ignore[operator]
-
-
-def is_unknown(figure: Figure) -> bool:
-    """Not a usable value and not a deliberate 'does not apply'."""
-    return figure.state in _UNKNOWN
