@@ -167,8 +167,8 @@ def test_the_chair_publishes_the_locked_report_as_version_one(app, signed_in, re
     # The report page records it: version, who, size, pages, checksum, both downloads.
     overview = writer.get(f"/reports/{LOCKED_REPORT_ID}").get_data(as_text=True)
     assert publication.sha256 in overview and "Cecilia Holm" in overview
-    assert f'href="/reports/{LOCKED_REPORT_ID}/publications/1.pdf" hx-boost="false" download' in overview
-    assert f'href="/reports/{LOCKED_REPORT_ID}/publications/1.html" hx-boost="false" download' in overview
+    assert f'href="/reports/{LOCKED_REPORT_ID}/publications/1.pdf" download' in overview
+    assert f'href="/reports/{LOCKED_REPORT_ID}/publications/1.html" download' in overview
     assert f"<td>{publication.page_count}</td>" in overview
 
     # The same locked state again: 409, and nothing new is stored.
