@@ -69,6 +69,43 @@ def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
             empty_all_tables()
 
 
+_rendered_pdfs: dict[tuple[str, str], tuple[bytes, int]] = {}
+
+
+@pytest.fixture(autouse=True)
+def _shared_renders(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One WeasyPrint render per distinct HTML for the whole session.
+
+    The same HTML gives the same bytes (a test in test_rendering.py holds the renderer to that,
+    uncached), and most tests that lock or preview the demo render the same document, so a
+    render costs seconds once instead of in every test. Tests marked ``uncached_renders`` and
+    pure unit tests render for real.
+    """
+    if "app" not in request.fixturenames or request.node.get_closest_marker("uncached_renders"):
+        return
+    import webapp.document.pdf as pdf_module
+
+    real_render, real_staged = pdf_module.render_pdf, pdf_module.render_pdf_in_stages
+
+    def render_pdf(html: str) -> bytes:
+        key = ("whole", html)
+        if key not in _rendered_pdfs:
+            _rendered_pdfs[key] = (real_render(html), 0)
+        return _rendered_pdfs[key][0]
+
+    def render_pdf_in_stages(html: str, on_stage: Callable[[str], None]) -> tuple[bytes, int]:
+        key = ("staged", html)
+        if key in _rendered_pdfs:
+            for step in ("parse", "layout", "write"):
+                on_stage(step)
+            return _rendered_pdfs[key]
+        _rendered_pdfs[key] = real_staged(html, on_stage)
+        return _rendered_pdfs[key]
+
+    monkeypatch.setattr(pdf_module, "render_pdf", render_pdf)
+    monkeypatch.setattr(pdf_module, "render_pdf_in_stages", render_pdf_in_stages)
+
+
 @pytest.fixture
 def app_ctx(app: Flask) -> Iterator[Flask]:
     with app.app_context():
