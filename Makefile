@@ -9,7 +9,7 @@ SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST      ?= 127.0.0.1
 PORT      ?= 5000
 
-.PHONY: run test test-postgres install system-deps browser-deps translations bench clean
+.PHONY: run test test-postgres fuzz install system-deps browser-deps translations bench clean
 
 # The background worker (python -m webapp.worker) renders full-report PDFs one at a time
 # beside the web server; the trap stops it when the web server stops.
@@ -23,6 +23,12 @@ run: install system-deps translations
 
 test: install system-deps browser-deps translations
 	$(BIN)/pytest
+
+# The editing state machine with its long profile: many more and longer random sessions than
+# the suite's fixed run (tests/integration/test_editing_state_machine.py). Failures it finds are
+# kept in .hypothesis/ and tried first next time.
+fuzz: install translations
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/pytest tests/integration/test_editing_state_machine.py
 
 install: $(STAMP)
 
