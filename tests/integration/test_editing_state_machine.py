@@ -91,7 +91,7 @@ _SLOW_BY_NATURE = {
     "print_blob": True,
 }
 settings.register_profile(
-    "editing-ci", max_examples=50, stateful_step_count=40, derandomize=True, database=None, **_SLOW_BY_NATURE
+    "editing-ci", max_examples=40, stateful_step_count=40, derandomize=True, database=None, **_SLOW_BY_NATURE
 )
 settings.register_profile("editing-fuzz", max_examples=500, stateful_step_count=80, **_SLOW_BY_NATURE)
 PROFILE = settings.get_profile(f"editing-{os.environ.get('HYPOTHESIS_PROFILE', 'ci')}")
