@@ -272,7 +272,8 @@ def posted_content(base: Content, source: str, fields: dict[str, str]) -> Conten
     """What the app should make of a posted editor: the rule of statistics.apply_table_fields.
 
     Only posted cells change; "_new" becomes the next free row once it has a value; a row the
-    page shows but the base lacks comes back; a row whose cells are all empty disappears.
+    page shows but the base lacks comes back; a row whose cells are all empty disappears, and
+    the justifications of its warnings with it.
     """
     rows = {key: [country, count] for key, country, count in base.rows}
     justifications = dict(base.justifications)
@@ -295,10 +296,11 @@ def posted_content(base: Content, source: str, fields: dict[str, str]) -> Conten
             new_key = new_key or _next_free_row(rows)
             row = new_key
         rows.setdefault(row, ["", ""])[COLUMNS.index(column)] = _shown_value(column, value)
+    kept = {key: cells for key, cells in rows.items() if any(cells)}
+    # A row that goes takes its warnings' justifications (code:row:column) along.
+    justifications = {i: text for i, text in justifications.items() if i.split(":")[1] not in rows.keys() - kept}
     return Content(
-        _normalise(source),
-        tuple((k, c, n) for k, (c, n) in rows.items() if c or n),
-        tuple(sorted(justifications.items())),
+        _normalise(source), tuple((k, c, n) for k, (c, n) in kept.items()), tuple(sorted(justifications.items()))
     )
 
 

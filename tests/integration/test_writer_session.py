@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import csrf_token
 from tests.integration.helpers import block_snapshot, find_block, revision_count
 from webapp.extensions import db
-from webapp.models import Block, BlockState
+from webapp.models import Block, BlockDraft, BlockState
 
 WRITER = "skribent.crossroads@demo.iop"
 HX = {"HX-Request": "true"}
@@ -222,3 +223,24 @@ def test_a_block_with_figures_and_no_text_is_submitted_as_its_page_offers(app, s
     assert editor.submit("", cells).status_code == 302
     with app.app_context():
         assert db.session.get(Block, nationalities_block).state == BlockState.SUBMITTED
+
+
+def test_an_emptied_row_takes_its_justification_along(app, signed_in, nationalities_block):
+    """Found while modelling the grid for the editing state machine: a warning's explanation
+    outlived its row, and the next new row (which gets the freed key) came with an explanation
+    nobody gave for it."""
+    editor = Editor(signed_in(WRITER), nationalities_block)
+    justification = {"justify|nationalities|empty:r1:count": "Antalet räknades inte."}
+    editor.post("tables", "Text.", _country("_new", "Rumänien"), trigger="c-nationalities-new-country")
+    editor.post(
+        "tables", "Text.", {**_country("r1", "Rumänien"), **justification}, trigger="c-j-nationalities-empty-r1-count"
+    )
+    # She empties the row; the page still posts the explanation beside it.
+    editor.post("tables", "Text.", {**_country("r1", ""), **justification}, trigger="c-nationalities-r1-country")
+    response = editor.post("tables", "Text.", _country("_new", "Polen"), trigger="c-nationalities-new-country")
+    assert response.status_code == 200
+    with app.app_context():
+        draft = db.session.scalars(select(BlockDraft).where(BlockDraft.block_id == nationalities_block)).one()
+        table = draft.tables["nationalities"]
+        assert [row["cells"]["country"]["v"] for row in table["rows"]] == ["PL"]
+        assert table["justifications"] == {}

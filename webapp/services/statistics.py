@@ -176,9 +176,18 @@ def apply_table_fields(block: Block, tables: Mapping, fields: Mapping[str, str])
         if spec.row_source is RowSource.FREE:
             for row in data[key].rows:
                 if row.is_blank:
-                    data[key] = data[key].without_row(row.key)
+                    data[key] = _without_free_row(data[key], row.key)
     result = {key: table.to_json() for key, table in data.items() if table.to_json() != TableData().to_json()}
     return result
+
+
+def _without_free_row(data: TableData, row_key: str) -> TableData:
+    """A free row that goes takes its warnings' justifications along: its key is given to the
+    next new row, which must not arrive with an explanation nobody gave for it."""
+    data = data.without_row(row_key)
+    for issue_id in [i for i in data.justifications if i.rsplit(":", 2)[1:2] == [row_key]]:
+        data = data.with_justification(issue_id, "")
+    return data
 
 
 def reshaped_tables(block: Block, before: Mapping, after: Mapping) -> set[str]:
