@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 
 from webapp.extensions import db
-from webapp.forms_accounts import ChangePasswordForm, ChoosePasswordForm, NameForm
+from webapp.forms.accounts import ChangePasswordForm, ChoosePasswordForm, NameForm
 from webapp.models import TokenPurpose
 from webapp.permissions import PermissionDenied
 from webapp.services import account_mail, accounts, tokens

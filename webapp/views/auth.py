@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from webapp.extensions import db
-from webapp.forms import LoginForm
+from webapp.forms.blocks import LoginForm
 from webapp.services import accounts
 
 bp = Blueprint("auth", __name__)

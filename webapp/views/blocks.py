@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from webapp.content import render_markdown
 from webapp.extensions import db
-from webapp.forms import BlockForm, PreviewForm, RestoreForm, TransitionForm
+from webapp.forms.blocks import BlockForm, PreviewForm, RestoreForm, TransitionForm
 from webapp.htmx import wants_fragment
 from webapp.models import Block, Revision
 from webapp.permissions import PermissionDenied, can_edit_block, can_read_report, require_edit_block

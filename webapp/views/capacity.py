@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.extensions import db
-from webapp.forms_reports import CapacityForm
+from webapp.forms.reports import CapacityForm
 from webapp.htmx import wants_fragment
 from webapp.models import Block, ReportCapacity, User
 from webapp.permissions import PermissionDenied, can_read_report

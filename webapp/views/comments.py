@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.extensions import db
-from webapp.forms import CommentForm
+from webapp.forms.blocks import CommentForm
 from webapp.htmx import wants_fragment
 from webapp.models import Block, Comment
 from webapp.permissions import PermissionDenied, StateForbids, can_read_report

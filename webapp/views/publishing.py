@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.extensions import db
-from webapp.forms_publishing import PublishForm, RenderRequestForm
+from webapp.forms.publishing import PublishForm, RenderRequestForm
 from webapp.htmx import htmx_redirect, wants_fragment
 from webapp.models import RenderJob, RenderKind, RenderState, Report
 from webapp.permissions import PermissionDenied, StateForbids, can_read_report

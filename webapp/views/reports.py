@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from webapp.document import build_document, render_document_html
 from webapp.extensions import db
-from webapp.forms_publishing import RenderRequestForm
+from webapp.forms.publishing import RenderRequestForm
 from webapp.htmx import wants_fragment
 from webapp.models import RenderJob, RenderKind, RenderState, Report
 from webapp.permissions import PermissionDenied, can_read_report

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.extensions import db
-from webapp.forms import BlockForm, TransitionForm
+from webapp.forms.blocks import BlockForm, TransitionForm
 from webapp.htmx import htmx_redirect, wants_fragment
 from webapp.models import Report
 from webapp.permissions import PermissionDenied, StateForbids, can_read_report

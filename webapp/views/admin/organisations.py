@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from webapp.account_labels import UNIT_KIND_LABELS
 from webapp.extensions import db
-from webapp.forms_accounts import CapacityForm, OrganisationForm, UnitForm
+from webapp.forms.accounts import CapacityForm, OrganisationForm, UnitForm
 from webapp.models import Organisation, Unit, UnitCapacity, UnitKind
 from webapp.permissions import require_admin
 from webapp.services import organisations as organisation_service

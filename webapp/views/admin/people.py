@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from webapp.account_labels import ROLE_LABELS, STATUS_LABELS
 from webapp.extensions import db
-from webapp.forms_accounts import AccessForm, InviteForm, PeopleFilterForm
+from webapp.forms.accounts import AccessForm, InviteForm, PeopleFilterForm
 from webapp.models import Role, TokenPurpose, User
 from webapp.permissions import StateForbids, require_admin
 from webapp.services import account_mail, people, tokens

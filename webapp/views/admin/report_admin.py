@@ -13,7 +13,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from webapp.extensions import db
-from webapp.forms_reports import (
+from webapp.forms.reports import (
     UNIT_KIND_LABELS,
     NewReportForm,
     ReassignForm,

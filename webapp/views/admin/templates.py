@@ -13,7 +13,7 @@ from flask_login import current_user
 
 from webapp.content import render_markdown
 from webapp.extensions import db
-from webapp.forms_admin_templates import (
+from webapp.forms.admin_templates import (
     TABLE_KIND_LABELS,
     UNIT_KIND_LABELS,
     ChapterForm,
