@@ -9,12 +9,12 @@ from flask_login import current_user
 from webapp.account_labels import UNIT_KIND_LABELS
 from webapp.extensions import db
 from webapp.forms.accounts import CapacityForm, OrganisationForm, UnitForm
+from webapp.forms.refusals import show_on_form
 from webapp.models import Organisation, Unit, UnitCapacity, UnitKind
 from webapp.permissions import require_admin
 from webapp.services import organisations as organisation_service
 from webapp.services.input_errors import InputRefused
 from webapp.views.admin import bp
-from webapp.views.refusals import show_on_form
 
 NEW_UNIT_PREFIX = "unit"  # the new-unit form shares its page with the rename form
 

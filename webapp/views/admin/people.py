@@ -13,13 +13,13 @@ from flask_login import current_user
 from webapp.account_labels import ROLE_LABELS, STATUS_LABELS
 from webapp.extensions import db
 from webapp.forms.accounts import AccessForm, InviteForm, PeopleFilterForm
+from webapp.forms.refusals import show_on_form, translated
 from webapp.models import Role, TokenPurpose, User
 from webapp.permissions import StateForbids, require_admin
 from webapp.services import account_mail, people, tokens
 from webapp.services.input_errors import InputRefused
 from webapp.services.mail import mail_enabled
 from webapp.views.admin import bp
-from webapp.views.refusals import show_on_form, translated
 
 
 def _person_or_404(user_id: int) -> User:
