@@ -24,6 +24,7 @@ from webapp.statistics.specs import (
     DefaultKind,
     InputColumn,
     RowSource,
+    TableKind,
     TableSpec,
 )
 
@@ -340,7 +341,7 @@ def _summary(table: ComputedTable) -> dict[str, Figure]:
     summary: dict[str, Figure] = {}
     if table.spec.row_source is RowSource.FREE:
         summary["rows"] = fig.number(len(table.rows))
-    if table.spec.kind == "nationalities":
+    if table.spec.kind is TableKind.NATIONALITIES:
         from webapp.statistics.nationalities import summarize
 
         summary.update(summarize(table))

@@ -29,6 +29,7 @@ from webapp.statistics.specs import (
     InputColumn,
     RowSource,
     SpecError,
+    TableKind,
     TableSpec,
     TotalFallback,
 )
@@ -54,14 +55,14 @@ COMMON_FIELDS = frozenset(
         "decimals",
     }
 )
-KIND_FIELDS = {
-    "capacity": frozenset(),
-    "occupancy": frozenset(),
-    "visits": frozenset(),
-    "nationalities": frozenset(),
-    "category_month": frozenset({"categories", "measures", "extra_columns", "months_as"}),
-    "log": frozenset({"columns", "sum"}),
-    "facts": frozenset({"figures", "type"}),
+KIND_FIELDS: dict[TableKind, frozenset[str]] = {
+    TableKind.CAPACITY: frozenset(),
+    TableKind.OCCUPANCY: frozenset(),
+    TableKind.VISITS: frozenset(),
+    TableKind.NATIONALITIES: frozenset(),
+    TableKind.CATEGORY_MONTH: frozenset({"categories", "measures", "extra_columns", "months_as"}),
+    TableKind.LOG: frozenset({"columns", "sum"}),
+    TableKind.FACTS: frozenset({"figures", "type"}),
 }
 
 
@@ -69,11 +70,10 @@ def build_spec(raw: dict, period_start: date, period_end: date) -> TableSpec:
     """The full spec for a template table entry and a report period; SpecError if the entry is wrong."""
     if not isinstance(raw, dict):
         raise SpecError("En tabell i mallen måste vara en tabell (nyckel = värde).")
-    key, kind = raw.get("key"), raw.get("kind")
+    key = raw.get("key")
     if not isinstance(key, str) or not key:
         raise SpecError("En tabell i mallen saknar 'key'.")
-    if kind not in KIND_FIELDS:
-        raise SpecError(f"tabell {key!r}: okänd sort {kind!r} (möjliga: {', '.join(KIND_FIELDS)}).")
+    kind = _kind(key, raw.get("kind"))
     entry = dict(raw)
     unknown = set(entry) - COMMON_FIELDS - KIND_FIELDS[kind]
     if unknown:
@@ -81,6 +81,14 @@ def build_spec(raw: dict, period_start: date, period_end: date) -> TableSpec:
     months = period_months(period_start, period_end)
     spec = _BUILDERS[kind](entry, months, needs_year(period_start, period_end))
     return _apply_overrides(spec, entry)
+
+
+def _kind(key: str, raw: object) -> TableKind:
+    """The entry's kind, or SpecError naming the kinds there are."""
+    try:
+        return TableKind(raw)
+    except ValueError:
+        raise SpecError(f"tabell {key!r}: okänd sort {raw!r} (möjliga: {', '.join(KIND_FIELDS)}).") from None
 
 
 # --- common pieces -----------------------------------------------------------------------------
@@ -158,7 +166,7 @@ def _capacity(entry: dict, months, with_year: bool) -> TableSpec:
     )
     return TableSpec(
         entry["key"],
-        "capacity",
+        TableKind.CAPACITY,
         _title(entry, "Nattplatser"),
         RowSource.FREE,
         inputs,
@@ -190,7 +198,7 @@ def _occupancy(entry: dict, months, with_year: bool) -> TableSpec:
     )
     return TableSpec(
         entry["key"],
-        "occupancy",
+        TableKind.OCCUPANCY,
         _title(entry, "Beläggning per månad"),
         RowSource.MONTHS,
         inputs,
@@ -234,7 +242,7 @@ def _visits(entry: dict, months, with_year: bool) -> TableSpec:
     )
     return TableSpec(
         entry["key"],
-        "visits",
+        TableKind.VISITS,
         _title(entry, "Besök per månad"),
         RowSource.MONTHS,
         inputs,
@@ -287,7 +295,7 @@ def _nationalities(entry: dict, months, with_year: bool) -> TableSpec:
     )
     return TableSpec(
         entry["key"],
-        "nationalities",
+        TableKind.NATIONALITIES,
         _title(entry, "Vanligaste nationaliteter"),
         RowSource.FREE,
         inputs,
@@ -323,7 +331,7 @@ def _category_month(entry: dict, months, with_year: bool) -> TableSpec:
             )
             return TableSpec(
                 entry["key"],
-                "category_month",
+                TableKind.CATEGORY_MONTH,
                 title,
                 RowSource.FIXED,
                 inputs,
@@ -335,7 +343,7 @@ def _category_month(entry: dict, months, with_year: bool) -> TableSpec:
             )
         return TableSpec(
             entry["key"],
-            "category_month",
+            TableKind.CATEGORY_MONTH,
             title,
             RowSource.FREE,
             inputs,
@@ -384,7 +392,7 @@ def _category_month(entry: dict, months, with_year: bool) -> TableSpec:
     order = (*(c.key for c in inputs), *(c.key for c in computed), *(c.key for c in extra))
     return TableSpec(
         entry["key"],
-        "category_month",
+        TableKind.CATEGORY_MONTH,
         title,
         RowSource.MONTHS,
         (*inputs, *extra),
@@ -429,7 +437,7 @@ def _log(entry: dict, months, with_year: bool) -> TableSpec:
     computed = (ComputedColumn("total", "Totalt", ComputedKind.SUM, tuple(summed)),) if len(summed) > 1 else ()
     return TableSpec(
         entry["key"],
-        "log",
+        TableKind.LOG,
         _title(entry, "Logg"),
         RowSource.FREE,
         tuple(inputs),
@@ -453,7 +461,7 @@ def _facts(entry: dict, months, with_year: bool) -> TableSpec:
     inputs = (InputColumn("value", "Antal", value_type, aliases=("Värde", "Antal", "Uppgift")),)
     return TableSpec(
         entry["key"],
-        "facts",
+        TableKind.FACTS,
         _title(entry, "Uppgifter"),
         RowSource.FIXED,
         inputs,
@@ -464,14 +472,14 @@ def _facts(entry: dict, months, with_year: bool) -> TableSpec:
     )
 
 
-_BUILDERS: dict[str, Callable[[dict, tuple, bool], TableSpec]] = {
-    "capacity": _capacity,
-    "occupancy": _occupancy,
-    "visits": _visits,
-    "nationalities": _nationalities,
-    "category_month": _category_month,
-    "log": _log,
-    "facts": _facts,
+_BUILDERS: dict[TableKind, Callable[[dict, tuple, bool], TableSpec]] = {
+    TableKind.CAPACITY: _capacity,
+    TableKind.OCCUPANCY: _occupancy,
+    TableKind.VISITS: _visits,
+    TableKind.NATIONALITIES: _nationalities,
+    TableKind.CATEGORY_MONTH: _category_month,
+    TableKind.LOG: _log,
+    TableKind.FACTS: _facts,
 }
 
 

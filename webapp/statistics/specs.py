@@ -35,6 +35,22 @@ class SpecError(ValueError):
     """A spec (or template table entry) is inconsistent; the message says where."""
 
 
+class TableKind(StrEnum):
+    """What sort of table a template entry asks for (its ``kind``); ``presets`` builds each one.
+
+    A ``StrEnum``, so a kind is its string everywhere: in stored entries and specs, in JSON and
+    in comparisons such as ``spec.kind == "nationalities"`` in the page templates.
+    """
+
+    CAPACITY = "capacity"
+    OCCUPANCY = "occupancy"
+    VISITS = "visits"
+    NATIONALITIES = "nationalities"
+    CATEGORY_MONTH = "category_month"
+    LOG = "log"
+    FACTS = "facts"
+
+
 class RowSource(StrEnum):
     MONTHS = "months"
     FIXED = "fixed"
@@ -165,7 +181,7 @@ Column = InputColumn | ComputedColumn
 @dataclass(frozen=True)
 class TableSpec:
     key: str
-    kind: str
+    kind: TableKind
     title: str
     row_source: RowSource
     inputs: tuple[InputColumn, ...]
@@ -181,6 +197,7 @@ class TableSpec:
     order: tuple[str, ...] = ()  # display order of the columns; default inputs then computed
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", _enum(TableKind, self.kind, f"tabell {self.key!r}"))
         for name in ("inputs", "rows", "computed", "figures", "compare", "order"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         _check(self)
@@ -363,7 +380,7 @@ def spec_to_dict(spec: TableSpec) -> dict:
     """JSON-friendly form; ``spec_from_dict`` gives the same spec back."""
     return {
         "key": spec.key,
-        "kind": spec.kind,
+        "kind": spec.kind.value,
         "title": spec.title,
         "row_source": spec.row_source.value,
         "rows": [{"key": r.key, "label": r.label, "aliases": list(r.aliases)} for r in spec.rows],

@@ -1,5 +1,6 @@
 """Specs and presets: every table of the 2021–22 template builds, and specs survive storage."""
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from webapp.statistics.specs import (
     InputColumn,
     RowSource,
     SpecError,
+    TableKind,
     TableSpec,
     spec_from_dict,
     spec_to_dict,
@@ -200,8 +202,19 @@ def test_bad_template_entries_are_refused_clearly(raw, fragment):
 
 
 def test_every_kind_has_a_builder():
+    assert list(KIND_FIELDS) == list(TableKind)
     for kind in KIND_FIELDS:
-        assert build_spec({"key": "t", "kind": kind}, START, END).kind == kind
+        assert build_spec({"key": "t", "kind": str(kind)}, START, END).kind is kind
+
+
+def test_a_kind_is_its_string_in_entries_storage_and_comparisons():
+    spec = build_spec({"key": "t", "kind": "nationalities"}, START, END)
+    assert spec.kind is TableKind.NATIONALITIES and spec.kind == "nationalities"
+    stored = json.loads(json.dumps(spec_to_dict(spec)))
+    assert stored["kind"] == "nationalities"
+    assert spec_from_dict(stored).kind is TableKind.NATIONALITIES
+    with pytest.raises(SpecError, match="okänt värde 'pie'"):
+        spec_from_dict(stored | {"kind": "pie"})
 
 
 @pytest.mark.parametrize(
