@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from webapp.extensions import db
+from webapp.forms.refusals import show_on_form
 from webapp.forms.reports import CapacityForm
 from webapp.htmx import wants_fragment
 from webapp.models import Block, ReportCapacity, User
@@ -58,14 +59,6 @@ def _respond(panel: CapacityPanel, status: int):
     return render_template("blocks/capacity.html", capacity_panel=panel, block=panel.block), status
 
 
-def _show_problems(form: CapacityForm, error: capacity_service.CapacityInputError) -> None:
-    for problem in error.problems:
-        field = form.entries[problem.row][problem.field]
-        field.errors = [*field.errors, _(problem.message, **problem.params)]
-    if error.message:
-        form.form_errors.append(_(error.message, **error.params))
-
-
 @bp.post("/<int:block_id>/capacity")
 def confirm(block_id: int):
     if not can_read_report(current_user):
@@ -86,7 +79,7 @@ def confirm(block_id: int):
         try:
             corrected = capacity_service.confirm_capacity(capacity, block, current_user, rows)
         except capacity_service.CapacityInputError as error:
-            _show_problems(form, error)
+            show_on_form(form, error, rows=form.entries)
         else:
             db.session.commit()
             message = (

@@ -13,6 +13,7 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from webapp.extensions import db
+from webapp.forms.refusals import show_on_form
 from webapp.forms.reports import (
     UNIT_KIND_LABELS,
     NewReportForm,
@@ -37,17 +38,6 @@ def _report_or_404(report_id: int) -> Report:
     if report is None:
         abort(404)
     return report
-
-
-def _show_problems(form, error: report_admin.ReportInputError) -> None:
-    """The service's refusals as inline errors on the form's fields (or the form as a whole)."""
-    for problem in error.problems:
-        message = _(problem.message, **problem.params)
-        field = getattr(form, problem.field, None)
-        if field is None:
-            form.form_errors.append(message)
-        else:
-            field.errors = [*field.errors, message]
 
 
 def _period_args(form) -> dict:
@@ -91,7 +81,7 @@ def new_report():
         try:
             report = report_admin.create_from_template(chosen, user=current_user, **_period_args(form))
         except report_admin.ReportInputError as error:
-            _show_problems(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(
@@ -131,7 +121,7 @@ def rollover_report():
         try:
             report = report_admin.roll_over(previous, user=current_user, **_period_args(form))
         except report_admin.ReportInputError as error:
-            _show_problems(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(
@@ -178,7 +168,7 @@ def report_settings(report_id: int):
         try:
             changes = report_admin.update_settings(report, user=current_user, **_period_args(form))
         except report_admin.ReportInputError as error:
-            _show_problems(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(
@@ -235,7 +225,7 @@ def add_report_section(report_id: int):
         try:
             section, blocks = report_admin.add_section(report, new, current_user)
         except report_admin.ReportInputError as error:
-            _show_problems(form, error)
+            show_on_form(form, error)
         else:
             db.session.commit()
             flash(
@@ -273,7 +263,7 @@ def reassign_block(block_id: int):
         try:
             report_admin.reassign_block(block, form.unit_id.data, current_user)
         except report_admin.ReportInputError as error:
-            _show_problems(form, error)
+            show_on_form(form, error)
         else:
             report_id = block.report_id
             flash(

@@ -30,6 +30,7 @@ from webapp.forms.admin_templates import (
     TemplateDetailsForm,
     TemplateImportForm,
 )
+from webapp.forms.refusals import show_on_form
 from webapp.models import ReportTemplate, TemplateChapter, TemplateSection
 from webapp.permissions import require_admin
 from webapp.services import template_admin, template_json, template_tables
@@ -73,15 +74,6 @@ def _checked(form) -> None:
     """Buttons without input of their own: a malformed post is a bad request."""
     if not form.validate_on_submit():
         abort(400)
-
-
-def _show_error(form, error: TemplateInputError) -> None:
-    """Put a service's refusal next to the field it names (or above the form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
 
 
 def _saved(message: str | None, url: str):
@@ -137,7 +129,7 @@ def template_create():
             key=form.key.data or None, name=form.name.data, description=form.description.data or "", user=current_user
         )
     except TemplateInputError as error:
-        _show_error(form, error)
+        show_on_form(form, error)
         return _list_page(422, create_form=form)
     return _saved(_("Mallen skapades. Lägg till kapitel och avsnitt."), _editor_url(template))
 
@@ -159,7 +151,7 @@ def template_import():
     except template_json.TemplateFileRefused as error:
         return _list_page(422, import_form=form, import_error=error.message)
     except TemplateInputError as error:
-        _show_error(form, error)
+        show_on_form(form, error)
         return _list_page(422, import_form=form)
     return _saved(_("Mallen %(name)s importerades.", name=template.name), _editor_url(template))
 
@@ -246,7 +238,7 @@ def template_copy(template_id: int):
     try:
         copy = template_admin.copy_template(template, key=form.key.data or None, name=form.name.data, user=current_user)
     except TemplateInputError as error:
-        _show_error(form, error)
+        show_on_form(form, error)
         return _editor_page(template, 422, copy_form=form, open_id="copy")
     return _saved(_("Mallen kopierades. Du redigerar nu kopian."), _editor_url(copy))
 
@@ -426,7 +418,7 @@ def template_section_add(template_id: int, chapter_id: int):
             user=current_user,
         )
     except TemplateInputError as error:
-        _show_error(form, error)
+        show_on_form(form, error)
         return _section_page(template, chapter, None, form, 422)
     return _saved(
         _("Avsnittet %(title)s lades till.", title=section.title), _editor_url(template, f"section-{section.id}")
@@ -457,7 +449,7 @@ def template_section_update(template_id: int, section_id: int):
             user=current_user,
         )
     except TemplateInputError as error:
-        _show_error(form, error)
+        show_on_form(form, error)
         return _section_page(template, section.chapter, section, form, 422)
     if not changed:
         return _unchanged(_section_url(template, section))
@@ -516,7 +508,7 @@ def template_table_add(template_id: int, section_id: int):
         entry = template_tables.new_entry(form.kind.data, form.title.data, form.key.data or None, taken)
         template_admin.add_table(template, section, entry, current_user)
     except TemplateInputError as error:
-        _show_error(form, error)
+        show_on_form(form, error)
         return _section_page(template, section.chapter, section, _section_form_for_page(section), 422, table_form=form)
     return _saved(
         _("Tabellen lades till. Ställ in den här."),
@@ -589,7 +581,7 @@ def template_table_update(template_id: int, section_id: int, table_key: str):
         entry = template_tables.entry_from_form(table_key, table["kind"], values)
         changed = template_admin.update_table(template, section, table_key, entry, current_user)
     except TemplateInputError as error:
-        _show_error(form, error)
+        show_on_form(form, error)
         return _table_page(template, section, table, form, 422)
     url = url_for("admin.template_table_edit", template_id=template.id, section_id=section.id, table_key=table_key)
     if not changed:
