@@ -29,8 +29,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from webapp import cli, errors, locking, security, templating
+    from webapp import after_commit, cli, errors, locking, security, tasks, templating
 
+    after_commit.init_app(app)
+    tasks.init_app(app)
     security.init_app(app)
     locking.init_app(app)
     errors.init_app(app)

@@ -99,9 +99,8 @@ def notify_deadlines_command(days: int) -> None:
     """Remind writers of unsubmitted blocks whose report deadline is near (once per block and day)."""
     from datetime import date
 
-    from webapp.services.notifications import deadline_reminders, send_pending_mail
+    from webapp.services.notifications import deadline_reminders
 
     rows = deadline_reminders(date.today(), days=days)
-    db.session.commit()
-    sent = send_pending_mail()
-    click.echo(f"{len(rows)} påminnelser skapades; {sent} e-postmeddelanden skickades.")
+    db.session.commit()  # the worker e-mails them (webapp.tasks); it also runs this every morning
+    click.echo(f"{len(rows)} påminnelser skapades; e-posten skickas av bakgrundsarbetaren.")

@@ -109,13 +109,12 @@ def real_worker(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     from huey.storage import SqliteStorage
 
     import webapp.worker as worker
+    from webapp.tasks import QUEUE_NAME, huey
 
     monkeypatch.setitem(app.config, "HUEY_IMMEDIATE", False)
-    monkeypatch.setattr(
-        worker.huey, "storage", SqliteStorage(worker.QUEUE_NAME, filename=str(tmp_path / "queue.sqlite3"))
-    )
-    monkeypatch.setattr(worker, "_consumer_app", lambda: app)
-    consumer = worker.huey.create_consumer(
+    monkeypatch.setattr(huey, "storage", SqliteStorage(QUEUE_NAME, filename=str(tmp_path / "queue.sqlite3")))
+    monkeypatch.setattr(worker, "consumer_app", lambda: app)  # its worker thread enters this app
+    consumer = huey.create_consumer(
         workers=1,
         worker_type="thread",
         initial_delay=0.05,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 import socket
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 
@@ -196,7 +196,7 @@ def test_the_badge_costs_one_count_query(app, signed_in, count_queries):
 
 
 def test_deadline_reminders_reach_the_writers_once_per_day(app, demo, block_id, smtp_catcher):
-    from webapp.services.notifications import deadline_reminders, send_pending_mail
+    from webapp.services.notifications import deadline_reminders
 
     catcher, port = smtp_catcher
     today = date.today()
@@ -205,8 +205,8 @@ def test_deadline_reminders_reach_the_writers_once_per_day(app, demo, block_id, 
         db.session.commit()
         with mail_config(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=port):
             first = deadline_reminders(today)
-            db.session.commit()
-            assert send_pending_mail() == len(first) > 0
+            db.session.commit()  # the worker (immediate in tests) e-mails them
+            assert len(catcher.messages) == len(first) > 0
             again = deadline_reminders(today)
             db.session.commit()
         assert again == []
@@ -249,3 +249,22 @@ def test_notify_deadlines_command_is_idempotent(app, demo):
     assert "påminnelser skapades" in first.output and not first.output.startswith("0 ")
     second = runner.invoke(args=["notify-deadlines", "--days", "7"])
     assert second.exit_code == 0 and second.output.startswith("0 påminnelser")
+
+
+def test_the_worker_sends_the_deadline_reminders_every_morning(app, demo, smtp_catcher):
+    """The consumer's periodic task makes the reminders and the mail; no cron entry needed."""
+    from webapp.tasks import REMINDER_SCHEDULE, deadline_reminders_task
+
+    catcher, port = smtp_catcher
+    today = date.today()
+    assert REMINDER_SCHEDULE(datetime.combine(today, time(7, 0)))
+    assert not REMINDER_SCHEDULE(datetime.combine(today, time(7, 1)))
+    with app.app_context():
+        db.session.get(Report, OPEN_REPORT_ID).deadline = today + timedelta(days=2)
+        db.session.commit()
+        with mail_config(app, MAIL_SERVER="127.0.0.1", MAIL_PORT=port):
+            deadline_reminders_task.call_local()
+        reminders = db.session.scalars(select(Notification).where(Notification.kind == "deadline.reminder")).all()
+        db.session.remove()
+    assert reminders and len(catcher.messages) == len(reminders)
+    assert all(n.emailed_at is not None for n in reminders)

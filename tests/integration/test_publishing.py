@@ -256,9 +256,9 @@ def test_a_correction_is_published_as_version_two_beside_version_one(app, signed
 
 def test_publishing_before_the_first_visit_to_the_page_waits_for_the_render(app, signed_in, monkeypatch):
     """No final render yet (the demo was seeded locked): Publicera starts it and asks to wait."""
-    import webapp.worker as worker
+    import webapp.tasks as tasks
 
-    monkeypatch.setattr(worker, "enqueue_render", lambda job_id, html: None)  # the worker is busy
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *args: None)  # the worker is busy
     chair = signed_in(CHAIR)
     response = _publish(chair)
     assert response.status_code == 409

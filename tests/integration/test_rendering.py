@@ -140,10 +140,10 @@ def test_the_draft_pdf_link_serves_the_finished_render(app, signed_in, renders):
 
 
 def test_while_the_job_waits_the_page_polls_its_status(app, signed_in, monkeypatch):
-    import webapp.worker as worker
+    import webapp.tasks as tasks
 
     handed_over = []
-    monkeypatch.setattr(worker, "enqueue_render", lambda job_id, html: handed_over.append(job_id))
+    monkeypatch.setattr(tasks, "enqueue", lambda task, job_id, html: handed_over.append(job_id))
     client = signed_in(WRITER)
     response = client.get(f"/reports/{OPEN_REPORT_ID}/draft.pdf")
     [job] = _jobs(app)
@@ -173,9 +173,9 @@ def test_while_the_job_waits_the_page_polls_its_status(app, signed_in, monkeypat
 
 
 def test_htmx_request_answers_with_the_polling_panel(app, signed_in, monkeypatch):
-    import webapp.worker as worker
+    import webapp.tasks as tasks
 
-    monkeypatch.setattr(worker, "enqueue_render", lambda job_id, html: None)
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *args: None)
     response = _request_draft(signed_in(WRITER), htmx=True)
     assert response.status_code == 200
     [job] = _jobs(app)
@@ -236,10 +236,10 @@ def test_a_failed_render_says_why_and_can_be_tried_again(app, signed_in, monkeyp
 
 
 def test_a_lost_job_is_queued_again(app, signed_in, monkeypatch):
-    import webapp.worker as worker
+    import webapp.tasks as tasks
 
     handed_over = []
-    monkeypatch.setattr(worker, "enqueue_render", lambda job_id, html: handed_over.append(job_id))
+    monkeypatch.setattr(tasks, "enqueue", lambda task, job_id, html: handed_over.append(job_id))
     client = signed_in(WRITER)
     _request_draft(client)
     _request_draft(client)
@@ -376,7 +376,7 @@ def test_a_real_consumer_renders_the_queued_job(app, signed_in, tmp_path, monkey
 def test_the_queue_is_sqlite_by_default_and_redis_when_configured(tmp_path):
     from huey import RedisHuey, SqliteHuey
 
-    from webapp.worker import make_huey
+    from webapp.tasks import make_huey
 
     default = make_huey({})
     assert isinstance(default, SqliteHuey) and default.storage.filename.endswith("instance/huey.sqlite3")
@@ -423,9 +423,9 @@ def test_the_worker_gives_way_to_the_web_server():
 
 def test_a_redis_queue_takes_render_tasks_when_redis_is_there():
     """With REDIS_URL set, tasks go to Redis (run against the local Redis, when there is one)."""
-    from webapp import worker
+    from webapp import tasks
 
-    redis_huey = worker.make_huey({"REDIS_URL": "redis://127.0.0.1:6379/15"})
+    redis_huey = tasks.make_huey({"REDIS_URL": "redis://127.0.0.1:6379/15"})
     try:
         redis_huey.storage.conn.ping()
     except Exception:  # noqa: BLE001  (no Redis here)
@@ -434,7 +434,7 @@ def test_a_redis_queue_takes_render_tasks_when_redis_is_there():
             pytest.fail(f"Redis on 127.0.0.1:6379 is required in CI (CI={os.environ['CI']!r})")
         pytest.skip("no Redis on 127.0.0.1:6379 (a failure when the CI variable is set)")
     redis_huey.flush()
-    task = redis_huey.task()(worker.render_pdf_task.func)
+    task = redis_huey.task()(tasks.render_pdf_task.func)
     task(41, "<html></html>")
     assert redis_huey.pending_count() == 1
     message = redis_huey.dequeue()

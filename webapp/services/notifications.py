@@ -11,6 +11,7 @@ from flask import has_app_context
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import joinedload
 
+from webapp import after_commit, signals
 from webapp.extensions import db
 from webapp.models import Block, BlockState, Comment, Notification, Report, ReportState, User, unit_memberships
 from webapp.models.base import utcnow
@@ -187,13 +188,11 @@ def deadline_reminders(today: date, days: int = 7) -> list[Notification]:
     return rows
 
 
-# --- E-mail, sent only after the notifications are committed ------------------------------------
+# --- E-mail, sent by the worker once the notifications are committed ----------------------------
 #
-# After every flush the ids of new notifications are noted on the session; a commit moves them to
-# "committed", a rollback forgets them. `send_pending_mail()` (run after each request, and by the CLI
-# after its commit) e-mails the committed ones and sets `emailed_at`. Failures are logged, never raised.
-
-_PENDING, _COMMITTED = "notifications.mail_pending", "notifications.mail_committed"
+# After every flush the ids of new notifications are handed to ``webapp.after_commit``: a commit
+# sends them on to the worker (``webapp.tasks``), which e-mails them with
+# ``send_notification_mail`` and sets ``emailed_at``; a rollback forgets them.
 
 
 def _note_new_notifications(session, _flush_context) -> None:
@@ -201,23 +200,11 @@ def _note_new_notifications(session, _flush_context) -> None:
         return
     ids = [obj.id for obj in session.new if isinstance(obj, Notification)]
     if ids:
-        session.info.setdefault(_PENDING, []).extend(ids)
-
-
-def _committed(session) -> None:
-    pending = session.info.pop(_PENDING, None)
-    if pending:
-        session.info.setdefault(_COMMITTED, []).extend(pending)
-
-
-def _rolled_back(session) -> None:
-    session.info.pop(_PENDING, None)
+        after_commit.send_after_commit(signals.notifications_committed, notification_ids=ids)
 
 
 if not event.contains(db.session, "after_flush", _note_new_notifications):
     event.listen(db.session, "after_flush", _note_new_notifications)
-    event.listen(db.session, "after_commit", _committed)
-    event.listen(db.session, "after_rollback", _rolled_back)
 
 
 def _link(block_id: int | None, report_id: int | None, base_url: str | None) -> str | None:
@@ -245,11 +232,10 @@ def _mail_for(row: Notification, user: User, base_url: str | None) -> EmailMessa
     return mail.build_message(user.email, subject, "\n".join(lines))
 
 
-def send_pending_mail(base_url: str | None = None) -> int:
-    """E-mail the notifications committed in this session; never raises. Returns how many were sent.
+def send_notification_mail(ids: list[int], base_url: str | None = None) -> int:
+    """E-mail the notifications ``ids`` not yet e-mailed; never raises. Returns how many were sent.
 
     ``base_url`` (the site's address) makes the links in the mail absolute."""
-    ids = db.session.info.pop(_COMMITTED, None)
     if not ids or not mail.mail_enabled():
         return 0
     try:
@@ -266,7 +252,7 @@ def send_pending_mail(base_url: str | None = None) -> int:
         )
         db.session.commit()
         return len(messages)
-    except Exception:  # noqa: BLE001 — mail must never break the request
+    except Exception:  # noqa: BLE001 — a failed mail must not fail the task's other work
         logger.exception("Kunde inte skicka e-post för notiser %s", ids)
         db.session.rollback()
         return 0

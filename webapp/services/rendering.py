@@ -3,7 +3,7 @@
 ``request_render`` builds the document's HTML in the request (a fifth of a second),
 hashes it, and returns the job that has (or is making) exactly those bytes — identical
 content is never rendered twice. Otherwise it queues a new job, which the worker
-(``webapp.worker``) receives only once the request has committed, so it always finds
+(``webapp.tasks``) receives only once the request has committed, so it always finds
 the row. The worker moves the job through its stages with the functions at the end of
 this module and commits after each, so pages can show the progress.
 """
@@ -11,20 +11,17 @@ this module and commits after each, so pages can show the progress.
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
+from webapp import after_commit, signals
 from webapp.document import ReportDocument, build_document, render_document_html
 from webapp.extensions import db
 from webapp.models import Block, RenderJob, RenderKind, RenderState, User
 from webapp.models.base import utcnow
-
-logger = logging.getLogger(__name__)
 
 
 def N_(text: str) -> str:
@@ -135,36 +132,12 @@ def request_prepared(prepared: PreparedRender, user: User, *, retry: bool = True
         if existing is None:
             raise
         return existing
-    _enqueue_after_commit(job.id, prepared.html)
+    # The worker receives the job only once this request has committed, so it always finds the row.
+    after_commit.send_after_commit(signals.render_job_queued, job_id=job.id, html=prepared.html)
     return job
 
 
-# --- Handing jobs to the worker once their rows are committed ------------------------------------
-
-_PENDING = "render_jobs_to_enqueue"
-
-
-def _enqueue_after_commit(job_id: int, html: str) -> None:
-    db.session.info.setdefault(_PENDING, []).append((job_id, html))
-
-
-@event.listens_for(Session, "after_commit")
-def _enqueue_committed_jobs(session: Session) -> None:
-    from webapp.worker import enqueue_render
-
-    for job_id, html in session.info.pop(_PENDING, ()):
-        try:
-            enqueue_render(job_id, html)
-        except Exception:  # the queue is down: the job stays queued and is queued again when stale
-            logger.exception("Could not hand render job %s to the worker", job_id)
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_rolled_back_jobs(session: Session) -> None:
-    session.info.pop(_PENDING, None)
-
-
-# --- The worker's steps (webapp.worker commits after each) ---------------------------------------
+# --- The worker's steps (webapp.tasks commits after each) ---------------------------------------
 
 
 class RenderRefused(Exception):

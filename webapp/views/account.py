@@ -15,7 +15,7 @@ from webapp.forms.accounts import ChangePasswordForm, ChoosePasswordForm, NameFo
 from webapp.forms.refusals import show_on_form
 from webapp.models import TokenPurpose
 from webapp.permissions import PermissionDenied
-from webapp.services import account_mail, accounts, tokens
+from webapp.services import accounts, tokens
 from webapp.services.input_errors import InputRefused
 from webapp.services.passwords import MIN_PASSWORD_LENGTH
 
@@ -23,13 +23,6 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 # Reachable without signing in (see security.PUBLIC_ENDPOINTS).
 PUBLIC_ENDPOINTS = frozenset({"account.invitation", "account.reset"})
-
-
-@bp.after_app_request
-def _send_committed_link_mail(response):
-    """Invitation and reset links committed during this request are e-mailed now."""
-    account_mail.send_committed()
-    return response
 
 
 # --- Own account ----------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-"""The signed-in user's notifications: the list, mark one read, mark all read. E-mail goes out after commit."""
+"""The signed-in user's notifications: the list, mark one read, mark all read. E-mail leaves through the worker."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_login import current_user
 
 from webapp.extensions import db
@@ -10,13 +10,6 @@ from webapp.htmx import wants_fragment
 from webapp.services import notifications
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-
-
-@bp.after_app_request
-def _send_committed_mail(response):
-    """Notifications committed during this request are e-mailed now, outside its transaction."""
-    notifications.send_pending_mail(base_url=request.host_url)
-    return response
 
 
 @bp.get("")
