@@ -16,7 +16,7 @@ from webapp.statistics.aggregate import JointTable, UnitTable, aggregate, unit_s
 from webapp.statistics.cells import TableData, TableDataError, parse_input
 from webapp.statistics.compare import Comparison, compare
 from webapp.statistics.compute import ComputeContext, ComputedTable, compute
-from webapp.statistics.presets import build_spec
+from webapp.statistics.presets import KIND_HOOKS, build_spec
 from webapp.statistics.specs import RowSource, TableSpec
 from webapp.statistics.validate import Issue, is_justified, validate
 
@@ -97,12 +97,14 @@ def block_tables(block: Block, tables: Mapping, previous_block: Block | None = N
         previous_data = previous_block.current_revision.tables or {}
         for spec in section_specs(previous_block.section, previous_report):
             if spec.key in previous_data:
-                previous_tables[spec.key] = compute(spec, _table_data(previous_data, spec.key), previous_context)
+                previous_tables[spec.key] = compute(
+                    spec, _table_data(previous_data, spec.key), previous_context, KIND_HOOKS
+                )
     context = compute_context(block.unit, block.report)
     views = []
     for spec in block_specs(block):
         data = _table_data(tables, spec.key)
-        computed = compute(spec, data, context)
+        computed = compute(spec, data, context, KIND_HOOKS)
         previous = previous_tables.get(spec.key)
         issues = validate(spec, data, context, previous=previous, computed=computed)
         views.append(

@@ -4,7 +4,8 @@ Modules, each with one job:
 
 - ``cells``         table data as entered, its JSON form, reading typed and pasted values
 - ``specs``         what a table asks for and computes; dict form for storage
-- ``presets``       template entries (``kind = "occupancy"`` …) → full specs for a period
+- ``presets``       template entries (``kind = "occupancy"`` …) → full specs for a period;
+                    each kind's hooks into ``compute`` (``KIND_HOOKS``)
 - ``periods``       months of a report period: keys, labels, nights
 - ``capacity``      offered bed-nights from places-per-night schedules
 - ``figures``       computed cells and the arithmetic that keeps unknowns unknown

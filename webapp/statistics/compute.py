@@ -1,14 +1,17 @@
 """Computing a table: inputs resolved (defaults filled in), computed columns, totals, summary.
 
-``compute(spec, data, context)`` is the one entry point; ``aggregate`` reuses its two halves
-(``resolve`` a unit's inputs, ``derive`` everything else) so a joint table is worked out by
-exactly the same rules as a unit's own. Nothing here is stored: computed values are never
+``compute(spec, data, context, hooks)`` is the one entry point; ``aggregate`` reuses its two
+halves (``resolve`` a unit's inputs, ``derive`` everything else) so a joint table is worked out
+by exactly the same rules as a unit's own. Nothing here is stored: computed values are never
 truth, the inputs are.
+
+What only one kind of table adds (the nationalities' EU/EEA split) comes in as ``KindHooks``,
+registered per kind in ``presets.KIND_HOOKS``; this module knows no kind in particular.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
@@ -90,6 +93,18 @@ class ComputedTable:
     def all_rows(self) -> tuple[ComputedRow, ...]:
         return self.rows + ((self.total,) if self.total is not None else ())
 
+
+@dataclass(frozen=True)
+class KindHooks:
+    """What one kind of table adds to the computation every table gets.
+
+    ``summarize`` gives figures for the table's summary (beside the row count of free rows).
+    """
+
+    summarize: Callable[[ComputedTable], Mapping[str, Figure]] | None = None
+
+
+NO_HOOKS: Mapping[TableKind, KindHooks] = MappingProxyType({})
 
 TOTAL_KEY = "_total"  # the totals row's key: no spec row key can start with "_", free rows skip it
 
@@ -291,8 +306,12 @@ def derive(
     figures: Mapping[str, Figure],
     context: ComputeContext,
     summary_extra: Mapping[str, Figure] | None = None,
+    hooks: Mapping[TableKind, KindHooks] = NO_HOOKS,
 ) -> ComputedTable:
-    """Computed columns, the totals row and the summary, from resolved inputs."""
+    """Computed columns, the totals row and the summary, from resolved inputs.
+
+    ``hooks`` (``presets.KIND_HOOKS``) add what the spec's kind adds to the summary.
+    """
     rows = [dict(r.cells) for r in resolved]
     totals = _totals_inputs(spec, rows, figures) if spec.totals else None
     for column in spec.computed:
@@ -332,23 +351,30 @@ def derive(
     computed_rows = tuple(ComputedRow(r.key, r.label, cells) for r, cells in zip(resolved, rows))
     total_row = ComputedRow(TOTAL_KEY, spec.total_label, totals, is_total=True) if totals is not None else None
     table = ComputedTable(spec, computed_rows, total_row, figures)
-    summary = dict(_summary(table))
+    summary = dict(_summary(table, hooks.get(spec.kind)))
     summary.update(summary_extra or {})
     return ComputedTable(spec, computed_rows, total_row, figures, summary)
 
 
-def _summary(table: ComputedTable) -> dict[str, Figure]:
+def _summary(table: ComputedTable, hooks: KindHooks | None) -> dict[str, Figure]:
     summary: dict[str, Figure] = {}
     if table.spec.row_source is RowSource.FREE:
         summary["rows"] = fig.number(len(table.rows))
-    if table.spec.kind is TableKind.NATIONALITIES:
-        from webapp.statistics.nationalities import summarize
-
-        summary.update(summarize(table))
+    if hooks is not None and hooks.summarize is not None:
+        summary.update(hooks.summarize(table))
     return summary
 
 
-def compute(spec: TableSpec, data: TableData | None, context: ComputeContext) -> ComputedTable:
-    """The whole table as it is shown: every row, computed column, totals and summary."""
+def compute(
+    spec: TableSpec,
+    data: TableData | None,
+    context: ComputeContext,
+    hooks: Mapping[TableKind, KindHooks] = NO_HOOKS,
+) -> ComputedTable:
+    """The whole table as it is shown: every row, computed column, totals and summary.
+
+    Pass ``presets.KIND_HOOKS`` as ``hooks`` for the summary figures particular to the spec's
+    kind (without them a nationalities table has no EU/EEA split).
+    """
     resolved, figures = resolve(spec, data or TableData(), context)
-    return derive(spec, resolved, figures, context)
+    return derive(spec, resolved, figures, context, hooks=hooks)

@@ -15,15 +15,17 @@ from decimal import Decimal
 
 from webapp.statistics import figures as fig
 from webapp.statistics.cells import Cell, Row, TableData
+from webapp.statistics.compute import ComputeContext, ComputedTable, KindHooks, compute
 from webapp.statistics.countries import country_by_code, swedish_sort_key
 from webapp.statistics.figures import Figure, FigureState
+from webapp.statistics.specs import TableKind, TableSpec
 
 COUNTRY, COUNT, SHARE, PERCENT, RANK = "country", "count", "share", "percent", "rank"
 BASE, NATIONALITY_COUNT = "base", "nationality_count"
 COMPLETE_LIST = Decimal("99.5")  # listed shares this high cover everyone (reported shares are rounded)
 
 
-def _split(table) -> tuple[list[tuple[str, Figure, Figure]], bool]:
+def _split(table: ComputedTable) -> tuple[list[tuple[str, Figure, Figure]], bool]:
     """(country code, count, percent) of each listed row, and whether every row is usable."""
     listed, usable = [], True
     for row in table.rows:
@@ -39,7 +41,7 @@ def _share_sum(parts: Iterable[Figure]) -> Figure:
     return fig.total(parts, decimals=1)
 
 
-def summarize(table) -> dict[str, Figure]:
+def summarize(table: ComputedTable) -> dict[str, Figure]:
     """EU/EEA, third-country and other shares, counts, and the number of nationalities."""
     listed, usable = _split(table)
     groups: dict[str, list[tuple[Figure, Figure]]] = {"eu_eea": [], "third_country": [], "other": []}
@@ -81,6 +83,10 @@ def _percent(figure: Figure) -> Figure:
     return Figure(figure.state, None, 1, True)
 
 
+# What a nationalities table adds to every table's computation (registered in ``presets``).
+HOOKS = KindHooks(summarize=summarize)
+
+
 # --- the joint list ----------------------------------------------------------------------------
 
 
@@ -93,7 +99,7 @@ class UnitList:
 
 @dataclass(frozen=True)
 class JointNationalities:
-    table: object  # ComputedTable with one row per country (key = country code)
+    table: ComputedTable  # one row per country (key = country code)
     included: tuple[str, ...]  # unit names whose counts are in the list
     left_out: tuple[str, ...]  # unit names without counts (only shares, or nothing yet)
 
@@ -104,10 +110,8 @@ class JointNationalities:
         )
 
 
-def _unit_counts(spec, unit: UnitList, context) -> tuple[dict[str, Figure], Figure] | None:
+def _unit_counts(spec: TableSpec, unit: UnitList, context: ComputeContext) -> tuple[dict[str, Figure], Figure] | None:
     """{country: count}, and the unit's base, when every listed country has a count."""
-    from webapp.statistics.compute import compute
-
     if unit.data is None:
         return None
     table = compute(spec, unit.data, context)
@@ -124,13 +128,11 @@ def _unit_counts(spec, unit: UnitList, context) -> tuple[dict[str, Figure], Figu
     return counts, base if base is not None and base.is_number else fig.total(counts.values())
 
 
-def joint_nationalities(spec, units: Iterable[UnitList], context) -> JointNationalities:
+def joint_nationalities(spec: TableSpec, units: Iterable[UnitList], context: ComputeContext) -> JointNationalities:
     """Counts per country summed over the units that gave counts; shares of their summed bases.
 
     Units are taken in name order, so the result does not depend on the order they come in.
     """
-    from webapp.statistics.compute import compute
-
     ordered = sorted(units, key=lambda u: (swedish_sort_key(u.unit_name), u.unit_key))
     totals: dict[str, Figure] = {}
     bases: list[Figure] = []
@@ -153,7 +155,7 @@ def joint_nationalities(spec, units: Iterable[UnitList], context) -> JointNation
     base = fig.total(bases)
     if bases and base.is_number:
         figures = {BASE: Cell.of(int(base.value))}  # type: ignore[arg-type]
-    table = compute(spec, TableData(rows, figures=figures), context)
+    table = compute(spec, TableData(rows, figures=figures), context, {TableKind.NATIONALITIES: HOOKS})
     return JointNationalities(table, tuple(included), tuple(left_out))
 
 

@@ -6,18 +6,22 @@ adjust it (see ``COMMON_FIELDS`` and each kind's fields below). Everything parti
 table — the categories of an advice table, the shelters and measures of a tickets table, the
 figures of a facts table — is written in the template entry itself, which is data an admin
 edits; nothing is supplied here by table key. Month rows and month columns come from the
-period, so the same entry serves every half-year.
+period, so the same entry serves every half-year. ``KIND_HOOKS`` holds what a kind adds to the
+computation every table gets (the nationalities' summary), for ``compute`` to be given.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
 
+from webapp.statistics import nationalities
 from webapp.statistics.cells import ValueType
+from webapp.statistics.compute import KindHooks
 from webapp.statistics.formatting import short_month_name
 from webapp.statistics.periods import month_aliases, month_key, month_row_label, needs_year, period_months
 from webapp.statistics.specs import (
@@ -64,6 +68,8 @@ KIND_FIELDS: dict[TableKind, frozenset[str]] = {
     TableKind.LOG: frozenset({"columns", "sum"}),
     TableKind.FACTS: frozenset({"figures", "type"}),
 }
+# What a kind adds to the computation every table gets; pass to ``compute.compute`` as ``hooks``.
+KIND_HOOKS: Mapping[TableKind, KindHooks] = MappingProxyType({TableKind.NATIONALITIES: nationalities.HOOKS})
 
 
 def build_spec(raw: dict, period_start: date, period_end: date) -> TableSpec:
@@ -85,10 +91,9 @@ def build_spec(raw: dict, period_start: date, period_end: date) -> TableSpec:
 
 def _kind(key: str, raw: object) -> TableKind:
     """The entry's kind, or SpecError naming the kinds there are."""
-    try:
+    if isinstance(raw, str) and raw in KIND_FIELDS:
         return TableKind(raw)
-    except ValueError:
-        raise SpecError(f"tabell {key!r}: okänd sort {raw!r} (möjliga: {', '.join(KIND_FIELDS)}).") from None
+    raise SpecError(f"tabell {key!r}: okänd sort {raw!r} (möjliga: {', '.join(KIND_FIELDS)}).")
 
 
 # --- common pieces -----------------------------------------------------------------------------

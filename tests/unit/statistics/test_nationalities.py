@@ -3,15 +3,21 @@
 from decimal import Decimal
 
 from tests.unit.statistics import seed_figures as seed
+from webapp.statistics import compute as engine
 from webapp.statistics.cells import Cell, Row, TableData
-from webapp.statistics.compute import ComputeContext, compute
+from webapp.statistics.compute import ComputeContext
 from webapp.statistics.figures import FigureState
 from webapp.statistics.nationalities import UnitList, joint_nationalities
-from webapp.statistics.presets import build_spec
+from webapp.statistics.presets import KIND_HOOKS, build_spec
 
 START, END = seed.PERIOD_START, seed.PERIOD_END
 SPEC = build_spec({"key": "nationalities", "kind": "nationalities"}, START, END)
 CONTEXT = ComputeContext(START, END)
+
+
+def compute(spec, data, context):
+    """A table as the app computes it: with the hooks of its kind (the EU/EEA split)."""
+    return engine.compute(spec, data, context, KIND_HOOKS)
 
 
 def _list(*rows, **figures) -> TableData:
@@ -108,3 +114,9 @@ def test_the_joint_list_sums_counts_and_leaves_out_units_with_shares_only():
     assert joint.messages[0].startswith("Convictus Axelsberg har inte angett antal")
     reordered = joint_nationalities(SPEC, list(reversed(units)), CONTEXT)
     assert reordered == joint
+
+
+def test_the_split_is_the_nationalities_hook_not_part_of_every_table():
+    data = _list(("RO", 50), ("GH", 50))
+    assert "eu_eea_share" not in engine.compute(SPEC, data, CONTEXT).summary
+    assert compute(SPEC, data, CONTEXT).summary["eu_eea_share"].value == 50
