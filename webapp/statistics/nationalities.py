@@ -129,9 +129,12 @@ def _unit_counts(spec: TableSpec, unit: UnitList, context: ComputeContext) -> tu
 
 
 def joint_nationalities(spec: TableSpec, units: Iterable[UnitList], context: ComputeContext) -> JointNationalities:
-    """Counts per country summed over the units that gave counts; shares of their summed bases.
+    """The joint nationality table of several units: public engine API, not yet shown in the document.
 
-    Units are taken in name order, so the result does not depend on the order they come in.
+    Counts per country are summed over the units that gave counts, and the shares are of their
+    summed bases; units with only shares (or no list) are left out and named in ``messages``.
+    The table gets the same summary as a unit's (EU/EEA and third-country split). Units are
+    taken in name order, so the result does not depend on the order they come in.
     """
     ordered = sorted(units, key=lambda u: (swedish_sort_key(u.unit_name), u.unit_key))
     totals: dict[str, Figure] = {}

@@ -120,3 +120,23 @@ def test_the_split_is_the_nationalities_hook_not_part_of_every_table():
     data = _list(("RO", 50), ("GH", 50))
     assert "eu_eea_share" not in engine.compute(SPEC, data, CONTEXT).summary
     assert compute(SPEC, data, CONTEXT).summary["eu_eea_share"].value == 50
+
+
+def test_the_joint_list_has_the_split_of_the_summed_counts():
+    units = [
+        UnitList("a", "A", _list(("RO", 30), ("GH", 10), base=50)),
+        UnitList("b", "B", _list(("RO", 10), ("PL", 10), ("NG", 10), base=50)),
+    ]
+    joint = joint_nationalities(SPEC, units, CONTEXT)
+    assert [(row["country"].value, row["count"].value, row["rank"].value) for row in joint.table.rows] == [
+        ("RO", 40, 1),
+        ("GH", 10, 2),
+        ("NG", 10, 2),
+        ("PL", 10, 2),
+    ]
+    assert joint.table.figures["base"].value == 100
+    summary = joint.table.summary
+    assert (summary["eu_eea_share"].value, summary["third_country_share"].value) == (50, 20)
+    assert summary["other_share"].value == 30  # the 30 of the bases the lists do not name
+    assert summary["nationalities"].state is FigureState.INCOMPLETE
+    assert joint.included == ("A", "B") and joint.left_out == () and joint.messages == ()
