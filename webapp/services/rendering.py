@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp import after_commit, signals
 from webapp.document import ReportDocument, build_document, render_document_html
 from webapp.extensions import db
-from webapp.models import Block, RenderJob, RenderKind, RenderState, User
+from webapp.models import Block, RenderJob, RenderKind, RenderState, Report, User
 from webapp.models.base import utcnow
 
 
@@ -100,6 +100,11 @@ def is_stale(job: RenderJob) -> bool:
     return False
 
 
+def request_final_render(report: Report, user: User) -> RenderJob | None:
+    """The step after locking: start the final PDF now, so Publicera finds it ready."""
+    return request_render(report.id, RenderKind.FINAL, user)
+
+
 def request_render(report_id: int, kind: RenderKind, user: User, *, retry: bool = True) -> RenderJob | None:
     """The render job for the report's current content; None if there is no such report."""
     prepared = prepare_render(report_id, kind)
@@ -111,23 +116,22 @@ def request_prepared(prepared: PreparedRender, user: User, *, retry: bool = True
     queued one (a failed job is queued again only with ``retry``), handed to the worker
     once the request commits.
 
-    Call it before the request's other writes: should a concurrent request create the
-    same job first, the transaction is rolled back and the other request's job returned.
+    Should a concurrent request create the same job first, only this job's savepoint is
+    rolled back (the request's other writes stand) and the other request's job returned.
     """
     job = find_job(prepared.kind, prepared.content_hash)
     if job is not None and not is_stale(job) and (job.state in ACTIVE_STATES or not retry):
         return job
-    if job is None:
-        job = RenderJob(report_id=prepared.report_id, kind=prepared.kind, content_hash=prepared.content_hash)
-        db.session.add(job)
-    job.revision_ids = prepared.revision_ids
-    job.state, job.stage, job.error = RenderState.QUEUED, STAGE_QUEUED, ""
-    job.requested_by_id = user.id if user.is_authenticated else None
-    job.created_at, job.started_at, job.finished_at = utcnow(), None, None
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # flushes the request's earlier writes first, outside it
+            if job is None:
+                job = RenderJob(report_id=prepared.report_id, kind=prepared.kind, content_hash=prepared.content_hash)
+                db.session.add(job)
+            job.revision_ids = prepared.revision_ids
+            job.state, job.stage, job.error = RenderState.QUEUED, STAGE_QUEUED, ""
+            job.requested_by_id = user.id if user.is_authenticated else None
+            job.created_at, job.started_at, job.finished_at = utcnow(), None, None
     except IntegrityError:
-        db.session.rollback()
         existing = find_job(prepared.kind, prepared.content_hash)
         if existing is None:
             raise

@@ -300,11 +300,6 @@ def perform_on_report(
         problem = Refusal(409, "Skriv en motivering.")
     if problem is not None:
         raise (PermissionDenied if problem.status == 403 else StateForbids)(problem.message)
-    if action is ReportAction.LOCK:
-        # The final PDF is made in the background from now on, so Publicera finds it ready.
-        from webapp.services.rendering import RenderKind, request_render
-
-        request_render(report.id, RenderKind.FINAL, user)
     before = report.state
     report.state = transition.target
     audit.record(

@@ -12,7 +12,7 @@ from webapp.htmx import htmx_redirect, wants_fragment
 from webapp.models import Report
 from webapp.permissions import PermissionDenied, StateForbids, can_read_report
 from webapp.services import blocks as block_service
-from webapp.services import reports, review, statistics
+from webapp.services import rendering, reports, review, statistics
 from webapp.templating import ACTION_LABELS, action_label
 from webapp.views import blocks as block_views
 
@@ -101,6 +101,8 @@ def report_transition(report_id: int):
         abort(404)
     form, action = _posted_transition(review.ReportAction)
     review.perform_on_report(current_user, outline.report, action, outline.blocks, reason=form.reason.data or "")
+    if action is review.ReportAction.LOCK:
+        rendering.request_final_render(outline.report, current_user)
     db.session.commit()
     flash(_("Du %(done)s.", done=action_label(f"report.{action.value}")), "success")
     return _done(url_for("reports.overview", report_id=report_id))
