@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
+from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
 from webapp.models import Unit
@@ -119,7 +119,7 @@ class SectionForm(AdminForm):
     responsible_unit = SelectField(_l("Ansvarig för den gemensamma texten"), coerce=int, validate_choice=True)
     unit_kinds = SelectMultipleField(
         _l("En text från varje verksamhet av typen"),
-        choices=[(kind, UNIT_KIND_LABELS[kind]) for kind in UNIT_KINDS],
+        choices=[SelectChoice(kind, UNIT_KIND_LABELS[kind]) for kind in UNIT_KINDS],
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
     )
@@ -133,7 +133,7 @@ class SectionForm(AdminForm):
     def set_units(self, units: list[Unit]) -> None:
         """Choices for the unit fields: the given units, labelled with their organisation."""
         labelled = [
-            (
+            SelectChoice(
                 unit.id,
                 f"{unit.name} ({unit.organisation.name})"
                 if unit.active
@@ -141,7 +141,7 @@ class SectionForm(AdminForm):
             )
             for unit in units
         ]
-        self.responsible_unit.choices = [(0, _l("Välj verksamhet"))] + labelled
+        self.responsible_unit.choices = [SelectChoice(0, _l("Välj verksamhet"))] + labelled
         self.named_units.choices = labelled
 
 
@@ -167,7 +167,7 @@ class GuidancePreviewForm(AdminForm):
 
 class TableAddForm(AdminForm):
     kind = SelectField(
-        _l("Sort"), choices=[(kind, TABLE_KIND_LABELS[kind]) for kind in TABLE_KINDS], validate_choice=True
+        _l("Sort"), choices=[SelectChoice(kind, TABLE_KIND_LABELS[kind]) for kind in TABLE_KINDS], validate_choice=True
     )
     title = _title_field(_l("Tabellens rubrik"), _l("Ge tabellen en rubrik."))
     key = StringField(
@@ -204,8 +204,8 @@ class TableEditForm(AdminForm):
         _l("Månaderna är"),
         validate_choice=False,
         choices=[
-            ("columns", _l("kolumner (en rad per kategori)")),
-            ("rows", _l("rader (kategorier × mått som kolumner)")),
+            SelectChoice("columns", _l("kolumner (en rad per kategori)")),
+            SelectChoice("rows", _l("rader (kategorier × mått som kolumner)")),
         ],
     )
     categories = TextAreaField(_l("Kategorier"), description=ITEM_HINT, validators=[Length(max=20_000)])
@@ -217,7 +217,9 @@ class TableEditForm(AdminForm):
     )
     figures = TextAreaField(_l("Uppgifter"), description=ITEM_HINT, validators=[Length(max=20_000)])
     value_type = SelectField(
-        _l("Siffrorna är"), validate_choice=False, choices=[("integer", _l("heltal")), ("decimal", _l("decimaltal"))]
+        _l("Siffrorna är"),
+        validate_choice=False,
+        choices=[SelectChoice("integer", _l("heltal")), SelectChoice("decimal", _l("decimaltal"))],
     )
     totals = BooleanField(_l("Visa en summarad"))
     columns = TextAreaField(_l("Kolumner"), description=COLUMN_HINT, validators=[Length(max=20_000)])

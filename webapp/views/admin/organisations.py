@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from webapp.account_labels import UNIT_KIND_LABELS
 from webapp.extensions import db
@@ -19,8 +20,8 @@ from webapp.views.admin import bp
 NEW_UNIT_PREFIX = "unit"  # the new-unit form shares its page with the rename form
 
 
-def _kind_choices() -> list[tuple[str, str]]:
-    return [(kind.value, str(label)) for kind, label in UNIT_KIND_LABELS.items()]
+def _kind_choices() -> list[SelectChoice]:
+    return [SelectChoice(kind.value, str(label)) for kind, label in UNIT_KIND_LABELS.items()]
 
 
 def _organisation_or_404(organisation_id: int) -> Organisation:

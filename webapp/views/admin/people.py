@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from webapp.account_labels import ROLE_LABELS, STATUS_LABELS
 from webapp.extensions import db
@@ -30,17 +31,17 @@ def _person_or_404(user_id: int) -> User:
     return user
 
 
-def _unit_choices(units, include_ids: set[int] = frozenset()) -> list[tuple[int, str]]:
+def _unit_choices(units, include_ids: set[int] = frozenset()) -> list[SelectChoice]:
     """Active units, plus deactivated ones the person already belongs to (so saving keeps them)."""
     return [
-        (unit.id, unit.name if unit.active else _("%(name)s (avvecklad)", name=unit.name))
+        SelectChoice(unit.id, unit.name if unit.active else _("%(name)s (avvecklad)", name=unit.name))
         for unit in units
         if unit.active or unit.id in include_ids
     ]
 
 
-def _role_choices() -> list[tuple[str, str]]:
-    return [(role.value, str(label)) for role, label in ROLE_LABELS.items()]
+def _role_choices() -> list[SelectChoice]:
+    return [SelectChoice(role.value, str(label)) for role, label in ROLE_LABELS.items()]
 
 
 def _link_url(link: tokens.IssuedLink) -> str:
@@ -76,9 +77,15 @@ def people_list():
     require_admin(current_user)
     units = people.all_units()
     form = PeopleFilterForm(request.args)
-    form.role.choices = [("", _("Alla roller")), *_role_choices()]
-    form.unit.choices = [("", _("Alla verksamheter")), *((str(unit.id), unit.name) for unit in units)]
-    form.status.choices = [("", _("Alla")), *((key, str(label)) for key, label in STATUS_LABELS.items())]
+    form.role.choices = [SelectChoice("", _("Alla roller")), *_role_choices()]
+    form.unit.choices = [
+        SelectChoice("", _("Alla verksamheter")),
+        *(SelectChoice(str(unit.id), unit.name) for unit in units),
+    ]
+    form.status.choices = [
+        SelectChoice("", _("Alla")),
+        *(SelectChoice(key, str(label)) for key, label in STATUS_LABELS.items()),
+    ]
     unit_id = int(form.unit.data) if (form.unit.data or "").isdigit() else None
     wanted = people.PersonFilter(
         text=(form.q.data or "")[:200], role=form.role.data or "", unit_id=unit_id, status=form.status.data or ""

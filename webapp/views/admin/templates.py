@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from webapp.content import render_markdown
 from webapp.extensions import db
@@ -363,7 +364,7 @@ def _move_to_chapter_form(template: ReportTemplate, section: TemplateSection | N
         if bound
         else MoveToChapterForm(formdata=None, prefix="move", data={"chapter_id": section.chapter_id})
     )
-    form.chapter_id.choices = [(chapter.id, chapter.title) for chapter in template.chapters]
+    form.chapter_id.choices = [SelectChoice(chapter.id, chapter.title) for chapter in template.chapters]
     return form
 
 
