@@ -17,7 +17,7 @@ from webapp.statistics.cells import TableData, TableDataError, parse_input
 from webapp.statistics.compare import Comparison, compare
 from webapp.statistics.compute import ComputeContext, ComputedTable, compute
 from webapp.statistics.presets import KIND_HOOKS, build_spec
-from webapp.statistics.specs import RowSource, TableSpec
+from webapp.statistics.specs import RowSource, TableKind, TableSpec
 from webapp.statistics.validate import Issue, is_justified, validate
 
 # Form field names: "cell|<table>|<row>|<column>", "figure|<table>|<key>", "justify|<table>|<issue id>".
@@ -217,7 +217,7 @@ def joint_tables(section: TemplateSection, report: Report, blocks: Iterable[Bloc
         return ()
     result = []
     for spec in section_specs(section, report):
-        if spec.kind not in ("occupancy", "visits"):
+        if spec.kind not in (TableKind.OCCUPANCY, TableKind.VISITS):
             continue
         units = [
             UnitTable(
@@ -229,7 +229,9 @@ def joint_tables(section: TemplateSection, report: Report, blocks: Iterable[Bloc
             for b in unit_blocks
         ]
         context = ComputeContext(report.period_start, report.period_end)
-        joint = aggregate(spec, units, context) if spec.kind == "occupancy" else unit_summary(spec, units, context)
+        joint = (
+            aggregate(spec, units, context) if spec.kind is TableKind.OCCUPANCY else unit_summary(spec, units, context)
+        )
         result.append(SectionJointTable(spec, joint))
     return tuple(result)
 

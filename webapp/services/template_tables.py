@@ -17,25 +17,26 @@ from dataclasses import dataclass
 
 from webapp.services.template_rules import TemplateInputError, check_table_entry, make_key
 from webapp.statistics.presets import COMMON_FIELDS, KIND_FIELDS
-from webapp.statistics.specs import SpecError, TableSpec
+from webapp.statistics.specs import SpecError, TableKind, TableSpec
 
 ITEM_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 LIST_FIELDS = ("categories", "measures", "extra_columns", "figures", "columns")
-# The form fields each kind shows besides title and the JSON options.
-KIND_FORM_FIELDS = {
-    "capacity": (),
-    "occupancy": (),
-    "visits": (),
-    "nationalities": (),
-    "category_month": ("months_as", "categories", "measures", "extra_columns"),
-    "log": ("columns",),
-    "facts": ("figures", "value_type", "totals"),
+# The form fields each kind shows besides title and the JSON options (keyed by TableKind, a
+# StrEnum, so an entry's kind string finds its fields too).
+KIND_FORM_FIELDS: dict[str, tuple[str, ...]] = {
+    TableKind.CAPACITY: (),
+    TableKind.OCCUPANCY: (),
+    TableKind.VISITS: (),
+    TableKind.NATIONALITIES: (),
+    TableKind.CATEGORY_MONTH: ("months_as", "categories", "measures", "extra_columns"),
+    TableKind.LOG: ("columns",),
+    TableKind.FACTS: ("figures", "value_type", "totals"),
 }
 # Entry fields the form's own fields set (so the JSON options may not).
-_STRUCTURED = {
-    "category_month": {"months_as", "categories", "measures", "extra_columns"},
-    "log": {"columns"},
-    "facts": {"figures", "type", "totals"},
+_STRUCTURED: dict[str, set[str]] = {
+    TableKind.CATEGORY_MONTH: {"months_as", "categories", "measures", "extra_columns"},
+    TableKind.LOG: {"columns"},
+    TableKind.FACTS: {"figures", "type", "totals"},
 }
 TYPE_WORDS = {"integer": "heltal", "decimal": "decimaltal", "text": "text", "date": "datum", "country": "land"}
 _TYPES_BY_WORD = {**{word: value for value, word in TYPE_WORDS.items()}, **{value: value for value in TYPE_WORDS}}
@@ -106,13 +107,13 @@ def form_values(entry: dict) -> TableFormValues:
         for name in ("categories", "measures", "extra_columns", "figures")
         if name in structured
     }
-    if kind == "log" and "columns" in entry:
+    if kind == TableKind.LOG and "columns" in entry:
         lines["columns"] = "\n".join(_column_line(item) for item in entry["columns"])
     return TableFormValues(
         title=str(entry.get("title", "")),
         months_as=str(entry.get("months_as", "columns")),
         value_type=str(entry.get("type", "integer")),
-        totals=bool(entry.get("totals", False)) if kind == "facts" else False,
+        totals=bool(entry.get("totals", False)) if kind == TableKind.FACTS else False,
         options=json.dumps(rest, ensure_ascii=False, indent=2, sort_keys=True) if rest else "",
         **lines,
     )
@@ -208,7 +209,7 @@ def _options(text: str, kind: str) -> dict:
 def entry_from_form(key: str, kind: str, values: TableFormValues) -> dict:
     """The entry the form describes; TemplateInputError for a field it cannot read (the engine checks the rest)."""
     entry: dict = {"key": key, "kind": kind, "title": values.title.strip()}
-    if kind == "category_month":
+    if kind == TableKind.CATEGORY_MONTH:
         if values.months_as not in ("columns", "rows"):
             raise TemplateInputError("Välj om månaderna är kolumner eller rader.", "months_as")
         if values.months_as == "rows":
@@ -217,11 +218,11 @@ def entry_from_form(key: str, kind: str, values: TableFormValues) -> dict:
             items = _parse_lines(getattr(values, name), name)
             if items:
                 entry[name] = items
-    elif kind == "log":
+    elif kind == TableKind.LOG:
         columns = _parse_lines(values.columns, "columns", columns=True)
         if columns:
             entry["columns"] = columns
-    elif kind == "facts":
+    elif kind == TableKind.FACTS:
         figures = _parse_lines(values.figures, "figures")
         if figures:
             entry["figures"] = figures

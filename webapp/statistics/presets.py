@@ -59,7 +59,8 @@ COMMON_FIELDS = frozenset(
         "decimals",
     }
 )
-KIND_FIELDS: dict[TableKind, frozenset[str]] = {
+# Each kind's own fields; keyed by TableKind, a StrEnum, so an entry's kind string finds them too.
+KIND_FIELDS: dict[str, frozenset[str]] = {
     TableKind.CAPACITY: frozenset(),
     TableKind.OCCUPANCY: frozenset(),
     TableKind.VISITS: frozenset(),
