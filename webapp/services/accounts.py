@@ -7,9 +7,10 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models import Role, TokenPurpose, Unit, User, UserRole, UserToken
 from webapp.services import audit, tokens
-from webapp.services.input_errors import N_, InputRefused
+from webapp.services.input_errors import InputRefused
 from webapp.services.passwords import (
     MIN_PASSWORD_LENGTH,
     has_usable_password,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models import Block, ReportCapacity, UnitKind, User
 from webapp.models.base import utcnow
 from webapp.permissions import PermissionDenied, StateForbids, is_block_writer
@@ -19,11 +20,6 @@ from webapp.services import audit
 
 MAX_PLACES = 10_000
 MAX_ENTRIES = 20
-
-
-def N_(text: str) -> str:
-    """Marks a message for the translation catalogue; the view translates it when shown."""
-    return text
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,6 @@
 from __future__ import annotations
 
 
-def N_(text: str) -> str:
-    """Marks a message for the translation catalogue; the view translates it when shown."""
-    return text
-
-
 class InputRefused(Exception):
     """Invalid input: the view shows ``message`` (with ``params`` filled in) next to ``field``, as 422."""
 

@@ -18,8 +18,9 @@ from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from webapp.i18n import N_
 from webapp.models import User
-from webapp.services.input_errors import N_, InputRefused
+from webapp.services.input_errors import InputRefused
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256

@@ -17,12 +17,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models import Role, TokenPurpose, Unit, User, UserRole, unit_memberships
 from webapp.models.base import utcnow
 from webapp.permissions import StateForbids
 from webapp.services import audit, tokens
 from webapp.services.accounts import clean_name, find_user_by_email, normalise_email
-from webapp.services.input_errors import N_, InputRefused
+from webapp.services.input_errors import InputRefused
 from webapp.services.passwords import has_usable_password, unusable_password_hash
 
 MAX_EMAIL_LENGTH = 254

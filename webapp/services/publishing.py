@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models import BlockState, Publication, RenderJob, RenderKind, RenderState, Report, Role, User
 from webapp.models.base import utcnow
 from webapp.permissions import PermissionDenied, StateForbids
@@ -73,10 +74,6 @@ class Checklist:
     @property
     def open_thread_total(self) -> int:
         return sum(thread.count for thread in self.open_threads)
-
-
-def N_(text: str) -> str:
-    return text
 
 
 def is_chair(user: User) -> bool:

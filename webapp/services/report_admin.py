@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models import (
     Block,
     BlockDraft,
@@ -40,11 +41,6 @@ MAX_TITLE = 300
 MAX_GUIDANCE = 20_000
 MAX_PERIOD_DAYS = 731  # two years: anything longer is a typo in a year
 DEADLINE_GRACE = timedelta(days=366)  # a deadline more than a year after the period is a typo too
-
-
-def N_(text: str) -> str:
-    """Marks a message for the translation catalogue; the view translates it when shown."""
-    return text
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models import Block, BlockState, Report, ReportState, Revision, Role, User
 from webapp.models.base import utcnow
 from webapp.permissions import PermissionDenied, StateForbids, is_block_writer  # noqa: F401 (re-exported)
@@ -31,11 +32,6 @@ class Action(enum.StrEnum):
 class ReportAction(enum.StrEnum):
     LOCK = "lock"
     UNLOCK = "unlock"
-
-
-def N_(text: str) -> str:
-    """Marks a UI string for the translation catalogue; templates translate it when shown."""
-    return text
 
 
 class Who(enum.StrEnum):
