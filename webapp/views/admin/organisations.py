@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from webapp.account_labels import UNIT_KIND_LABELS
 from webapp.extensions import db
 from webapp.forms.accounts import CapacityForm, OrganisationForm, UnitForm
 from webapp.forms.refusals import show_on_form
+from webapp.labels import UNIT_KIND_LABELS
 from webapp.models import Organisation, Unit, UnitCapacity, UnitKind
 from webapp.permissions import require_admin
 from webapp.services import organisations as organisation_service

@@ -11,10 +11,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
-from webapp.account_labels import ROLE_LABELS, STATUS_LABELS
 from webapp.extensions import db
 from webapp.forms.accounts import AccessForm, InviteForm, PeopleFilterForm
 from webapp.forms.refusals import show_on_form, translated
+from webapp.labels import ROLE_LABELS, STATUS_LABELS
 from webapp.models import Role, TokenPurpose, User
 from webapp.permissions import StateForbids, require_admin
 from webapp.services import account_mail, people, tokens
