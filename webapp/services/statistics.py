@@ -12,52 +12,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from webapp.models import Block, Report, TemplateSection, Unit
-from webapp.statistics.aggregate import JointTable, UnitTable, aggregate, unit_summary
+from webapp.statistics.aggregate import UnitTable, aggregate, unit_summary
 from webapp.statistics.cells import TableData, TableDataError, parse_input
-from webapp.statistics.compare import Comparison, compare
-from webapp.statistics.compute import ComputeContext, ComputedTable, compute
+from webapp.statistics.compare import compare
+from webapp.statistics.compute import ComputeContext, compute
 from webapp.statistics.presets import KIND_HOOKS, build_spec
 from webapp.statistics.specs import RowSource, TableKind, TableSpec
-from webapp.statistics.validate import Issue, is_justified, validate
+from webapp.statistics.tables import NEW_ROW_KEY, BlockTable, SectionJointTable
+from webapp.statistics.validate import Issue, validate
 
 # Form field names: "cell|<table>|<row>|<column>", "figure|<table>|<key>", "justify|<table>|<issue id>".
 FIELD_SEPARATOR = "|"
-NEW_ROW_KEY = "_new"  # the blank last row of a table with free rows
 
 
 class TableInputError(ValueError):
     """A posted table field names no table, row or column of the block; nothing is saved."""
-
-
-@dataclass(frozen=True)
-class BlockTable:
-    """One table of one block as a page shows it: inputs, computed figures, issues, last period."""
-
-    spec: TableSpec
-    data: TableData
-    computed: ComputedTable
-    issues: tuple[Issue, ...]
-    previous: ComputedTable | None
-    comparison: Comparison | None
-
-    @property
-    def errors(self) -> tuple[Issue, ...]:
-        return tuple(issue for issue in self.issues if issue.is_error)
-
-    @property
-    def warnings(self) -> tuple[Issue, ...]:
-        return tuple(issue for issue in self.issues if not issue.is_error)
-
-    @property
-    def unresolved_warnings(self) -> tuple[Issue, ...]:
-        return tuple(w for w in self.warnings if not is_justified(w, self.data.justifications))
-
-    @property
-    def row_keys(self) -> tuple[str, ...]:
-        """Rows the grid shows: the spec's rows, or the data's free rows plus a blank one."""
-        if self.spec.row_source is RowSource.FREE:
-            return tuple(row.key for row in self.data.rows) + (NEW_ROW_KEY,)
-        return tuple(row.key for row in self.spec.rows)
 
 
 def section_specs(section: TemplateSection, report: Report) -> tuple[TableSpec, ...]:
@@ -200,14 +169,6 @@ def reshaped_tables(block: Block, before: Mapping, after: Mapping) -> set[str]:
         if spec.row_source is RowSource.FREE
         and [r.key for r in _table_data(before, spec.key).rows] != [r.key for r in _table_data(after, spec.key).rows]
     }
-
-
-@dataclass(frozen=True)
-class SectionJointTable:
-    """A table computed from all units' blocks of one section: occupancy per month, visits per unit."""
-
-    spec: TableSpec
-    joint: JointTable
 
 
 def joint_tables(section: TemplateSection, report: Report, blocks: Iterable[Block]) -> tuple[SectionJointTable, ...]:
