@@ -1,13 +1,14 @@
 """Flask extensions, created unbound and initialised in create_app()."""
 
 import sqlite3
+from typing import TYPE_CHECKING, ClassVar
 
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, Table, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -24,8 +25,22 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
+    if TYPE_CHECKING:
+        # DeclarativeBase types this as any FromClause; every model here is mapped to a
+        # plain Table, so its Core API (update(), delete(), c) is available.
+        __table__: ClassVar[Table]
+
 
 db = SQLAlchemy(model_class=Base)
+
+# The class models subclass. At run time it is Flask-SQLAlchemy's db.Model (which binds
+# the session and names tables); mypy cannot see that dynamic attribute, so it checks the
+# models against the typed Base it derives from (Flask-SQLAlchemy #1186, mypy #8603).
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

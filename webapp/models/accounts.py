@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Model, db
 from webapp.models.base import utcnow
 from webapp.statistics.capacity import CapacityEntry
 
@@ -36,7 +36,7 @@ unit_memberships = Table(
 )
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,7 +49,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.key}>"
 
 
-class Unit(db.Model):
+class Unit(Model):
     __tablename__ = "units"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -82,7 +82,7 @@ class Unit(db.Model):
         return f"<Unit {self.key}>"
 
 
-class UnitCapacity(db.Model):
+class UnitCapacity(Model):
     """Places per night from one date until another (both inclusive; open ends allowed)."""
 
     __tablename__ = "unit_capacity"
@@ -104,7 +104,7 @@ class UnitCapacity(db.Model):
         )
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,7 +132,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_roles"
     __table_args__ = (UniqueConstraint("user_id", "role"),)
 
@@ -146,7 +146,7 @@ class TokenPurpose(enum.StrEnum):
     PASSWORD_RESET = "password_reset"
 
 
-class UserToken(db.Model):
+class UserToken(Model):
     """A one-time link: an invitation or a password reset. Only the token's hash is stored."""
 
     __tablename__ = "user_tokens"

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.models.accounts import User
 from webapp.models.base import utcnow
 
 
-class Comment(db.Model):
+class Comment(Model):
     """A thread's first comment (``parent_id`` None) or a reply to it.
 
     The thread's anchor lives on the first comment: the passage it quotes (kept as it
@@ -50,7 +50,7 @@ class Comment(db.Model):
         return self.resolved_at is None
 
 
-class Notification(db.Model):
+class Notification(Model):
     """Something that concerns one person: a comment on their block, a decision, a deadline."""
 
     __tablename__ = "notifications"
@@ -67,7 +67,7 @@ class Notification(db.Model):
     emailed_at: Mapped[datetime | None]
 
 
-class Presence(db.Model):
+class Presence(Model):
     """Who has a block open for editing, and when they were last seen there."""
 
     __tablename__ = "block_presence"

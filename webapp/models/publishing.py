@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.models.accounts import User
 from webapp.models.base import utcnow
 
@@ -29,7 +29,7 @@ class RenderState(enum.StrEnum):
     FAILED = "failed"
 
 
-class RenderJob(db.Model):
+class RenderJob(Model):
     """One full-report PDF render, done by the background worker.
 
     ``content_hash`` is the sha256 of the exact HTML rendered (plus the kind), so the same
@@ -58,7 +58,7 @@ class RenderJob(db.Model):
     finished_at: Mapped[datetime | None]
 
 
-class Publication(db.Model):
+class Publication(Model):
     """Version N of a report's published PDF and HTML edition; immutable."""
 
     __tablename__ = "publications"

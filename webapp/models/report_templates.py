@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Model, db
 from webapp.models.accounts import Unit
 from webapp.models.base import utcnow
 
@@ -19,7 +19,7 @@ section_named_units = Table(
 )
 
 
-class ReportTemplate(db.Model):
+class ReportTemplate(Model):
     """A template, or (``snapshot``) the frozen copy of one that a report was created from.
 
     A report owns its structure: creating a report copies the template's tree into a
@@ -50,7 +50,7 @@ class ReportTemplate(db.Model):
     )
 
 
-class TemplateChapter(db.Model):
+class TemplateChapter(Model):
     __tablename__ = "template_chapters"
     __table_args__ = (UniqueConstraint("report_template_id", "key"),)
 
@@ -69,7 +69,7 @@ class TemplateChapter(db.Model):
     )
 
 
-class TemplateSection(db.Model):
+class TemplateSection(Model):
     """A section and how it is contributed.
 
     ``joint`` gives one shared block written by ``responsible_unit``; ``unit_kinds`` and

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.extensions import Model
 from webapp.models.accounts import Unit, User
 from webapp.models.base import utcnow
 from webapp.models.report_templates import ReportTemplate, TemplateSection
@@ -27,7 +27,7 @@ class BlockState(enum.StrEnum):
     APPROVED = "approved"
 
 
-class Report(db.Model):
+class Report(Model):
     __tablename__ = "reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,7 +50,7 @@ class Report(db.Model):
         return self.state == ReportState.LOCKED
 
 
-class ReportCapacity(db.Model):
+class ReportCapacity(Model):
     """A night unit's capacity schedule for one report period.
 
     Taken from the unit's schedule when the report is created, or carried over (moved
@@ -87,7 +87,7 @@ class ReportCapacity(db.Model):
         )
 
 
-class Block(db.Model):
+class Block(Model):
     """One unit's part of a section in one report, or the section's joint text.
 
     ``version`` is SQLAlchemy's optimistic version counter: every UPDATE carries
@@ -130,7 +130,7 @@ class Block(db.Model):
         return self.current_revision is None or not self.current_revision.source.strip()
 
 
-class Revision(db.Model):
+class Revision(Model):
     """An immutable snapshot of a block's content. Never updated, never deleted."""
 
     __tablename__ = "revisions"
@@ -153,7 +153,7 @@ class Revision(db.Model):
     author: Mapped[User] = relationship()
 
 
-class BlockDraft(db.Model):
+class BlockDraft(Model):
     """A writer's autosaved, not yet committed text for a block.
 
     Autosaves while typing land here and are sealed into one revision when the
