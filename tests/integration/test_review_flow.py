@@ -232,8 +232,8 @@ def test_every_audited_action_reads_as_words_in_the_activity_log():
     import re
     from pathlib import Path
 
+    from webapp.labels import ACTION_LABELS
     from webapp.services.review import BLOCK_TRANSITIONS, REPORT_TRANSITIONS
-    from webapp.templating import ACTION_LABELS
 
     services = Path(__file__).resolve().parents[2] / "webapp" / "services"
     literal = set()

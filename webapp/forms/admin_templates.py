@@ -13,6 +13,7 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, widgets
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
+from webapp.labels import TABLE_KIND_LABELS, UNIT_KIND_PLURAL_LABELS
 from webapp.models import Unit
 from webapp.services.template_rules import (
     MAX_DESCRIPTION,
@@ -25,21 +26,6 @@ from webapp.services.template_rules import (
 )
 from webapp.services.template_tables import ITEM_KEY
 
-UNIT_KIND_LABELS = {
-    "night": _l("Nattverksamheter"),
-    "day": _l("Dagverksamheter"),
-    "outreach": _l("Uppsökande verksamhet"),
-    "registration": _l("Inskrivning"),
-}
-TABLE_KIND_LABELS = {
-    "capacity": _l("Nattplatser (platser per natt med datum → erbjudna sängplatser)"),
-    "occupancy": _l("Beläggning (kvinnor och män per månad → nätter, andelar, beläggning)"),
-    "visits": _l("Besök (per månad, månadssummor eller bara perioden)"),
-    "nationalities": _l("Nationaliteter (land med antal eller andel → rangordning, andelar)"),
-    "category_month": _l("Kategorier × månader"),
-    "log": _l("Logg (fria rader med egna kolumner)"),
-    "facts": _l("Uppgifter (några enskilda siffror)"),
-}
 UP_DOWN = ("up", "down")
 
 
@@ -119,7 +105,7 @@ class SectionForm(AdminForm):
     responsible_unit = SelectField(_l("Ansvarig för den gemensamma texten"), coerce=int, validate_choice=True)
     unit_kinds = SelectMultipleField(
         _l("En text från varje verksamhet av typen"),
-        choices=[SelectChoice(kind, UNIT_KIND_LABELS[kind]) for kind in UNIT_KINDS],
+        choices=[SelectChoice(kind, UNIT_KIND_PLURAL_LABELS[kind]) for kind in UNIT_KINDS],
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
     )

@@ -27,15 +27,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from webapp.models import UnitKind
+from webapp.labels import UNIT_KIND_PLURAL_LABELS
 from webapp.services.capacity import MAX_ENTRIES
-
-UNIT_KIND_LABELS = {
-    UnitKind.NIGHT: _l("Nattverksamheter"),
-    UnitKind.DAY: _l("Dagverksamheter"),
-    UnitKind.OUTREACH: _l("Uppsökande verksamhet"),
-    UnitKind.REGISTRATION: _l("Inskrivning"),
-}
 
 
 class IsoDateField(DateField):
@@ -115,7 +108,7 @@ class SectionForm(FlaskForm):
     )
     unit_kinds = MultiCheckboxField(
         _l("Ett bidrag från varje verksamhet av typen"),
-        choices=[SelectChoice(kind.value, label) for kind, label in UNIT_KIND_LABELS.items()],
+        choices=[SelectChoice(kind.value, label) for kind, label in UNIT_KIND_PLURAL_LABELS.items()],
     )
     named_unit_ids = MultiCheckboxField(
         _l("Ett bidrag från var och en av dessa verksamheter"), coerce=optional_int, validate_choice=False

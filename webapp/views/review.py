@@ -9,11 +9,12 @@ from flask_login import current_user
 from webapp.extensions import db
 from webapp.forms.blocks import BlockForm, TransitionForm
 from webapp.htmx import htmx_redirect, wants_fragment
+from webapp.labels import ACTION_LABELS
 from webapp.models import Report
 from webapp.permissions import PermissionDenied, StateForbids, can_read_report
 from webapp.services import blocks as block_service
 from webapp.services import rendering, reports, review, statistics
-from webapp.templating import ACTION_LABELS, action_label
+from webapp.templating import action_label
 from webapp.views import blocks as block_views
 
 bp = Blueprint("review", __name__)

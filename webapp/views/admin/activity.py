@@ -1,19 +1,12 @@
 """Admin views: the administration's activity log."""
 
 from flask import render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from webapp.labels import ADMIN_AREA_LABELS
 from webapp.permissions import require_admin
 from webapp.services.admin_log import ADMIN_AREAS, admin_events
 from webapp.views.admin import bp
-
-AREA_LABELS = {
-    "template": _l("Rapportmallar"),
-    "organisation": _l("Organisationer"),
-    "unit": _l("Verksamheter"),
-    "user": _l("Personer"),
-}
 
 
 @bp.get("/activity")
@@ -22,4 +15,4 @@ def activity():
     area = request.args.get("area") or None
     if area not in ADMIN_AREAS:
         area = None
-    return render_template("admin/activity.html", events=admin_events(area), area=area, areas=AREA_LABELS)
+    return render_template("admin/activity.html", events=admin_events(area), area=area, areas=ADMIN_AREA_LABELS)

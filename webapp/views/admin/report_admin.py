@@ -15,7 +15,6 @@ from wtforms import SelectChoice
 from webapp.extensions import db
 from webapp.forms.refusals import show_on_form
 from webapp.forms.reports import (
-    UNIT_KIND_LABELS,
     NewReportForm,
     ReassignForm,
     ReportSettingsForm,
@@ -209,7 +208,7 @@ def add_report_section(report_id: int):
     if request.method == "GET":
         last_chapter, spots = report_admin.placements(report)[-1]
         form.placement.data = f"{last_chapter.id}:{spots[-1][0]}"
-        return render_template("admin/reports/add_section.html", report=report, form=form, kinds=UNIT_KIND_LABELS)
+        return render_template("admin/reports/add_section.html", report=report, form=form)
     if form.validate_on_submit():
         chapter_id, index = form.parsed_placement()
         new = report_admin.NewSection(
@@ -236,7 +235,7 @@ def add_report_section(report_id: int):
     db.session.rollback()
     report = _report_or_404(report_id)
     _section_choices(form, report)
-    return render_template("admin/reports/add_section.html", report=report, form=form, kinds=UNIT_KIND_LABELS), 422
+    return render_template("admin/reports/add_section.html", report=report, form=form), 422
 
 
 # --- move a block to another unit ----------------------------------------------------------------

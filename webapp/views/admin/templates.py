@@ -15,8 +15,6 @@ from wtforms import SelectChoice
 from webapp.content import render_markdown
 from webapp.extensions import db
 from webapp.forms.admin_templates import (
-    TABLE_KIND_LABELS,
-    UNIT_KIND_LABELS,
     ChapterForm,
     ConfirmForm,
     GuidancePreviewForm,
@@ -32,6 +30,7 @@ from webapp.forms.admin_templates import (
     TemplateImportForm,
 )
 from webapp.forms.refusals import show_on_form
+from webapp.labels import TABLE_KIND_LABELS, UNIT_KIND_PLURAL_LABELS
 from webapp.models import ReportTemplate, TemplateChapter, TemplateSection
 from webapp.permissions import require_admin
 from webapp.services import template_admin, template_json, template_tables
@@ -208,7 +207,7 @@ def _editor_page(
         new_chapter_form=new_chapter_form or ChapterForm(formdata=None, prefix="new-chapter"),
         chapter_forms=chapter_forms,
         open_id=open_id,
-        unit_kind_labels=UNIT_KIND_LABELS,
+        unit_kind_labels=UNIT_KIND_PLURAL_LABELS,
     ), status
 
 
