@@ -116,7 +116,8 @@ def child(mode: str, report_id: int, runs: int, pdf_out: str | None) -> dict:
     with app.app_context(), app.test_request_context("/"):
         import weasyprint
 
-        from webapp.document import build_document, render_document_html, render_pdf
+        from webapp.document import render_document_html, render_pdf
+        from webapp.services.documents import build_document
 
         try:
             from webapp.document import pdf as pdf_module

@@ -33,8 +33,9 @@ def run(args: argparse.Namespace) -> dict:
         from flask import render_template_string
 
         from webapp import create_app
-        from webapp.document import build_document, render_document_html
+        from webapp.document import render_document_html
         from webapp.services import reports, statistics
+        from webapp.services.documents import build_document
 
         app = create_app({"SQLALCHEMY_DATABASE_URI": database.url})
         with app.test_request_context():

@@ -15,10 +15,10 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from webapp.document import build_document
 from webapp.extensions import db
 from webapp.models import Block, BlockState, TemplateSection, Unit, User
 from webapp.services.blocks import save_block
+from webapp.services.documents import build_document
 
 REPORT_ID = 2
 ADMIN = "admin@demo.iop"  # may write any unit's block

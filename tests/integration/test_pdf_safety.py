@@ -15,12 +15,13 @@ from pypdf.generic import DictionaryObject
 
 from tests.integration.helpers import block_version, find_block, post
 from tests.pdf_tools import page_texts, reader_for
-from webapp.document import build_document, render_document_html, render_pdf
+from webapp.document import render_document_html, render_pdf
 from webapp.document.accessibility import check_pdf
 from webapp.document.edition import render_html_edition
 from webapp.document.pdf import DOCUMENT_ORIGIN, StaticFileFetcher
 from webapp.extensions import db
 from webapp.models import Block
+from webapp.services.documents import build_document
 
 WRITER = "skribent.crossroads@demo.iop"
 STATIC_PREFIX = f"{DOCUMENT_ORIGIN}/static/"

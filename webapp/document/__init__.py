@@ -1,6 +1,9 @@
-"""The report as a document: built from the database, rendered to HTML, printed to PDF."""
+"""The report as a document: built from a loaded outline, rendered to HTML, printed to PDF.
 
-from webapp.document.build import ReportDocument, build_document, build_section_document
+Loading from the database is ``webapp.services.documents``'s job; this package takes data only.
+"""
+
+from webapp.document.build import DocumentTables, ReportDocument, document_from_outline, section_excerpt
 from webapp.document.render import render_document_html
 
 
@@ -13,4 +16,11 @@ def render_pdf(html: str) -> bytes:
     return _render_pdf(html)
 
 
-__all__ = ["ReportDocument", "build_document", "build_section_document", "render_document_html", "render_pdf"]
+__all__ = [
+    "DocumentTables",
+    "ReportDocument",
+    "document_from_outline",
+    "render_document_html",
+    "render_pdf",
+    "section_excerpt",
+]

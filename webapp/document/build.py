@@ -1,11 +1,12 @@
 """The report as a document: plain, frozen data that the templates and the PDF render.
 
-Everything the document shows is gathered here in a bounded number of queries
-(``load_outline``), so rendering never touches the database. Block bodies are the
-revisions' stored HTML, which ``webapp.content`` has already sanitized.
+The document is built from a loaded outline (chapters → sections → blocks) and the tables
+computed from it, both handed in by ``webapp.services.documents``: this package never
+touches the database or the services. Block bodies are the revisions' stored HTML, which
+``webapp.content`` has already sanitized.
 
-Statistics tables are computed here from each block's current revision (never stored
-as truth) and travel to the templates as ``DocTable``: the ``ComputedTable`` itself,
+Statistics tables are computed from each block's current revision (never stored as
+truth) and travel to the templates as ``DocTable``: the ``ComputedTable`` itself,
 which ``templates/statistics/_table.html`` renders, plus a caption, the cell notes and
 the charts (inline SVG from ``webapp.document.charts``). Joint tables (all night units'
 occupancy per month, all day units' visits) stand at the top of their section, with
@@ -15,7 +16,7 @@ the units that have not reported named in a note.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -28,18 +29,25 @@ from webapp.document.charts import (
     occupancy_svg,
     occupancy_text_alternative,
 )
-from webapp.services.reports import load_outline
-from webapp.services.statistics import block_tables, joint_tables
 from webapp.statistics.cells import TableData
 from webapp.statistics.compute import ComputedTable
 from webapp.statistics.formatting import format_date, swedish_sort_key
 from webapp.statistics.periods import parse_month_key
 from webapp.statistics.specs import RowSource
+from webapp.statistics.tables import BlockTable, SectionJointTable
 
 JOINT_HEADING = "Gemensam text"
 ALL_UNITS = {"night": "alla nattverksamheter", "day": "alla dagverksamheter"}
 JOINT_TITLES = {"visits": "Besök per verksamhet under perioden"}  # a unit summary, not months
 NOBODY_REPORTED = "Ingen verksamhet har rapporterat ännu."
+
+
+@dataclass(frozen=True)
+class DocumentTables:
+    """The computed tables the document shows: block id → its tables, section id → joint tables."""
+
+    blocks: Mapping[int, tuple[BlockTable, ...]]
+    joints: Mapping[int, tuple[SectionJointTable, ...]]
 
 
 @dataclass(frozen=True)
@@ -229,11 +237,11 @@ def cell_notes(table: ComputedTable, data: TableData) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _doc_tables(block, subject: str, id_prefix: str) -> tuple[tuple[DocTable, ...], tuple[str, ...]]:
-    revision = block.current_revision
-    stored = (revision.tables or {}) if revision is not None else {}
+def _doc_tables(
+    views: Iterable[BlockTable], subject: str, id_prefix: str
+) -> tuple[tuple[DocTable, ...], tuple[str, ...]]:
     shown, unfilled = [], []
-    for view in block_tables(block, stored, None):
+    for view in views:
         if not is_filled(view.data):
             unfilled.append(view.spec.title)
             continue
@@ -261,9 +269,9 @@ def joint_caption(spec, unit_kinds: Iterable[str]) -> str:
     return f"{JOINT_TITLES.get(spec.kind, spec.title)}, {all_units(unit_kinds)}"
 
 
-def _joint_doc_tables(section, report, blocks, id_prefix: str) -> tuple[DocTable, ...]:
+def _joint_doc_tables(section, joint_tables: Iterable[SectionJointTable], id_prefix: str) -> tuple[DocTable, ...]:
     result = []
-    for joint_table in joint_tables(section, report, blocks):
+    for joint_table in joint_tables:
         joint = joint_table.joint
         nobody = bool(joint.gaps) and len(joint.gaps) == len(joint.units) and all(gap.whole_table for gap in joint.gaps)
         kinds = section.unit_kinds or ()
@@ -291,28 +299,20 @@ def _joint_doc_tables(section, report, blocks, id_prefix: str) -> tuple[DocTable
 # ------------------------------------------------------------------ the document
 
 
-def build_document(report_id: int, *, draft: bool) -> ReportDocument | None:
-    """The report ``report_id`` as a document, or ``None`` if there is no such report."""
-    outline = load_outline(report_id)
-    if outline is None:
-        return None
-    return _document(outline, draft=draft)
-
-
-def build_section_document(report_id: int, section_id: int, *, draft: bool = True) -> ReportDocument | None:
-    """Only the section ``section_id`` of the report (inside its chapter, with its real numbers),
-    as an excerpt: no cover, no contents. ``None`` if the report has no such section (a section
-    without blocks is not part of the document either)."""
-    outline = load_outline(report_id)
-    if outline is None:
-        return None
-    document = _document(outline, draft=draft, only_section=section_id)
+def section_excerpt(document: ReportDocument) -> ReportDocument | None:
+    """The document cut down to its sections (built with ``only_section``) as an excerpt: no
+    cover, no contents. ``None`` if no section is left (a section without blocks is not part of
+    the document either)."""
     if not any(chapter.sections for chapter in document.chapters):
         return None
     return replace(document, chapters=tuple(c for c in document.chapters if c.sections), excerpt=True)
 
 
-def _document(outline, *, draft: bool, only_section: int | None = None) -> ReportDocument:
+def document_from_outline(
+    outline, computed: DocumentTables, *, draft: bool, only_section: int | None = None
+) -> ReportDocument:
+    """The report of ``outline`` (``webapp.services.reports.ReportOutline``) as a document;
+    with ``only_section``, only that section is filled in (see ``section_excerpt``)."""
     report = outline.report
     partners: set[str] = set()
     chapters = []
@@ -328,7 +328,9 @@ def _document(outline, *, draft: bool, only_section: int | None = None) -> Repor
                 revision = block.current_revision
                 html = with_header_scope(revision.html) if revision is not None and not block.is_empty else ""
                 heading = JOINT_HEADING if block.joint else block.unit.name
-                tables, unfilled = _doc_tables(block, "" if block.joint else block.unit.name, f"{anchor}-{index}")
+                tables, unfilled = _doc_tables(
+                    computed.blocks.get(block.id, ()), "" if block.joint else block.unit.name, f"{anchor}-{index}"
+                )
                 blocks.append(
                     DocBlock(
                         heading=heading,
@@ -345,7 +347,7 @@ def _document(outline, *, draft: bool, only_section: int | None = None) -> Repor
                     anchor=anchor,
                     blocks=tuple(blocks),
                     joint_tables=_joint_doc_tables(
-                        section_view.section, report, section_view.blocks, f"{anchor}-gemensam"
+                        section_view.section, computed.joints.get(section_view.section.id, ()), f"{anchor}-gemensam"
                     ),
                 )
             )

@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from webapp import after_commit, signals
-from webapp.document import ReportDocument, build_document, render_document_html
+from webapp.document import ReportDocument, render_document_html
 from webapp.extensions import db
 from webapp.models import Block, RenderJob, RenderKind, RenderState, Report, User
 from webapp.models.base import utcnow
+from webapp.services.documents import build_document
 
 
 def N_(text: str) -> str:

@@ -13,10 +13,11 @@ from flask import Blueprint, Response, abort, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from webapp.document import build_document, build_section_document, render_document_html, render_pdf
+from webapp.document import render_document_html, render_pdf
 from webapp.document.build import ReportDocument
 from webapp.document.edition import render_html_edition
 from webapp.permissions import PermissionDenied, can_read_report
+from webapp.services.documents import build_document, build_section_document
 
 bp = Blueprint("documents", __name__, url_prefix="/reports")
 

@@ -4,13 +4,14 @@ from flask import Blueprint, abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from webapp.document import build_document, render_document_html
+from webapp.document import render_document_html
 from webapp.extensions import db
 from webapp.forms.publishing import RenderRequestForm
 from webapp.htmx import wants_fragment
 from webapp.models import RenderJob, RenderKind, RenderState, Report
 from webapp.permissions import PermissionDenied, can_read_report
 from webapp.services import comments, publishing, rendering, reports, review
+from webapp.services.documents import build_document
 from webapp.views.downloads import send_stored_file
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
