@@ -1,27 +1,11 @@
-"""Administration: templates, reports and periods, organisations and units, people.
+"""Administration: templates, reports and periods, organisations and units, people, the activity log.
 
-Every endpoint of this blueprint is for admins only; the check runs before each request
-(and each admin view module also calls ``require_admin`` where it loads what it changes,
-so a view moved elsewhere keeps its guard).
+The blueprint is defined in ``blueprint.py``; each area's module imports it from there and adds
+its routes. Importing the area modules here registers every route before the app registers
+``bp``.
 """
 
-from flask import Blueprint, render_template
-from flask_login import current_user
+from webapp.views.admin import activity, organisations, people, report_admin, templates
+from webapp.views.admin.blueprint import bp
 
-from webapp.permissions import require_admin
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@bp.before_request
-def _admins_only():
-    require_admin(current_user)
-
-
-@bp.get("/")
-def index():
-    return render_template("admin/index.html")
-
-
-# The view modules add their routes to ``bp``.
-from webapp.views.admin import activity, organisations, people, report_admin, templates  # noqa: E402,F401
+__all__ = ["activity", "bp", "organisations", "people", "report_admin", "templates"]

@@ -6,7 +6,7 @@ from flask_login import current_user
 from webapp.labels import ADMIN_AREA_LABELS
 from webapp.permissions import require_admin
 from webapp.services.admin_log import ADMIN_AREAS, admin_events
-from webapp.views.admin import bp
+from webapp.views.admin.blueprint import bp
 
 
 @bp.get("/activity")

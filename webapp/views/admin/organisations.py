@@ -15,7 +15,7 @@ from webapp.models import Organisation, Unit, UnitCapacity, UnitKind
 from webapp.permissions import require_admin
 from webapp.services import organisations as organisation_service
 from webapp.services.input_errors import InputRefused
-from webapp.views.admin import bp
+from webapp.views.admin.blueprint import bp
 
 NEW_UNIT_PREFIX = "unit"  # the new-unit form shares its page with the rename form
 

@@ -20,7 +20,7 @@ from webapp.permissions import StateForbids, require_admin
 from webapp.services import account_mail, people, tokens
 from webapp.services.input_errors import InputRefused
 from webapp.services.mail import mail_enabled
-from webapp.views.admin import bp
+from webapp.views.admin.blueprint import bp
 
 
 def _person_or_404(user_id: int) -> User:

@@ -25,7 +25,7 @@ from webapp.models import Block, Report, ReportTemplate
 from webapp.permissions import require_admin
 from webapp.services import report_admin
 from webapp.services import reports as report_queries
-from webapp.views.admin import bp
+from webapp.views.admin.blueprint import bp
 
 
 def _admin() -> None:

@@ -36,7 +36,7 @@ from webapp.permissions import require_admin
 from webapp.services import template_admin, template_json, template_tables
 from webapp.services.template_admin import Contribution
 from webapp.services.template_rules import TemplateInputError
-from webapp.views.admin import bp
+from webapp.views.admin.blueprint import bp
 
 # --- loading what a URL names (404 for what is not an editable template's) ---------------------
 
