@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from webapp.models import Block, BlockState, Role, User
+from webapp.models import Block, BlockState, Comment, Role, User
 
 # Writers change a block only while it is theirs to work on; a submitted block waits for
 # review (or a withdrawal), an approved one for reopening.
@@ -55,6 +55,35 @@ class StateForbids(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+def is_reviewer(user: User) -> bool:
+    """Samverkansgruppen: reviewers and the chair approve, request changes and reopen blocks."""
+    return user.is_authenticated and bool(user.roles & {Role.REVIEWER, Role.CHAIR})
+
+
+def is_chair(user: User) -> bool:
+    """The chair locks, unlocks and publishes the report."""
+    return user.is_authenticated and user.active and user.has_role(Role.CHAIR)
+
+
+def require_chair(user: User, message: str) -> None:
+    if not is_chair(user):
+        raise PermissionDenied(message)
+
+
+def can_comment(user: User, block: Block) -> bool:
+    """Everyone signed in and active may comment, while the report is open."""
+    return bool(user.is_authenticated and user.active and not block.report.is_locked)
+
+
+def can_resolve(user: User, thread: Comment, block: Block) -> bool:
+    """A thread is resolved by its author, the block's writers, or anyone who moderates
+    discussions (reviewers, the chair and admins)."""
+    if not can_comment(user, block):
+        return False
+    moderates = any(user.has_role(role) for role in (Role.REVIEWER, Role.CHAIR, Role.ADMIN))
+    return thread.author_id == user.id or moderates or is_block_writer(user, block)
 
 
 def is_admin(user: User) -> bool:

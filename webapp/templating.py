@@ -49,9 +49,8 @@ def init_app(app: Flask) -> None:
     def layout_context():
         from flask_login import current_user
 
-        from webapp.permissions import is_admin
+        from webapp.permissions import is_admin, is_reviewer
         from webapp.services.notifications import unread_count
-        from webapp.services.review import is_reviewer
 
         return {
             "demo_mode": current_app.config["DEMO_MODE"],

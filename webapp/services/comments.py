@@ -15,9 +15,9 @@ from sqlalchemy.orm import joinedload
 
 from webapp.content import render_markdown
 from webapp.extensions import db
-from webapp.models import Block, Comment, Role, User
+from webapp.models import Block, Comment, User
 from webapp.models.base import utcnow
-from webapp.permissions import PermissionDenied, StateForbids, is_block_writer
+from webapp.permissions import PermissionDenied, StateForbids, can_comment, can_resolve
 from webapp.services import audit, notifications
 from webapp.services.statistics import block_specs
 from webapp.statistics.specs import RowSource
@@ -37,21 +37,6 @@ class CommentInputError(Exception):
 
 
 # --- Rules -----------------------------------------------------------------------------------
-
-
-def can_comment(user: User, block: Block) -> bool:
-    """Everyone signed in and active may comment, while the report is open."""
-    return bool(user.is_authenticated and user.active and not block.report.is_locked)
-
-
-def _is_reviewer(user: User) -> bool:
-    return any(user.has_role(role) for role in (Role.REVIEWER, Role.CHAIR, Role.ADMIN))
-
-
-def can_resolve(user: User, thread: Comment, block: Block) -> bool:
-    if not can_comment(user, block):
-        return False
-    return thread.author_id == user.id or _is_reviewer(user) or is_block_writer(user, block)
 
 
 def _require_open(block: Block) -> None:

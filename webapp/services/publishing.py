@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from webapp import permissions
 from webapp.extensions import db
 from webapp.i18n import N_
-from webapp.models import BlockState, Publication, RenderJob, RenderKind, RenderState, Report, Role, User
+from webapp.models import BlockState, Publication, RenderJob, RenderKind, RenderState, Report, User
 from webapp.models.base import utcnow
-from webapp.permissions import PermissionDenied, StateForbids
+from webapp.permissions import StateForbids
 from webapp.services import audit, rendering
 from webapp.services.comments import open_thread_counts
 from webapp.services.reports import ReportOutline, load_outline
@@ -76,13 +77,8 @@ class Checklist:
         return sum(thread.count for thread in self.open_threads)
 
 
-def is_chair(user: User) -> bool:
-    return user.is_authenticated and user.active and user.has_role(Role.CHAIR)
-
-
 def require_chair(user: User) -> None:
-    if not is_chair(user):
-        raise PermissionDenied("Bara ordföranden kan publicera rapporten.")
+    permissions.require_chair(user, "Bara ordföranden kan publicera rapporten.")
 
 
 def publications_of(report_id: int) -> list[Publication]:

@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.i18n import N_
-from webapp.models import Block, BlockState, Report, ReportState, Revision, Role, User
+from webapp.models import Block, BlockState, Report, ReportState, Revision, User
 from webapp.models.base import utcnow
-from webapp.permissions import PermissionDenied, StateForbids, is_block_writer  # noqa: F401 (re-exported)
+from webapp.permissions import PermissionDenied, StateForbids, is_block_writer, is_chair, is_reviewer
 from webapp.services import audit, notifications
 
 
@@ -159,10 +159,6 @@ def allowed(facts: BlockFacts) -> tuple[Transition, ...]:
 # --- Facts from the database --------------------------------------------------------------------
 
 
-def is_reviewer(user: User) -> bool:
-    return user.is_authenticated and bool(user.roles & {Role.REVIEWER, Role.CHAIR})
-
-
 def edited_this_round(user: User, block: Block) -> bool:
     statement = select(Revision.id).where(Revision.block_id == block.id, Revision.author_id == user.id)
     if block.round_started_at is not None:
@@ -270,7 +266,7 @@ def perform(
 
 def report_refusal(user: User, report: Report, action: ReportAction, blocks: Iterable[Block]) -> Refusal | None:
     transition = REPORT_TRANSITIONS[action]
-    if not user.has_role(Role.CHAIR):
+    if not is_chair(user):
         return Refusal(403, "Bara ordföranden kan låsa och låsa upp rapporten.")
     if report.state not in transition.sources:
         return Refusal(409, "Rapporten är redan låst." if action is ReportAction.LOCK else "Rapporten är inte låst.")

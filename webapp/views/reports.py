@@ -9,7 +9,7 @@ from webapp.extensions import db
 from webapp.forms.publishing import RenderRequestForm
 from webapp.htmx import wants_fragment
 from webapp.models import RenderJob, RenderKind, RenderState, Report
-from webapp.permissions import PermissionDenied, can_read_report
+from webapp.permissions import PermissionDenied, can_read_report, is_chair
 from webapp.services import comments, publishing, rendering, reports, review
 from webapp.services.documents import build_document
 from webapp.views.downloads import send_stored_file
@@ -41,7 +41,7 @@ def overview(report_id: int):
         open_threads=comments.open_thread_counts(report_id),
         publications=publishing.publications_of(report_id),
         human_size=publishing.human_size,
-        can_publish=publishing.is_chair(current_user) and outline.report.is_locked,
+        can_publish=is_chair(current_user) and outline.report.is_locked,
     )
 
 

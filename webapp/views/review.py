@@ -11,7 +11,7 @@ from webapp.forms.blocks import BlockForm, TransitionForm
 from webapp.htmx import htmx_redirect, wants_fragment
 from webapp.labels import ACTION_LABELS
 from webapp.models import Report
-from webapp.permissions import PermissionDenied, StateForbids, can_read_report
+from webapp.permissions import PermissionDenied, StateForbids, can_read_report, is_block_writer, is_reviewer
 from webapp.services import blocks as block_service
 from webapp.services import rendering, reports, review, statistics
 from webapp.templating import action_label
@@ -84,7 +84,7 @@ def block_transition(block_id: int):
             nothing_to_report=form.nothing_to_report.data or "",
         )
     except (PermissionDenied, StateForbids) as refused:
-        if action is not review.Action.SUBMIT or not review.is_block_writer(current_user, block):
+        if action is not review.Action.SUBMIT or not is_block_writer(current_user, block):
             raise
         # Submitting from the editor: what the writer wrote is saved; the block page says what is missing.
         db.session.commit()
@@ -117,7 +117,7 @@ def _int_arg(name: str) -> int | None:
 @bp.get("/review")
 def queue():
     """ "Att granska": every submitted block, the longest-waiting first."""
-    if not review.is_reviewer(current_user):
+    if not is_reviewer(current_user):
         raise PermissionDenied(_("Granskningskön är för samverkansgruppens granskare."))
     chapter_id, unit_id = _int_arg("chapter"), _int_arg("unit")
     blocks = reports.review_queue(chapter_id=chapter_id, unit_id=unit_id)
