@@ -165,7 +165,7 @@ def summary_spec(spec: TableSpec, units: Iterable[UnitTable]) -> TableSpec:
         if column.kind in (ComputedKind.SUM, ComputedKind.SHARE, ComputedKind.RATIO) and set(column.columns) <= known:
             computed.append(replace(column, fallback=None))
             known.add(column.key)
-    keys = [c.key for c in (*inputs, *computed)]
+    keys = [c.key for c in inputs] + [c.key for c in computed]
     order = tuple(k for k in spec.order if k in keys) if spec.order else ()
     rows = tuple(FixedRow(u.unit_key, u.unit_name) for u in _ordered(units))
     if not rows:
@@ -195,8 +195,9 @@ def unit_summary(spec: TableSpec, units: Iterable[UnitTable], context: ComputeCo
     rows, gaps = [], []
     for unit in ordered:
         resolved, _figures = resolve(spec, unit.data or TableData(), unit.context)
-        table = compute(spec, unit.data, unit.context)
-        cells: dict[str, Figure] = {c.key: table.total[c.key] for c in summary.inputs}  # type: ignore[index]
+        total = compute(spec, unit.data, unit.context).total
+        assert total is not None  # spec.totals, checked above: compute gives a totals row
+        cells: dict[str, Figure] = {c.key: total[c.key] for c in summary.inputs}
         if any(not f.is_number and f.state is not FigureState.NOT_APPLICABLE for f in cells.values()):
             gaps += _gaps(spec, unit, resolved) or [
                 Gap(unit.unit_key, unit.unit_name, GapReason.MISSING, (), (spec.total_label.lower(),))

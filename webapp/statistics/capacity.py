@@ -11,8 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from webapp.statistics.periods import month_bounds, month_key, nights_between, period_months
+
+if TYPE_CHECKING:
+    from webapp.statistics.cells import TableData
 
 
 @dataclass(frozen=True)
@@ -70,23 +74,23 @@ def offered_by_month(entries: Iterable[EntryLike], period_start: date, period_en
 PLACES, FROM, UNTIL = "places", "from", "until"
 
 
-def schedule_from_data(data, period_start: date, period_end: date) -> Schedule:
+def schedule_from_data(data: TableData, period_start: date, period_end: date) -> Schedule:
     """The schedule a filled-in ``capacity`` table describes.
 
     Rows whose places are not a whole number yet are left out (validation names them);
     empty dates mean the start or end of the period.
     """
-    from webapp.statistics.cells import CellState, ValueProblemError, ValueType, interpret
+    from webapp.statistics.cells import ValueProblemError, interpret_date, interpret_integer
 
     entries = []
     for row in data.rows:
-        places = row.cell(PLACES)
-        if places.state is not CellState.VALUE:
+        places = row.cell(PLACES).raw
+        if places is None:  # not a value: only a value cell carries one
             continue
         try:
-            count = interpret(places.raw, ValueType.INTEGER)
+            count = interpret_integer(places)
             dates = [
-                interpret(row.cell(key).raw, ValueType.DATE) if row.cell(key).state is CellState.VALUE else default
+                default if (raw := row.cell(key).raw) is None else interpret_date(raw)
                 for key, default in ((FROM, period_start), (UNTIL, period_end))
             ]
         except ValueProblemError:

@@ -561,6 +561,20 @@ def _bounded(number: int, raw: RawValue) -> int:
     return number
 
 
+def _read_date(raw: RawValue) -> date:
+    day = parse_date_text(raw) if isinstance(raw, str) else None
+    if day is None:
+        raise ValueProblemError(ValueProblem.NOT_DATE, raw)
+    return day
+
+
+def _read_integer(raw: RawValue) -> tuple[int, str | None]:
+    if isinstance(raw, int):
+        return _bounded(raw, raw), None
+    number, note = _read_number(raw, integer=True)
+    return int(number), note
+
+
 def _read_value(raw: RawValue, value_type: ValueType) -> tuple[int | Decimal | str | date, str | None]:
     """(typed value, note) of a raw value, or ValueProblemError saying what is wrong."""
     if value_type is ValueType.TEXT:
@@ -571,22 +585,29 @@ def _read_value(raw: RawValue, value_type: ValueType) -> tuple[int | Decimal | s
             raise ValueProblemError(ValueProblem.UNKNOWN_COUNTRY, raw)
         return country.code, None
     if value_type is ValueType.DATE:
-        day = parse_date_text(raw) if isinstance(raw, str) else None
-        if day is None:
-            raise ValueProblemError(ValueProblem.NOT_DATE, raw)
-        return day, None
-    if value_type not in NUMERIC_TYPES:
+        return _read_date(raw), None
+    if value_type is ValueType.INTEGER:
+        return _read_integer(raw)
+    if value_type is not ValueType.DECIMAL:
         raise ValueError(f"unknown value type {value_type!r}")
-    integer = value_type is ValueType.INTEGER
     if isinstance(raw, int):
-        return (_bounded(raw, raw) if integer else Decimal(_bounded(raw, raw))), None
-    number, note = _read_number(raw, integer)
-    return (int(number) if integer else number), note
+        return Decimal(_bounded(raw, raw)), None
+    return _read_number(raw, integer=False)
 
 
 def interpret(raw: RawValue, value_type: ValueType) -> int | Decimal | str | date:
     """The typed value of a stored raw value, or ValueProblemError saying what is wrong."""
     return _read_value(raw, value_type)[0]
+
+
+def interpret_integer(raw: RawValue) -> int:
+    """``interpret`` in an integer column, typed as such."""
+    return _read_integer(raw)[0]
+
+
+def interpret_date(raw: RawValue) -> date:
+    """``interpret`` in a date column, typed as such."""
+    return _read_date(raw)
 
 
 @dataclass(frozen=True)
@@ -609,7 +630,9 @@ class CellReading:
 def _stored(value: int | Decimal | str | date) -> Cell:
     if isinstance(value, Decimal):
         # A whole number written without decimals ("70") stays an int; "70,0" keeps its decimal.
-        return Cell.of(int(value)) if value.as_tuple().exponent >= 0 else Cell.of(format(value, "f"))
+        # (The exponent is a letter only for NaN and infinities, which the parser never reads.)
+        exponent = value.as_tuple().exponent
+        return Cell.of(int(value)) if isinstance(exponent, int) and exponent >= 0 else Cell.of(format(value, "f"))
     if isinstance(value, date):
         return Cell.of(value.isoformat())
     return Cell.of(value)

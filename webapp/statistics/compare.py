@@ -59,6 +59,14 @@ def _numeric_columns(table: ComputedTable) -> list[str]:
     ]
 
 
+def _difference(old: Figure, new: Figure) -> Decimal | None:
+    """new − old, when both are numbers."""
+    before, after = old.number, new.number
+    if before is None or after is None:
+        return None
+    return Decimal(after - before)
+
+
 def compare(current: ComputedTable, previous: ComputedTable | None, columns: Iterable[str] | None = None) -> Comparison:
     """Changes for every comparable row and numeric column (or the given columns)."""
     if previous is None:
@@ -75,11 +83,7 @@ def compare(current: ComputedTable, previous: ComputedTable | None, columns: Ite
                 continue
             old, new = before[key], row[key]
             percent = bool(column.percent)
-            points = (
-                new.value - old.value
-                if percent and old.is_number and new.is_number  # type: ignore[operator]
-                else None
-            )
+            points = _difference(old, new) if percent else None
             changes.append(
                 Change(
                     row.key,

@@ -14,14 +14,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from types import MappingProxyType
 
 from webapp.statistics import figures as fig
 from webapp.statistics.capacity import Schedule, offered_bed_nights, schedule
 from webapp.statistics.cells import Cell, CellState, TableData, ValueProblemError, ValueType, interpret
-from webapp.statistics.figures import CountryCode, Figure, FigureState
+from webapp.statistics.figures import CountryCode, Figure, FigureState, Number
 from webapp.statistics.periods import nights_between, parse_month_key
 from webapp.statistics.specs import (
+    Column,
     ComputedColumn,
     ComputedKind,
     DefaultKind,
@@ -85,7 +87,7 @@ class ComputedTable:
         return row[column_key] if row else fig.state(FigureState.EMPTY)
 
     @property
-    def columns(self):
+    def columns(self) -> tuple[Column, ...]:
         """The spec's columns in display order (inputs and computed)."""
         return self.spec.columns
 
@@ -121,22 +123,26 @@ class ResolvedRow:
 # --- inputs ----------------------------------------------------------------------------------
 
 
+_FIGURE_STATES = {
+    CellState.EMPTY: FigureState.EMPTY,
+    CellState.MISSING: FigureState.MISSING,
+    CellState.NOT_APPLICABLE: FigureState.NOT_APPLICABLE,
+}
+
+
 def input_figure(cell: Cell, column: InputColumn) -> Figure:
     """A stored cell read as the column's type; unreadable values become INVALID, not errors."""
-    shape = {"decimals": column.decimals, "percent": column.percent}
-    if cell.state is CellState.EMPTY:
-        return fig.state(FigureState.EMPTY, **shape)
-    if cell.state is CellState.MISSING:
-        return fig.state(FigureState.MISSING, **shape)
-    if cell.state is CellState.NOT_APPLICABLE:
-        return fig.state(FigureState.NOT_APPLICABLE, **shape)
+    decimals, percent = column.decimals, column.percent
+    raw = cell.raw
+    if raw is None:  # empty, missing or not applicable: only a value cell carries a raw value
+        return fig.state(_FIGURE_STATES[cell.state], decimals=decimals, percent=percent)
     try:
-        value = interpret(cell.raw, column.type)  # type: ignore[arg-type]
+        value = interpret(raw, column.type)
     except ValueProblemError:
-        return Figure(FigureState.INVALID, cell.raw, **shape)
+        return Figure(FigureState.INVALID, raw, decimals, percent)
     if column.type is ValueType.COUNTRY:
         value = CountryCode(value)
-    return Figure(FigureState.VALUE, value, **shape)
+    return Figure(FigureState.VALUE, value, decimals, percent)
 
 
 def _default(column: InputColumn, key: str, cells: Mapping[str, Figure], context: ComputeContext) -> Figure:
@@ -168,7 +174,9 @@ def _default(column: InputColumn, key: str, cells: Mapping[str, Figure], context
     return Figure(FigureState.VALUE, day, defaulted=True)
 
 
-def _resolve_cells(spec: TableSpec, key: str, cell_of, context: ComputeContext) -> dict[str, Figure]:
+def _resolve_cells(
+    spec: TableSpec, key: str, cell_of: Callable[[str], Cell], context: ComputeContext
+) -> dict[str, Figure]:
     cells = {column.key: input_figure(cell_of(column.key), column) for column in spec.inputs}
     for column in spec.inputs:
         if column.default is not None and cells[column.key].state is FigureState.EMPTY:
@@ -204,8 +212,8 @@ def resolve(spec: TableSpec, data: TableData, context: ComputeContext) -> tuple[
             )
     else:
         for fixed in spec.rows:
-            row = data.row(fixed.key)
-            cell_of = row.cell if row else (lambda _key: Cell())
+            data_row = data.row(fixed.key)
+            cell_of = data_row.cell if data_row else (lambda _key: Cell())
             rows.append(ResolvedRow(fixed.key, fixed.label, _resolve_cells(spec, fixed.key, cell_of, context)))
     figures = {column.key: input_figure(data.figure(column.key), column) for column in spec.figures}
     return rows, figures
@@ -240,9 +248,9 @@ def _row_value(column: ComputedColumn, cells: Mapping[str, Figure], context: Com
 def _with_fallback(result: Figure, cells: Mapping[str, Figure], column: ComputedColumn) -> Figure:
     if result.is_number or column.fallback is None:
         return result
-    reported = cells[column.fallback]
-    if reported.is_number:
-        return fig.number(reported.value, decimals=column.decimals, percent=column.percent)  # type: ignore[arg-type]
+    reported = cells[column.fallback].number
+    if reported is not None:
+        return fig.number(reported, decimals=column.decimals, percent=column.percent)
     return result
 
 
@@ -256,13 +264,12 @@ def _base(column: ComputedColumn, rows: list[dict[str, Figure]], figures: Mappin
 
 def _rank(values: list[Figure]) -> list[Figure]:
     """1 for the largest; equal values share a place and the next place is skipped (1, 2, 2, 4)."""
-    numbers = [v.value for v in values if v.is_number]
-    return [
-        fig.number(1 + sum(1 for n in numbers if n > v.value))
-        if v.is_number  # type: ignore[operator]
-        else fig.state(FigureState.NOT_COMPUTABLE)
-        for v in values
-    ]
+    numbers = [n for n in (v.number for v in values) if n is not None]
+
+    def place(value: Number) -> Figure:
+        return fig.number(1 + sum(1 for n in numbers if n > value))
+
+    return [fig.state(FigureState.NOT_COMPUTABLE) if (n := v.number) is None else place(n) for v in values]
 
 
 def _as_percent(figure: Figure) -> Figure:
@@ -283,20 +290,17 @@ def _totals_inputs(spec: TableSpec, rows: list[dict[str, Figure]], figures: Mapp
         fallback = column.fallback
         if fallback is None or totals[column.key].is_number:
             continue
-        reported = figures[fallback.figure]
-        if not reported.is_number:
+        reported = figures[fallback.figure].number
+        if reported is None:
             continue
         if fallback.share_of is None:
-            totals[column.key] = fig.number(reported.value, decimals=column.decimals)  # type: ignore[arg-type]
+            totals[column.key] = fig.number(reported, decimals=column.decimals)
             continue
-        whole = totals[fallback.share_of]
-        if whole.is_number:
-            share = 100 - reported.value if fallback.complement else reported.value  # type: ignore[operator]
-            totals[column.key] = fig.number(
-                share * whole.value / 100,
-                decimals=column.decimals,  # type: ignore[operator]
-                approximate=True,
-            )
+        whole = totals[fallback.share_of].number
+        if whole is not None:
+            # Decimal, so an integer share gives an exact figure, not a float.
+            share = Decimal(100 - reported if fallback.complement else reported)
+            totals[column.key] = fig.number(share * whole / 100, decimals=column.decimals, approximate=True)
     return totals
 
 

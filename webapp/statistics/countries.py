@@ -354,8 +354,8 @@ def find_country(text: str | None) -> Country | None:
     if len(stripped) == 2 and stripped.isascii() and stripped.isalpha():
         code = stripped.upper()
         return country_by_code(_CODE_ALIASES.get(code, code))
-    code = _EXACT_INDEX.get(_exact_key(stripped)) or _LOOSE_INDEX.get(_loose_key(stripped))
-    return _BY_CODE[code] if code else None
+    found = _EXACT_INDEX.get(_exact_key(stripped)) or _LOOSE_INDEX.get(_loose_key(stripped))
+    return _BY_CODE[found] if found else None
 
 
 def is_eu_eea(code: str | None) -> bool:

@@ -55,11 +55,15 @@ class Figure:
 
     @property
     def is_number(self) -> bool:
-        return self.state is FigureState.VALUE and isinstance(self.value, int | Decimal)
+        return self.number is not None
 
     @property
     def number(self) -> Number | None:
-        return self.value if self.is_number else None  # type: ignore[return-value]
+        """The value when the figure is a number, else None: the typed way to do arithmetic."""
+        value = self.value
+        if self.state is FigureState.VALUE and isinstance(value, int | Decimal):
+            return value
+        return None
 
     @property
     def text(self) -> str:
@@ -106,24 +110,33 @@ def total(terms: Iterable[Figure], *, decimals: int = 0) -> Figure:
     counted = [t for t in terms if t.state is not FigureState.NOT_APPLICABLE]
     if all(t.state is FigureState.MISSING for t in counted):
         return state(FigureState.MISSING, decimals=decimals)
-    if any(not t.is_number for t in counted):
+    numbers = numbers_of(counted)
+    if numbers is None:
         return state(FigureState.INCOMPLETE, decimals=decimals)
-    return number(
-        sum((t.value for t in counted), 0),
-        decimals=decimals,  # type: ignore[misc]
-        approximate=any(t.approximate for t in counted),
-    )
+    return number(sum(numbers, 0), decimals=decimals, approximate=any(t.approximate for t in counted))
+
+
+def numbers_of(figures: Iterable[Figure]) -> list[Number] | None:
+    """Each figure's number, or None when any of them is not a number."""
+    numbers: list[Number] = []
+    for figure in figures:
+        value = figure.number
+        if value is None:
+            return None
+        numbers.append(value)
+    return numbers
 
 
 def product(factors: Iterable[Figure], *, decimals: int = 0) -> Figure:
     factors = list(factors)
     if any(f.state is FigureState.NOT_APPLICABLE for f in factors):
         return state(FigureState.NOT_APPLICABLE, decimals=decimals)
-    if any(not f.is_number for f in factors):
+    numbers = numbers_of(factors)
+    if numbers is None:
         return state(FigureState.INCOMPLETE, decimals=decimals)
     result: Number = 1
-    for factor in factors:
-        result = result * factor.value  # type: ignore[operator]
+    for value in numbers:
+        result = result * value
     return number(result, decimals=decimals, approximate=any(f.approximate for f in factors))
 
 
@@ -131,14 +144,15 @@ def percentage(part: Figure, whole: Figure, *, decimals: int = 1) -> Figure:
     """part / whole × 100, exact to 28 significant digits."""
     if FigureState.NOT_APPLICABLE in (part.state, whole.state):
         return state(FigureState.NOT_APPLICABLE, decimals=decimals, percent=True)
-    if not (part.is_number and whole.is_number):
+    part_number, whole_number = part.number, whole.number
+    if part_number is None or whole_number is None:
         return state(FigureState.INCOMPLETE, decimals=decimals, percent=True)
-    if whole.value == 0:
+    if whole_number == 0:
         return state(FigureState.NOT_COMPUTABLE, decimals=decimals, percent=True)
     return number(
-        percent_of(part.value, whole.value),
+        percent_of(part_number, whole_number),
         decimals=decimals,
-        percent=True,  # type: ignore[arg-type]
+        percent=True,
         approximate=part.approximate or whole.approximate,
     )
 
@@ -151,6 +165,7 @@ def percent_of(part: Number, whole: Number) -> Decimal:
 
 def change_percent(previous: Figure, current: Figure) -> Decimal | None:
     """(current − previous) / previous × 100; None when either is not a number or previous is 0."""
-    if not (previous.is_number and current.is_number) or previous.value == 0:
+    before, after = previous.number, current.number
+    if before is None or after is None or before == 0:
         return None
-    return percent_of(current.value - previous.value, previous.value)  # type: ignore[operator]
+    return percent_of(after - before, before)

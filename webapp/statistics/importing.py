@@ -183,7 +183,7 @@ class _Collector:
         self.width = 0
         self.cells = 0
 
-    def add(self, number: int, row: list[Cell]) -> None:
+    def add(self, number: int, row: Sequence[Cell]) -> None:
         last = len(row)
         while last and _is_blank(row[last - 1]):
             last -= 1
@@ -781,12 +781,12 @@ def parse_month(value: Cell) -> tuple[int | None, int] | None:
     years = [t for t in tokens if re.fullmatch(r"\d{4}|\d{2}", t)]
     if len(months) != 1 or len(years) > 1 or len(months) + len(years) != len(tokens):
         return None
-    year = None
+    named_year: int | None = None
     if years:
-        year = int(years[0])
-        if year < 100:
-            year += 2000
-    return year, months[0]
+        named_year = int(years[0])
+        if named_year < 100:
+            named_year += 2000
+    return named_year, months[0]
 
 
 _TOTAL_WORDS = {"totalt", "total", "summa", "sum", "totalsumma", "samtliga", "alla", "tot"}
@@ -908,12 +908,12 @@ def _match_rows_detail(
     label_column: int,
     start: int = 0,
 ) -> _RowMatch:
-    months: dict[tuple[int, int], Key] = {}
-    by_month: dict[int, list[Key]] = {}
-    for key, _aliases in row_keys:
-        if isinstance(key, date):
-            months[(key.year, key.month)] = key
-            by_month.setdefault(key.month, []).append(key)
+    months: dict[tuple[int, int], date] = {}
+    by_month: dict[int, list[date]] = {}
+    for row_key, _aliases in row_keys:
+        if isinstance(row_key, date):
+            months[(row_key.year, row_key.month)] = row_key
+            by_month.setdefault(row_key.month, []).append(row_key)
     mapping: dict[Key, int] = {}
     problems: list[tuple[int, str]] = []
     notes: list[tuple[int, str]] = []
@@ -961,7 +961,7 @@ def _match_rows_detail(
                 key = keys[0]
         if key is None:
             folded = _fold(label)
-            best = (0, None)
+            best: tuple[int, Key | None] = (0, None)
             for candidate, aliases in row_keys:
                 score = _alias_score(folded, aliases)
                 if score > best[0]:

@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
+from typing import TypeVar
 
 from webapp.statistics import nationalities
 from webapp.statistics.cells import ValueType
@@ -25,6 +26,7 @@ from webapp.statistics.compute import KindHooks
 from webapp.statistics.formatting import short_month_name
 from webapp.statistics.periods import month_aliases, month_key, month_row_label, needs_year, period_months
 from webapp.statistics.specs import (
+    Column,
     ColumnDefault,
     ComputedColumn,
     ComputedKind,
@@ -41,6 +43,7 @@ from webapp.statistics.specs import (
 WOMEN_ALIASES = ("Kvinnor", "Kvinna", "K", "Kv", "Women", "Female")
 MEN_ALIASES = ("Män", "Man", "M", "Men", "Male")
 HUNDRED = Decimal(100)
+_ColumnT = TypeVar("_ColumnT", InputColumn, ComputedColumn)
 
 COMMON_FIELDS = frozenset(
     {
@@ -329,7 +332,9 @@ def _category_month(entry: dict, months, with_year: bool) -> TableSpec:
         if "measures" in entry or "extra_columns" in entry:
             raise SpecError(f'tabell {entry["key"]!r}: measures och extra_columns kräver months_as = "rows".')
         inputs = _month_columns(months, with_year)
-        computed = (ComputedColumn("total", "Totalt", ComputedKind.SUM, tuple(c.key for c in inputs)),)
+        computed: tuple[ComputedColumn, ...] = (
+            ComputedColumn("total", "Totalt", ComputedKind.SUM, tuple(c.key for c in inputs)),
+        )
         if "categories" in entry:
             rows = tuple(
                 FixedRow(c["key"], c["label"], tuple(c.get("aliases", ())))
@@ -496,7 +501,8 @@ def _per_column(entry: dict, name: str, spec: TableSpec) -> dict:
     value = entry.get(name, {})
     if not isinstance(value, dict):
         raise SpecError(f"tabell {spec.key!r}: {name} ska vara en tabell kolumn = värde.")
-    known = {c.key for c in (*spec.inputs, *spec.computed, *spec.figures)}
+    columns: tuple[Column, ...] = (*spec.inputs, *spec.computed, *spec.figures)
+    known = {c.key for c in columns}
     for key in value:
         if key not in known:
             raise SpecError(f"tabell {spec.key!r}: {name} nämner okänd kolumn {key!r}.")
@@ -511,7 +517,7 @@ def _apply_overrides(spec: TableSpec, entry: dict) -> TableSpec:
     if not isinstance(required, list) or any(spec.input(k) is None for k in required):
         raise SpecError(f"tabell {spec.key!r}: required ska lista inmatningskolumner.")
 
-    def adjust(column):
+    def adjust(column: _ColumnT) -> _ColumnT:
         changes: dict = {}
         if column.key in labels:
             changes["label"] = str(labels[column.key])

@@ -204,13 +204,15 @@ class TableSpec:
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        by_key = {c.key: c for c in (*self.inputs, *self.computed)}
+        unordered: tuple[Column, ...] = (*self.inputs, *self.computed)
         if self.order:
+            by_key = {c.key: c for c in unordered}
             return tuple(by_key[key] for key in self.order)
-        return (*self.inputs, *self.computed)
+        return unordered
 
     def column(self, key: str) -> Column | None:
-        return next((c for c in (*self.inputs, *self.computed) if c.key == key), None)
+        unordered: tuple[Column, ...] = (*self.inputs, *self.computed)
+        return next((c for c in unordered if c.key == key), None)
 
     def input(self, key: str) -> InputColumn | None:
         return next((c for c in self.inputs if c.key == key), None)
@@ -252,19 +254,19 @@ def _check(spec: TableSpec) -> None:
     for column in spec.inputs:
         _check_key(column.key, where)
         keys.append(column.key)
-    for column in spec.computed:
-        _check_key(column.key, where)
-        low, high = _ARITY[column.kind]
-        if not low <= len(column.columns) <= high:
-            raise SpecError(f"{where}: kolumnen {column.key!r} ({column.kind}) har fel antal operander.")
-        for operand in column.columns:
+    for computed in spec.computed:
+        _check_key(computed.key, where)
+        low, high = _ARITY[computed.kind]
+        if not low <= len(computed.columns) <= high:
+            raise SpecError(f"{where}: kolumnen {computed.key!r} ({computed.kind}) har fel antal operander.")
+        for operand in computed.columns:
             if operand not in keys:
-                raise SpecError(f"{where}: kolumnen {column.key!r} bygger på okänd kolumn {operand!r}.")
-        if column.base_figure and not spec.figure(column.base_figure):
-            raise SpecError(f"{where}: okänd basfigur {column.base_figure!r}.")
-        if column.fallback and not spec.input(column.fallback):
-            raise SpecError(f"{where}: okänd reservkolumn {column.fallback!r}.")
-        keys.append(column.key)
+                raise SpecError(f"{where}: kolumnen {computed.key!r} bygger på okänd kolumn {operand!r}.")
+        if computed.base_figure and not spec.figure(computed.base_figure):
+            raise SpecError(f"{where}: okänd basfigur {computed.base_figure!r}.")
+        if computed.fallback and not spec.input(computed.fallback):
+            raise SpecError(f"{where}: okänd reservkolumn {computed.fallback!r}.")
+        keys.append(computed.key)
     if len(set(keys)) != len(keys):
         raise SpecError(f"{where}: två kolumner har samma nyckel.")
     figure_keys = [f.key for f in spec.figures]

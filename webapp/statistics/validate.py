@@ -19,6 +19,8 @@ from webapp.statistics.capacity import offered_bed_nights
 from webapp.statistics.cells import (
     Cell,
     CellState,
+    RawValue,
+    Row,
     TableData,
     ValueProblem,
     ValueProblemError,
@@ -28,7 +30,7 @@ from webapp.statistics.cells import (
 from webapp.statistics.compare import compare
 from webapp.statistics.compute import TOTAL_KEY, ComputeContext, ComputedTable, compute, row_label
 from webapp.statistics.countries import country_by_code
-from webapp.statistics.figures import FigureState
+from webapp.statistics.figures import Figure, FigureState, Number
 from webapp.statistics.formatting import PERCENT_SPACE, format_number, format_percent
 from webapp.statistics.periods import parse_month_key
 from webapp.statistics.specs import ComputedKind, DefaultKind, InputColumn, RowSource, TableSpec
@@ -106,11 +108,15 @@ class _Collector:
         message = f"{where}: {text}" if where else text[:1].upper() + text[1:]
         self.issues.append(Issue(level, code, row_key, column_key, message))
 
-    def error(self, *args) -> None:
-        self.add(Level.ERROR, *args)
+    def error(
+        self, code: str, row_key: str | None, column_key: str | None, row: str | None, column: str | None, text: str
+    ) -> None:
+        self.add(Level.ERROR, code, row_key, column_key, row, column, text)
 
-    def warning(self, *args) -> None:
-        self.add(Level.WARNING, *args)
+    def warning(
+        self, code: str, row_key: str | None, column_key: str | None, row: str | None, column: str | None, text: str
+    ) -> None:
+        self.add(Level.WARNING, code, row_key, column_key, row, column, text)
 
 
 def _amount(value: Decimal | int) -> str:
@@ -121,11 +127,11 @@ def _amount(value: Decimal | int) -> str:
 
 
 def _check_value(
-    out: _Collector, cell: Cell, column: InputColumn, row_key: str | None, row: str | None, context: ComputeContext
+    out: _Collector, raw: RawValue, column: InputColumn, row_key: str | None, row: str | None, context: ComputeContext
 ) -> None:
     """One typed-in value: readable, in range, a known country, a date inside the period."""
     try:
-        value = interpret(cell.raw, column.type)  # type: ignore[arg-type]
+        value = interpret(raw, column.type)
     except ValueProblemError as problem:
         if problem.problem is ValueProblem.UNKNOWN_COUNTRY:
             out.error(
@@ -141,8 +147,8 @@ def _check_value(
                 problem.problem.value, row_key, column.key, row, column.full_label, _VALUE_MESSAGES[problem.problem]
             )
         return
-    if column.numeric:
-        if column.min_value is not None and value < column.min_value:  # type: ignore[operator]
+    if isinstance(value, int | Decimal):  # the column is numeric
+        if column.min_value is not None and value < column.min_value:
             text = (
                 "får inte vara negativt."
                 if column.min_value == 0
@@ -151,7 +157,7 @@ def _check_value(
             out.error(
                 "negative" if column.min_value == 0 else "below_min", row_key, column.key, row, column.full_label, text
             )
-        if column.max_value is not None and value > column.max_value:  # type: ignore[operator]
+        if column.max_value is not None and value > column.max_value:
             if column.percent and column.max_value == 100:
                 out.error(
                     "share_over_100",
@@ -184,6 +190,7 @@ def _check_value(
 
 def _check_rows(out: _Collector, spec: TableSpec, data: TableData, context: ComputeContext) -> None:
     known = {r.key for r in spec.rows}
+    rows: list[tuple[int, str, str, Row | None]]
     if spec.row_source is RowSource.FREE:
         rows = [
             (position, row.key, row_label(spec, row.key, row.label, position), row)
@@ -194,15 +201,15 @@ def _check_rows(out: _Collector, spec: TableSpec, data: TableData, context: Comp
         rows = [
             (position, fixed.key, fixed.label, data.row(fixed.key)) for position, fixed in enumerate(spec.rows, start=1)
         ]
-        for row in data.rows:
-            if row.key not in known and not row.is_blank:
+        for data_row in data.rows:
+            if data_row.key not in known and not data_row.is_blank:
                 out.warning(
                     "unknown_row",
-                    row.key,
+                    data_row.key,
                     None,
                     None,
                     None,
-                    f"raden ”{row.label or row.key}” hör inte till tabellen och räknas inte med.",
+                    f"raden ”{data_row.label or data_row.key}” hör inte till tabellen och räknas inte med.",
                 )
     for _position, key, label, row in rows:
         cells = {c.key: (row.cell(c.key) if row else Cell()) for c in spec.inputs}
@@ -223,8 +230,8 @@ def _check_rows(out: _Collector, spec: TableSpec, data: TableData, context: Comp
         }  # a share typed instead of a count
         for column in spec.inputs:
             cell = cells[column.key]
-            if cell.state is CellState.VALUE:
-                _check_value(out, cell, column, key, label, context)
+            if cell.raw is not None:  # a value: only a value cell carries one
+                _check_value(out, cell.raw, column, key, label, context)
             elif cell.is_empty and column.default is None:
                 if column.required:
                     out.error(
@@ -259,34 +266,25 @@ def _check_defaults(
     """A typed total that contradicts its parts; an offered figure changed without a reason."""
     for column in spec.inputs:
         cell, default = cells[column.key], column.default
-        if default is None or cell.state is not CellState.VALUE:
+        if default is None or cell.raw is None:  # no default, or not a value
             continue
         try:
-            value = interpret(cell.raw, column.type)  # type: ignore[arg-type]
+            value = interpret(cell.raw, column.type)
         except ValueProblemError:
             continue
         if default.kind is DefaultKind.SUM:
-            parts = []
-            for part_key in default.columns:
-                part = cells[part_key]
-                if part.state is CellState.NOT_APPLICABLE:
-                    continue
-                try:
-                    parts.append(
-                        interpret(part.raw, spec.input(part_key).type) if part.state is CellState.VALUE else None
-                    )
-                except ValueProblemError:
-                    parts.append(None)
-            if parts and None not in parts and sum(parts) != value:  # type: ignore[arg-type]
-                names = " + ".join(spec.input(k).label for k in default.columns)
+            parts = [_sum_operand(spec, k) for k in default.columns]
+            summed = _sum_of_parts(cells, parts)
+            if summed is not None and isinstance(value, int | Decimal) and summed != value:
+                names = " + ".join(part.label for part in parts)
                 out.error(
                     "sum_mismatch",
                     key,
                     column.key,
                     label,
                     column.full_label,
-                    f"{names} blir {_amount(sum(parts))}, inte {_amount(value)}.",
-                )  # type: ignore[arg-type]
+                    f"{names} blir {_amount(summed)}, inte {_amount(value)}.",
+                )
         elif default.kind is DefaultKind.CAPACITY and context.capacity is not None:
             month = parse_month_key(key)
             if month is None:
@@ -303,37 +301,64 @@ def _check_defaults(
                 )
 
 
+def _sum_operand(spec: TableSpec, key: str) -> InputColumn:
+    column = spec.input(key)
+    assert column is not None  # specs._check_input: a sum default adds up the spec's own inputs
+    return column
+
+
+def _sum_of_parts(cells: Mapping[str, Cell], parts: Iterable[InputColumn]) -> Number | None:
+    """The typed parts of a sum default added up, ej tillämpligt ones left out; None when no
+    part counts or any counted part is not a readable number."""
+    total: Number = 0
+    counted = False
+    for column in parts:
+        part = cells[column.key]
+        if part.state is CellState.NOT_APPLICABLE:
+            continue
+        if part.raw is None:  # empty or missing
+            return None
+        try:
+            value = interpret(part.raw, column.type)
+        except ValueProblemError:
+            return None
+        if not isinstance(value, int | Decimal):  # pragma: no cover - specs._check_input: numeric parts
+            return None
+        total += value
+        counted = True
+    return total if counted else None
+
+
 def _check_figures(
     out: _Collector, spec: TableSpec, data: TableData, table: ComputedTable, context: ComputeContext
 ) -> None:
     for column in spec.figures:
         cell = data.figure(column.key)
-        if cell.state is CellState.VALUE:
-            _check_value(out, cell, column, None, None, context)
+        if cell.raw is not None:  # a value: only a value cell carries one
+            _check_value(out, cell.raw, column, None, None, context)
     # A period total beside complete months must agree with them.
     for column in spec.inputs:
         fallback = column.fallback
         if fallback is None or fallback.share_of is not None or table.total is None:
             continue
-        reported = table.figures.get(fallback.figure)
+        reported_figure = table.figures.get(fallback.figure)
+        reported = None if reported_figure is None else reported_figure.number
         summed = [r[column.key] for r in table.rows]
-        if (
-            reported is None
-            or not reported.is_number
-            or not all(f.is_number or f.state is FigureState.NOT_APPLICABLE for f in summed)
-        ):
+        if reported is None or not all(f.is_number or f.state is FigureState.NOT_APPLICABLE for f in summed):
             continue
-        months = sum(f.value for f in summed if f.is_number)  # type: ignore[misc]
-        if any(f.is_number for f in summed) and months != reported.value:
+        numbers = [n for n in (f.number for f in summed) if n is not None]
+        months = sum(numbers, 0)
+        if numbers and months != reported:
             figure = spec.figure(fallback.figure)
+            assert figure is not None  # specs._check_input: a fallback names one of the spec's figures
             out.warning(
                 "period_total_mismatch",
                 None,
                 fallback.figure,
                 None,
                 figure.label,
-                f"{_amount(reported.value)} stämmer inte med summan av månaderna ({_amount(months)}).",
-            )  # type: ignore[arg-type]
+                f"{_amount(reported)} stämmer inte med summan av månaderna ({_amount(months)}).",
+            )
 
 
 def _check_computed(out: _Collector, table: ComputedTable) -> None:
@@ -341,12 +366,12 @@ def _check_computed(out: _Collector, table: ComputedTable) -> None:
     for row in table.all_rows:
         key = row.key
         for column in spec.computed:
-            figure = row[column.key]
-            if not figure.is_number:
+            value = row[column.key].number
+            if value is None:
                 continue
             if column.kind is ComputedKind.SHARE_OF_TOTAL and not row[column.columns[0]].is_number:
                 continue  # a typed share, checked as an input
-            if column.kind in (ComputedKind.SHARE, ComputedKind.SHARE_OF_TOTAL) and figure.value > 100:  # type: ignore[operator]
+            if column.kind in (ComputedKind.SHARE, ComputedKind.SHARE_OF_TOTAL) and value > 100:
                 parts = " och ".join(_label(spec, k) for k in column.columns)
                 out.error(
                     "share_over_100",
@@ -354,22 +379,22 @@ def _check_computed(out: _Collector, table: ComputedTable) -> None:
                     column.key,
                     row.label,
                     column.full_label,
-                    f"andelen blir {format_percent(figure.value, 1)}, över 100{PERCENT_SPACE}%; kontrollera {parts}.",
-                )  # type: ignore[arg-type]
-            elif column.warn_above is not None and figure.value > column.warn_above:  # type: ignore[operator]
+                    f"andelen blir {format_percent(value, 1)}, över 100{PERCENT_SPACE}%; kontrollera {parts}.",
+                )
+            elif column.warn_above is not None and value > column.warn_above:
                 out.warning(
                     "above_limit",
                     key,
                     column.key,
                     row.label,
                     column.full_label,
-                    f"{format_percent(figure.value, 1)} är över {format_percent(column.warn_above, 0)}; "  # type: ignore[arg-type]
+                    f"{format_percent(value, 1)} är över {format_percent(column.warn_above, 0)}; "
                     "kontrollera siffrorna eller förklara varför.",
                 )
         for column in spec.computed:
             if column.kind is ComputedKind.NIGHTS and not row.is_total:
                 first, last = row[column.columns[0]], row[column.columns[1]]
-                if first.state is last.state is FigureState.VALUE and first.value > last.value:  # type: ignore[operator]
+                if (start := _date(first)) is not None and (end := _date(last)) is not None and start > end:
                     out.error(
                         "date_order",
                         key,
@@ -378,20 +403,23 @@ def _check_computed(out: _Collector, table: ComputedTable) -> None:
                         _label(spec, column.columns[1]),
                         f"ligger före {_label(spec, column.columns[0]).lower()}.",
                     )
-    for column in spec.inputs:
-        if column.percent and not column.total and table.rows:
-            shares = [r[column.key] for r in table.rows if r[column.key].is_number]
+    for share_column in spec.inputs:
+        if share_column.percent and not share_column.total and table.rows:
+            shares = [n for n in (r[share_column.key].number for r in table.rows) if n is not None]
             tolerance = Decimal("0.5") * len(shares)
-            if shares and sum(s.value for s in shares) > 100 + tolerance:  # type: ignore[misc]
+            if shares and sum(shares, 0) > 100 + tolerance:
                 out.error(
                     "shares_over_100",
                     TOTAL_KEY,
-                    column.key,
+                    share_column.key,
                     spec.total_label,
-                    column.full_label,
-                    f"andelarna blir tillsammans {format_percent(sum(s.value for s in shares), 1)}, "  # type: ignore[misc]
-                    f"över 100{PERCENT_SPACE}%.",
+                    share_column.full_label,
+                    f"andelarna blir tillsammans {format_percent(sum(shares, 0), 1)}, över 100{PERCENT_SPACE}%.",
                 )
+
+
+def _date(figure: Figure) -> date | None:
+    return figure.value if figure.state is FigureState.VALUE and isinstance(figure.value, date) else None
 
 
 def _label(spec: TableSpec, key: str) -> str:
@@ -427,9 +455,11 @@ def _check_changes(out: _Collector, table: ComputedTable, previous: ComputedTabl
     spec = table.spec
     limit = spec.change_warning_percent
     for change in compare(table, previous, spec.compare).changes:
-        if change.change_percent is None or abs(change.change_percent) <= limit:
+        before, after = change.previous.number, change.current.number
+        # A change_percent is only worked out between two numbers.
+        if change.change_percent is None or before is None or after is None or abs(change.change_percent) <= limit:
             continue
-        if max(abs(change.previous.value), abs(change.current.value)) < CHANGE_FLOOR:  # type: ignore[arg-type]
+        if -CHANGE_FLOOR < before < CHANGE_FLOOR and -CHANGE_FLOOR < after < CHANGE_FLOOR:
             continue
         direction = "högre" if change.change_percent > 0 else "lägre"
         out.warning(
