@@ -17,7 +17,7 @@ from webapp.statistics import figures as fig
 from webapp.statistics.cells import Cell, Row, TableData
 from webapp.statistics.compute import ComputeContext, ComputedTable, KindHooks, compute
 from webapp.statistics.countries import country_by_code, swedish_sort_key
-from webapp.statistics.figures import Figure, FigureState
+from webapp.statistics.figures import Figure, FigureState, Number
 from webapp.statistics.specs import TableKind, TableSpec
 
 COUNTRY, COUNT, SHARE, PERCENT, RANK = "country", "count", "share", "percent", "rank"
@@ -61,16 +61,21 @@ def summarize(table: ComputedTable) -> dict[str, Figure]:
     summary["eu_eea_share"] = _percent(shares["eu_eea"])
     summary["third_country_share"] = _percent(shares["third_country"])
     known = fig.total([shares["eu_eea"], shares["third_country"], shares["other"]])
+    known_share = known.number
+    # A known total means each share is a number or ej tillämpligt (rows whose count and share
+    # do not apply), which lists nobody: the other share is all that EU/EEA and third countries
+    # leave, 100 − known + the listed others.
+    listed_other = shares["other"].number or 0
     summary["other_share"] = (
-        _percent(fig.number(100 - known.value + shares["other"].value))  # type: ignore[operator]
-        if known.is_number
+        _percent(fig.number(100 - known_share + listed_other))
+        if known_share is not None
         else fig.state(FigureState.INCOMPLETE, percent=True)
     )
     summary["listed_share"] = _percent(known)
     reported = table.figures.get(NATIONALITY_COUNT)
     if reported is not None and reported.is_number:
         summary["nationalities"] = reported
-    elif known.is_number and known.value >= COMPLETE_LIST:  # type: ignore[operator]
+    elif known_share is not None and known_share >= COMPLETE_LIST:
         summary["nationalities"] = summary["listed"]  # the list covers everyone: count it
     else:
         summary["nationalities"] = fig.state(FigureState.INCOMPLETE)
@@ -78,8 +83,9 @@ def summarize(table: ComputedTable) -> dict[str, Figure]:
 
 
 def _percent(figure: Figure) -> Figure:
-    if figure.is_number:
-        return fig.number(figure.value, decimals=1, percent=True, approximate=figure.approximate)  # type: ignore[arg-type]
+    value = figure.number
+    if value is not None:
+        return fig.number(value, decimals=1, percent=True, approximate=figure.approximate)
     return Figure(figure.state, None, 1, True)
 
 
@@ -110,22 +116,23 @@ class JointNationalities:
         )
 
 
-def _unit_counts(spec: TableSpec, unit: UnitList, context: ComputeContext) -> tuple[dict[str, Figure], Figure] | None:
+def _unit_counts(spec: TableSpec, unit: UnitList, context: ComputeContext) -> tuple[dict[str, Number], Number] | None:
     """{country: count}, and the unit's base, when every listed country has a count."""
     if unit.data is None:
         return None
     table = compute(spec, unit.data, context)
-    counts: dict[str, Figure] = {}
+    counts: dict[str, Number] = {}
     for row in table.rows:
-        country, count = row[COUNTRY], row[COUNT]
-        if country.state is not FigureState.VALUE or not count.is_number:
+        country, count = row[COUNTRY], row[COUNT].number
+        if country.state is not FigureState.VALUE or count is None:
             return None
         code = str(country.value)
-        counts[code] = fig.total([counts[code], count]) if code in counts else count
+        counts[code] = counts.get(code, 0) + count
     if not counts:
         return None
     base = table.figures.get(BASE)
-    return counts, base if base is not None and base.is_number else fig.total(counts.values())
+    base_number = None if base is None else base.number
+    return counts, sum(counts.values(), 0) if base_number is None else base_number
 
 
 def joint_nationalities(spec: TableSpec, units: Iterable[UnitList], context: ComputeContext) -> JointNationalities:
@@ -137,8 +144,8 @@ def joint_nationalities(spec: TableSpec, units: Iterable[UnitList], context: Com
     taken in name order, so the result does not depend on the order they come in.
     """
     ordered = sorted(units, key=lambda u: (swedish_sort_key(u.unit_name), u.unit_key))
-    totals: dict[str, Figure] = {}
-    bases: list[Figure] = []
+    totals: dict[str, Number] = {}
+    bases: list[Number] = []
     included, left_out = [], []
     for unit in ordered:
         result = _unit_counts(spec, unit, context)
@@ -149,19 +156,18 @@ def joint_nationalities(spec: TableSpec, units: Iterable[UnitList], context: Com
         included.append(unit.unit_name)
         bases.append(base)
         for code, count in counts.items():
-            totals[code] = fig.total([totals[code], count]) if code in totals else count
+            totals[code] = totals.get(code, 0) + count
     rows = tuple(
-        Row(str(code), None, {COUNTRY: Cell.of(str(code)), COUNT: Cell.of(int(count.value))})  # type: ignore[arg-type]
-        for code, count in sorted(totals.items(), key=lambda item: (-item[1].value, _name(item[0])))  # type: ignore[operator]
+        Row(code, None, {COUNTRY: Cell.of(code), COUNT: Cell.of(int(count))})
+        for code, count in sorted(totals.items(), key=lambda item: (-item[1], _name(item[0])))
     )
     figures: Mapping[str, Cell] = {}
-    base = fig.total(bases)
-    if bases and base.is_number:
-        figures = {BASE: Cell.of(int(base.value))}  # type: ignore[arg-type]
+    if bases:
+        figures = {BASE: Cell.of(int(sum(bases, 0)))}
     table = compute(spec, TableData(rows, figures=figures), context, {TableKind.NATIONALITIES: HOOKS})
     return JointNationalities(table, tuple(included), tuple(left_out))
 
 
-def _name(code: str):
+def _name(code: str) -> tuple[str, str]:
     country = country_by_code(code)
     return swedish_sort_key(country.name_sv if country else code)

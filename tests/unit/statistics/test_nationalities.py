@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from tests.unit.statistics import seed_figures as seed
 from webapp.statistics import compute as engine
-from webapp.statistics.cells import Cell, Row, TableData
+from webapp.statistics.cells import NOT_APPLICABLE, Cell, Row, TableData
 from webapp.statistics.compute import ComputeContext
 from webapp.statistics.figures import FigureState
 from webapp.statistics.nationalities import UnitList, joint_nationalities
@@ -83,6 +83,19 @@ def test_unknown_and_switzerland_are_neither_eu_nor_third_country():
     assert table.summary["eu_eea_share"].value == 50
     assert table.summary["third_country_share"].value == 0
     assert table.summary["other_share"].value == 50
+
+
+def test_an_other_country_whose_count_does_not_apply_leaves_the_split_whole():
+    # Switzerland is in the "other" group; with its count ej tillämpligt (and no share) the
+    # group's share does not apply. The summary used to add None to the known shares and crash.
+    data = (
+        _list(("RO", 50), ("GH", 10)).with_cell("r3", "country", Cell.of("CH")).with_cell("r3", "count", NOT_APPLICABLE)
+    )
+    summary = compute(SPEC, data, CONTEXT).summary
+    assert summary["eu_eea_share"].text == "83,3\u00a0%"
+    assert summary["third_country_share"].text == "16,7\u00a0%"
+    assert summary["other_share"].state is FigureState.VALUE and summary["other_share"].value == 0
+    assert summary["other_share"].text == "0,0\u00a0%"
 
 
 def test_a_row_with_an_unknown_country_makes_the_split_incomplete():
