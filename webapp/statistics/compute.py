@@ -57,6 +57,7 @@ class ComputedRow:
     label: str
     cells: Mapping[str, Figure]
     is_total: bool = False
+    own_label: bool = True  # False: a free row the writer named nothing, labelled by its place ("Rad 3")
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cells", MappingProxyType(dict(self.cells)))
@@ -118,6 +119,7 @@ class ResolvedRow:
     key: str
     label: str
     cells: Mapping[str, Figure]
+    own_label: bool = True  # as ComputedRow.own_label
 
 
 # --- inputs ----------------------------------------------------------------------------------
@@ -208,6 +210,7 @@ def resolve(spec: TableSpec, data: TableData, context: ComputeContext) -> tuple[
                     row.key,
                     row_label(spec, row.key, row.label, position),
                     _resolve_cells(spec, row.key, row.cell, context),
+                    own_label=bool((row.label or "").strip()),
                 )
             )
     else:
@@ -352,7 +355,7 @@ def derive(
                 cells[column.key] = rank
             if totals is not None:
                 totals[column.key] = fig.state(FigureState.EMPTY)
-    computed_rows = tuple(ComputedRow(r.key, r.label, cells) for r, cells in zip(resolved, rows))
+    computed_rows = tuple(ComputedRow(r.key, r.label, cells, own_label=r.own_label) for r, cells in zip(resolved, rows))
     total_row = ComputedRow(TOTAL_KEY, spec.total_label, totals, is_total=True) if totals is not None else None
     table = ComputedTable(spec, computed_rows, total_row, figures)
     summary = dict(_summary(table, hooks.get(spec.kind)))
