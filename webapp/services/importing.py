@@ -37,13 +37,12 @@ from webapp.statistics.cells import (
     MISSING,
     NOT_APPLICABLE,
     Cell,
-    CellState,
     Row,
     TableData,
     TableDataError,
     ValueProblemError,
     ValueType,
-    interpret,
+    interpret_number,
     parse_input,
 )
 from webapp.statistics.cells import (
@@ -248,10 +247,10 @@ def _to_cell(parsed: reader.ParsedCell, column: InputColumn) -> Cell:
 
 
 def _range_problem(cell: Cell, column: InputColumn) -> str | None:
-    if cell.state is not CellState.VALUE or not column.numeric:
+    if cell.raw is None or not column.numeric:  # not a value: only a value cell carries one
         return None
     try:
-        value = interpret(cell.raw, column.type)
+        value = interpret_number(cell.raw, column.type)
     except ValueProblemError:
         return None
     if column.min_value is not None and value < column.min_value:
@@ -307,21 +306,21 @@ def preview_import(spec: TableSpec, tables: Mapping, source: ImportInput) -> Imp
     # counts, shares over 100 %), together in source order.
     problems = [(p.row or 0, p.column or 0, p.message) for p in proposal.problems]
     truncated = any(p.message.startswith("…") for p in proposal.problems)  # the count there is final
-    new_cells: dict[tuple[object, str], Cell] = {}
+    new_cells: dict[tuple[reader.Key, str], Cell] = {}
     for (row_key, column_key), parsed in proposal.cells.items():
         if parsed.is_error:
             continue
-        column = spec.input(column_key)
-        assert column is not None
+        column = spec.input(column_key) if isinstance(column_key, str) else None
+        assert column is not None  # _propose asks for the spec's input columns, by key
         cell = _to_cell(parsed, column)
         problem = _range_problem(cell, column)
         if problem and not truncated:
             number = proposal.row_map[row_key]
-            index = proposal.column_map[column_key]
+            index = proposal.column_map[column.key]
             raw = grid.rows[grid.row_numbers.index(number)][index - 1]
             name = header_cells.get(index) or _column_letter(index)
             problems.append((number, index, f"Rad {number}, kolumn {name}: ”{_shown(raw)}” {problem}"))
-        new_cells[(row_key, column_key)] = cell
+        new_cells[(row_key, column.key)] = cell
     problems.sort(key=lambda item: (item[2].startswith("…"), item[0], item[1]))
     preview.problems = [message for _row, _column, message in problems]
     if len(preview.problems) > reader.MAX_PROBLEMS + 1:

@@ -590,6 +590,10 @@ def _read_value(raw: RawValue, value_type: ValueType) -> tuple[int | Decimal | s
         return _read_integer(raw)
     if value_type is not ValueType.DECIMAL:
         raise ValueError(f"unknown value type {value_type!r}")
+    return _read_decimal(raw)
+
+
+def _read_decimal(raw: RawValue) -> tuple[Decimal, str | None]:
     if isinstance(raw, int):
         return Decimal(_bounded(raw, raw)), None
     return _read_number(raw, integer=False)
@@ -603,6 +607,15 @@ def interpret(raw: RawValue, value_type: ValueType) -> int | Decimal | str | dat
 def interpret_integer(raw: RawValue) -> int:
     """``interpret`` in an integer column, typed as such."""
     return _read_integer(raw)[0]
+
+
+def interpret_number(raw: RawValue, value_type: ValueType) -> int | Decimal:
+    """``interpret`` in a numeric (integer or decimal) column, typed as such."""
+    if value_type is ValueType.INTEGER:
+        return _read_integer(raw)[0]
+    if value_type is ValueType.DECIMAL:
+        return _read_decimal(raw)[0]
+    raise ValueError(f"{value_type!r} is not a numeric type")
 
 
 def interpret_date(raw: RawValue) -> date:

@@ -26,6 +26,7 @@ from webapp.statistics.cells import (
     ValueProblemError,
     ValueType,
     interpret,
+    interpret_number,
 )
 from webapp.statistics.compare import compare
 from webapp.statistics.compute import TOTAL_KEY, ComputeContext, ComputedTable, compute, row_label
@@ -319,12 +320,9 @@ def _sum_of_parts(cells: Mapping[str, Cell], parts: Iterable[InputColumn]) -> Nu
         if part.raw is None:  # empty or missing
             return None
         try:
-            value = interpret(part.raw, column.type)
+            total += interpret_number(part.raw, column.type)  # specs._check_input: numeric parts
         except ValueProblemError:
             return None
-        if not isinstance(value, int | Decimal):  # pragma: no cover - specs._check_input: numeric parts
-            return None
-        total += value
         counted = True
     return total if counted else None
 
