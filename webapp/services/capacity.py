@@ -8,7 +8,8 @@ offered bed-nights from this schedule, so a confirmation is recorded in the acti
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 
 from webapp.extensions import db
@@ -40,7 +41,7 @@ class EntryProblem:
     row: int  # index of the posted row
     field: str  # "places", "from_date" or "until_date"
     message: str
-    params: dict = field(default_factory=dict)
+    params: dict = dataclass_field(default_factory=dict)
 
 
 class CapacityInputError(Exception):

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -47,7 +48,7 @@ DEADLINE_GRACE = timedelta(days=366)  # a deadline more than a year after the pe
 class InputProblem:
     field: str
     message: str
-    params: dict = field(default_factory=dict)
+    params: dict = dataclass_field(default_factory=dict)
 
 
 class ReportInputError(Exception):
@@ -94,7 +95,9 @@ def report_rows() -> list[ReportRow]:
             select(ReportCapacity.report_id, func.count())
             .where(ReportCapacity.carried_over.is_(True), ReportCapacity.confirmed_at.is_(None))
             .group_by(ReportCapacity.report_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     rows = []
     for report in all_reports:
@@ -223,6 +226,8 @@ def create_from_template(
     title = title.strip() or (default_title(period_start, period_end) if period_start and period_end else "")
     _check_period(problems, title, period_start, period_end, deadline)
     problems.raise_any()
+    # Each of these being None added a problem, so raise_any() has raised.
+    assert report_template is not None and period_start is not None and period_end is not None
     return reports.create_report(
         report_template,
         title=title,
@@ -260,6 +265,8 @@ def roll_over(
             end=previous.period_end.isoformat(),
         )
     problems.raise_any()
+    # Each of these being None added a problem, so raise_any() has raised.
+    assert previous is not None and period_start is not None and period_end is not None
     return reports.create_report(
         previous.report_template,
         title=title,
@@ -289,7 +296,7 @@ def has_written_content(report_id: int) -> bool:
 
 def update_settings(
     report: Report, *, title: str, period_start: date | None, period_end: date | None, deadline: date | None, user: User
-) -> dict[str, list[str]]:
+) -> dict[str, list[str | None]]:
     """Change title, deadline and (while nothing is written) the period; returns what changed."""
     require_open(report)
     problems = _Problems()
@@ -314,6 +321,8 @@ def update_settings(
     if not changes:
         return changes
     if period_changes:
+        # _check_period added a problem for a missing date, so raise_any() has raised.
+        assert period_start is not None and period_end is not None
         _move_period(report, period_start, period_end)
     report.title, report.deadline = title, deadline
     db.session.flush()
@@ -405,6 +414,8 @@ def add_section(report: Report, new: NewSection, user: User) -> tuple[TemplateSe
             N_("Välj vem som skriver avsnittet: en gemensam text, verksamhetstyper eller utvalda verksamheter."),
         )
     problems.raise_any()
+    # A missing chapter or index added a problem above, so raise_any() has raised.
+    assert chapter is not None and new.index is not None
 
     taken = {s.key for c in report.report_template.chapters for s in c.sections}
     section = TemplateSection(
@@ -511,6 +522,7 @@ def reassign_block(block: Block, unit_id: int | None, user: User) -> Block:
     elif unit.id not in {u.id for u in reassign_targets(block)}:
         problems.add("unit_id", N_("%(unit)s har redan ett bidrag i avsnittet."), unit=unit.name)
     problems.raise_any()
+    assert unit is not None  # no unit added a problem, so raise_any() has raised
     previous_unit = block.unit
     block.unit = unit
     db.session.flush()
