@@ -44,7 +44,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from webapp import models  # noqa: F401  (the whole schema, for Flask-Migrate)
     from webapp.extensions import babel, csrf, db, login_manager, migrate
-    from webapp.i18n import select_locale
+    from webapp.language import select_locale
 
     (PROJECT_ROOT / "instance").mkdir(exist_ok=True)
     db.init_app(app)

@@ -1,13 +1,7 @@
-"""Which language a person sees (Swedish unless they chose English), and N_ for messages translated later."""
+"""N_ marks a message for the translation catalogue where it is written; it is translated where shown.
 
-from flask import current_app, session
-
-LANGUAGE_SESSION_KEY = "language"
-
-
-def select_locale() -> str:
-    chosen = session.get(LANGUAGE_SESSION_KEY)
-    return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+Plain Python, so that the engine (``webapp/statistics``) can mark its labels without Flask.
+"""
 
 
 def N_(text: str) -> str:

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy import text
 
 from webapp.extensions import db
-from webapp.i18n import LANGUAGE_SESSION_KEY
+from webapp.language import LANGUAGE_SESSION_KEY
 from webapp.services import reports
 
 bp = Blueprint("main", __name__)
