@@ -20,15 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from webapp import after_commit, signals
 from webapp.document import ReportDocument, render_document_html
 from webapp.extensions import db
+from webapp.i18n import N_
 from webapp.models import Block, RenderJob, RenderKind, RenderState, Report, User
 from webapp.models.base import utcnow
 from webapp.services.documents import build_document
-
-
-def N_(text: str) -> str:
-    """Marks a stage name for the translation catalogue; pages translate it when shown."""
-    return text
-
 
 STAGE_QUEUED = N_("Väntar på sin tur")
 STAGE_BUILDING = N_("Bygger dokumentet")
