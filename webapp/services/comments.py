@@ -309,7 +309,8 @@ def threads_for(block: Block, user: User) -> Threads:
     for comment in comments:
         if comment.parent_id is not None:
             replies_of.setdefault(comment.parent_id, []).append(comment)
-    open_threads, resolved_threads = [], []
+    open_threads: list[ThreadView] = []
+    resolved_threads: list[ThreadView] = []
     for thread in (c for c in comments if c.parent_id is None):
         replies = replies_of.get(thread.id, [])
         own_first = may_comment and thread.author_id == user.id and not replies
@@ -324,7 +325,7 @@ def threads_for(block: Block, user: User) -> Threads:
                 )
                 for r in replies
             ],
-            quote_changed=bool(thread.quote) and not quote_still_there(thread.quote, current_html),
+            quote_changed=bool(thread.quote and not quote_still_there(thread.quote, current_html)),
             anchor_label=_anchor_label(block, thread),
             can_reply=may_comment,
             can_resolve=can_resolve(user, thread, block),

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import Executable, delete, func, select
 
 from webapp.extensions import db
 from webapp.models import Block, Comment, Presence, Unit, User
@@ -80,13 +80,17 @@ def heartbeat(block_id: int, user_id: int, now: datetime | None = None) -> None:
     now = now or utcnow()
     values = {"block_id": block_id, "user_id": user_id, "last_seen": now}
     dialect = db.session.get_bind().dialect.name
+    keys, seen = ["block_id", "user_id"], {"last_seen": now}
+    upsert: Executable
     if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        upsert = postgresql_insert(Presence).values(**values).on_conflict_do_update(index_elements=keys, set_=seen)
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(Presence).values(**values)
-    statement = statement.on_conflict_do_update(index_elements=["block_id", "user_id"], set_={"last_seen": now})
-    db.session.execute(statement)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        upsert = sqlite_insert(Presence).values(**values).on_conflict_do_update(index_elements=keys, set_=seen)
+    db.session.execute(upsert)
 
 
 def leave(block_id: int, user_id: int) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from webapp.extensions import db
 from webapp.models import TokenPurpose, User, UserToken
@@ -107,6 +107,7 @@ def redeem(record: UserToken, now: datetime | None = None) -> bool:
         .values(used_at=now)
         .execution_options(synchronize_session=False)
     )
+    assert isinstance(result, CursorResult)  # an UPDATE's result, which counts its rows
     if result.rowcount != 1:
         return False
     db.session.expire(record, ["used_at"])
