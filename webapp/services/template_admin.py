@@ -61,7 +61,9 @@ def list_templates() -> list[TemplateRow]:
             .join(Report, Report.report_template_id == ReportTemplate.id)
             .where(ReportTemplate.snapshot.is_(True))
             .group_by(ReportTemplate.based_on_id)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     templates = db.session.scalars(
         select(ReportTemplate)
@@ -314,7 +316,7 @@ def _in_use(section_ids: Sequence[int]) -> bool:
     """Whether any report's block belongs to these sections (reports own snapshots, so normally not)."""
     if not section_ids:
         return False
-    return db.session.scalar(select(func.count(Block.id)).where(Block.section_id.in_(section_ids))) > 0
+    return db.session.execute(select(func.count(Block.id)).where(Block.section_id.in_(section_ids))).scalar_one() > 0
 
 
 def remove_chapter(template: ReportTemplate, chapter: TemplateChapter, user: User | None) -> None:
@@ -481,7 +483,8 @@ def _checked_entry(entry: dict) -> dict:
 
 
 def add_table(template: ReportTemplate, section: TemplateSection, entry: dict, user: User | None) -> dict:
-    if find_table(section, entry.get("key")) is not None:
+    key = entry.get("key")
+    if isinstance(key, str) and find_table(section, key) is not None:
         raise TemplateInputError(
             f"Avsnittet har redan en tabell med nyckeln '{entry.get('key')}'. Välj en annan nyckel.", "key"
         )

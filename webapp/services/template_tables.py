@@ -100,7 +100,7 @@ def _column_line(item: object) -> str:
 def form_values(entry: dict) -> TableFormValues:
     """What the edit form shows for an entry."""
     kind = entry.get("kind")
-    structured = _STRUCTURED.get(kind, set())
+    structured = _STRUCTURED.get(kind, set()) if isinstance(kind, str) else set()
     rest = {name: value for name, value in entry.items() if name not in {"key", "kind", "title"} | structured}
     lines = {
         name: "\n".join(_item_line(item) for item in entry.get(name) or ())

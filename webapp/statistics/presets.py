@@ -76,7 +76,7 @@ KIND_FIELDS: dict[str, frozenset[str]] = {
 KIND_HOOKS: Mapping[TableKind, KindHooks] = MappingProxyType({TableKind.NATIONALITIES: nationalities.HOOKS})
 
 
-def build_spec(raw: dict, period_start: date, period_end: date) -> TableSpec:
+def build_spec(raw: object, period_start: date, period_end: date) -> TableSpec:
     """The full spec for a template table entry and a report period; SpecError if the entry is wrong."""
     if not isinstance(raw, dict):
         raise SpecError("En tabell i mallen måste vara en tabell (nyckel = värde).")
