@@ -80,7 +80,9 @@ def create_report(
     for chapter in structure.chapters:
         for section in chapter.sections:
             add_section_blocks(report, section, units)
-    carried = _carried_capacities(previous_report, period_start) if carry_capacity else {}
+    carried = (
+        _carried_capacities(previous_report, period_start) if carry_capacity and previous_report is not None else {}
+    )
     for unit in units:
         if unit.id in carried and unit.is_open_during(period_start, period_end):
             report.capacities.append(ReportCapacity(unit=unit, entries=carried[unit.id], carried_over=True))
