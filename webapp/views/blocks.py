@@ -17,6 +17,7 @@ from webapp.services import comments, presence, reports, review, statistics
 from webapp.services.review_changes import changes_since_review
 from webapp.services.revisions import line_diff
 from webapp.views.capacity import capacity_panel
+from webapp.views.loading import or_404
 
 bp = Blueprint("blocks", __name__, url_prefix="/blocks")
 
@@ -24,10 +25,7 @@ bp = Blueprint("blocks", __name__, url_prefix="/blocks")
 def _load_readable_block(block_id: int, *, for_update: bool = False) -> Block:
     if not can_read_report(current_user):
         raise PermissionDenied(_("Du har inte behörighet att läsa rapporten."))
-    block = reports.load_block_for_update(block_id) if for_update else reports.load_block(block_id)
-    if block is None:
-        abort(404)
-    return block
+    return or_404(reports.load_block_for_update(block_id) if for_update else reports.load_block(block_id))
 
 
 def _load_editable_block(block_id: int) -> Block:
@@ -235,19 +233,14 @@ def tables(block_id: int):
 
 
 def _load_revision(block: Block, number: int) -> Revision:
-    revision = next((r for r in reports.block_history(block) if r.number == number), None)
-    if revision is None:
-        abort(404)
-    return revision
+    return or_404(next((r for r in reports.block_history(block) if r.number == number), None))
 
 
 @bp.get("/<int:block_id>/revisions/<int:number>")
 def revision(block_id: int, number: int):
     block = _load_readable_block(block_id)
     history = reports.block_history(block)
-    current = next((r for r in history if r.number == number), None)
-    if current is None:
-        abort(404)
+    current = or_404(next((r for r in history if r.number == number), None))
     before = next((r for r in history if r.number < number), None)
     return render_template(
         "blocks/revision.html",

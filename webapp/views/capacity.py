@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,6 +16,7 @@ from webapp.models import Block, ReportCapacity, User
 from webapp.permissions import PermissionDenied, can_read_report
 from webapp.services import capacity as capacity_service
 from webapp.services import reports
+from webapp.views.loading import or_404
 
 bp = Blueprint("capacity", __name__, url_prefix="/blocks")
 
@@ -63,12 +64,8 @@ def _respond(panel: CapacityPanel, status: int):
 def confirm(block_id: int):
     if not can_read_report(current_user):
         raise PermissionDenied(_("Du har inte behörighet att läsa rapporten."))
-    block = reports.load_block(block_id)
-    if block is None:
-        abort(404)
-    capacity = capacity_service.capacity_for_block(block)
-    if capacity is None:
-        abort(404)
+    block = or_404(reports.load_block(block_id))
+    capacity = or_404(capacity_service.capacity_for_block(block))
     capacity_service.require_confirmer(current_user, block)
     form = CapacityForm()
     if form.validate_on_submit():

@@ -17,6 +17,7 @@ from webapp.models import Block, Comment
 from webapp.permissions import PermissionDenied, StateForbids, can_read_report
 from webapp.services import comments as comment_service
 from webapp.services import reports
+from webapp.views.loading import or_404
 
 bp = Blueprint("comments", __name__)
 
@@ -28,17 +29,12 @@ def _require_reader() -> None:
 
 def _load_block(block_id: int) -> Block:
     _require_reader()
-    block = reports.load_block_for_update(block_id)
-    if block is None:
-        abort(404)
-    return block
+    return or_404(reports.load_block_for_update(block_id))
 
 
 def _load_comment(comment_id: int) -> tuple[Comment, Block]:
     _require_reader()
-    comment = comment_service.load_comment(comment_id)
-    if comment is None:
-        abort(404)
+    comment = or_404(comment_service.load_comment(comment_id))
     block = reports.load_block_for_update(comment.block_id)
     return comment, block
 

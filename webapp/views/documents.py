@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, Response, abort, send_file
+from flask import Blueprint, Response, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,6 +18,7 @@ from webapp.document.build import ReportDocument
 from webapp.document.edition import render_html_edition
 from webapp.permissions import PermissionDenied, can_read_report
 from webapp.services.documents import build_document, build_section_document
+from webapp.views.loading import or_404
 
 bp = Blueprint("documents", __name__, url_prefix="/reports")
 
@@ -42,9 +43,7 @@ def _private(response: Response) -> Response:
 def draft_edition(report_id: int):
     """The current draft as one self-contained web page, downloaded."""
     _require_reader()
-    document = build_document(report_id, draft=True)
-    if document is None:
-        abort(404)
+    document = or_404(build_document(report_id, draft=True))
     html = render_html_edition(document)
     return _private(
         send_file(
@@ -60,9 +59,7 @@ def draft_edition(report_id: int):
 def section_preview_pdf(report_id: int, section_id: int):
     """One section of the current draft as it will print, shown in the browser's PDF viewer."""
     _require_reader()
-    document = build_section_document(report_id, section_id, draft=True)
-    if document is None:
-        abort(404)
+    document = or_404(build_section_document(report_id, section_id, draft=True))
     pdf = render_pdf(render_document_html(document, for_print=True))
     number = document.chapters[0].sections[0].number.replace(".", "-")
     return _private(

@@ -10,7 +10,7 @@ answering with the whole #stat-tables section recomputed.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -22,6 +22,7 @@ from webapp.permissions import PermissionDenied, can_read_report, require_edit_b
 from webapp.services import blocks as block_service
 from webapp.services import importing, reports, statistics
 from webapp.statistics.formatting import format_number
+from webapp.views.loading import or_404
 
 bp = Blueprint("imports", __name__, url_prefix="/blocks")
 
@@ -34,18 +35,13 @@ def field_names(key: str) -> dict[str, str]:
 def _load(block_id: int) -> Block:
     if not can_read_report(current_user):
         raise PermissionDenied(_("Du har inte behörighet att läsa rapporten."))
-    block = reports.load_block_for_update(block_id)
-    if block is None:
-        abort(404)
+    block = or_404(reports.load_block_for_update(block_id))
     require_edit_block(current_user, block)  # another unit: 403; a locked report: 409
     return block
 
 
 def _spec(block: Block, key: str):
-    spec = importing.table_spec(block, key)
-    if spec is None:
-        abort(404)
-    return spec
+    return or_404(importing.table_spec(block, key))
 
 
 def _base(block: Block) -> tuple[str, dict]:

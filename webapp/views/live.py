@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,6 +10,7 @@ from webapp.extensions import db
 from webapp.models import Block
 from webapp.permissions import PermissionDenied, can_read_report, is_block_writer, require_edit_block
 from webapp.services import notifications, presence, reports
+from webapp.views.loading import or_404
 
 bp = Blueprint("live", __name__, url_prefix="/blocks")
 
@@ -23,9 +24,7 @@ def _require_reader() -> None:
 def heartbeat(block_id: int):
     """The editor is open: refresh the writer's presence. Refused like any edit (403 / 409)."""
     _require_reader()
-    block = reports.load_block_for_update(block_id)
-    if block is None:
-        abort(404)
+    block = or_404(reports.load_block_for_update(block_id))
     require_edit_block(current_user, block)
     presence.heartbeat(block.id, current_user.id)
     db.session.commit()
@@ -41,9 +40,7 @@ def leave(block_id: int):
     matter (the page that leaves may have just submitted it).
     """
     _require_reader()
-    block = db.session.get(Block, block_id)
-    if block is None:
-        abort(404)
+    block = db.get_or_404(Block, block_id)
     if not is_block_writer(current_user, block):
         raise PermissionDenied(_("Du kan bara redigera bidrag från din egen verksamhet."))
     presence.leave(block.id, current_user.id)
@@ -55,9 +52,7 @@ def leave(block_id: int):
 def live(block_id: int):
     """The polled fragment. Unchanged since the browser's copy: 304, no body, no template."""
     _require_reader()
-    block = db.session.get(Block, block_id)
-    if block is None:
-        abort(404)
+    block = db.get_or_404(Block, block_id)
     state = presence.live_state(block, current_user)
     # The state the page was drawn in: when it changes, the page offers a reload.
     drawn_in = request.args.get("drawn_in", str(block.state))[:30]

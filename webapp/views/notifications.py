@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 
 from webapp.extensions import db
 from webapp.htmx import wants_fragment
 from webapp.services import notifications
+from webapp.views.loading import or_404
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -22,9 +23,7 @@ def index():
 
 @bp.post("/<int:notification_id>/read")
 def mark_read(notification_id: int):
-    row = notifications.mark_read(current_user, notification_id)
-    if row is None:
-        abort(404)
+    row = or_404(notifications.mark_read(current_user, notification_id))
     db.session.commit()
     if wants_fragment():
         return render_template("notifications/_item.html", notification=row, oob_nav=True)

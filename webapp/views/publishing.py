@@ -13,16 +13,10 @@ from webapp.models import RenderJob, RenderKind, RenderState, Report
 from webapp.permissions import PermissionDenied, StateForbids, can_read_report
 from webapp.services import publishing, rendering, reports
 from webapp.views.downloads import send_stored_file
+from webapp.views.loading import or_404
 from webapp.views.reports import STOP_POLLING
 
 bp = Blueprint("publishing", __name__, url_prefix="/reports")
-
-
-def _report_or_404(report_id: int) -> Report:
-    report = db.session.get(Report, report_id)
-    if report is None:
-        abort(404)
-    return report
 
 
 def _final_panel_context(report: Report, job: RenderJob | None) -> dict:
@@ -65,7 +59,7 @@ def _current_final_job(report: Report, *, retry: bool = False) -> RenderJob | No
 def publish_page(report_id: int):
     """The checklist, the final PDF's progress and the Publicera button."""
     publishing.require_chair(current_user)
-    report = _report_or_404(report_id)
+    report = db.get_or_404(Report, report_id)
     job = _current_final_job(report)
     db.session.commit()  # a newly requested render reaches the worker only now
     if job is not None:
@@ -78,7 +72,7 @@ def publish_status(report_id: int, job_id: int):
     """The final render's status, polled by the publish page; when it is finished, the
     checklist and the Publicera button are swapped in anew (out of band)."""
     publishing.require_chair(current_user)
-    report = _report_or_404(report_id)
+    report = db.get_or_404(Report, report_id)
     job = rendering.job_of_report(report_id, job_id)
     if job is None or job.kind != RenderKind.FINAL:
         abort(404)
@@ -96,7 +90,7 @@ def publish_status(report_id: int, job_id: int):
 def request_final_pdf(report_id: int):
     """Make the final PDF again (after a failure)."""
     publishing.require_chair(current_user)
-    report = _report_or_404(report_id)
+    report = db.get_or_404(Report, report_id)
     if not RenderRequestForm().validate_on_submit():
         abort(422, description=_("Begäran kunde inte tolkas. Ladda om sidan och försök igen."))
     if not report.is_locked:
@@ -109,7 +103,7 @@ def request_final_pdf(report_id: int):
 @bp.post("/<int:report_id>/publish")
 def publish(report_id: int):
     publishing.require_chair(current_user)
-    report = _report_or_404(report_id)
+    report = db.get_or_404(Report, report_id)
     form = PublishForm()
     if not form.validate_on_submit():
         return _publish_page(report, _existing_final_job(report), form, status=422)
@@ -154,10 +148,8 @@ def _done(url: str):
 def _published(report_id: int, version: int):
     if not can_read_report(current_user):
         raise PermissionDenied(_("Du har inte behörighet att läsa rapporten."))
-    report = _report_or_404(report_id)
-    found = publishing.publication(report_id, version)
-    if found is None:
-        abort(404)
+    report = db.get_or_404(Report, report_id)
+    found = or_404(publishing.publication(report_id, version))
     return report, found
 
 

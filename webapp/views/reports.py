@@ -13,6 +13,7 @@ from webapp.permissions import PermissionDenied, can_read_report, is_chair
 from webapp.services import comments, publishing, rendering, reports, review
 from webapp.services.documents import build_document
 from webapp.views.downloads import send_stored_file
+from webapp.views.loading import or_404
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -28,9 +29,7 @@ def _require_reader() -> None:
 @bp.get("/<int:report_id>")
 def overview(report_id: int):
     _require_reader()
-    outline = reports.load_outline(report_id)
-    if outline is None:
-        abort(404)
+    outline = or_404(reports.load_outline(report_id))
     report_actions = review.allowed_report_actions(current_user, outline.report, outline.blocks)
     return render_template(
         "reports/overview.html",
@@ -47,10 +46,7 @@ def overview(report_id: int):
 
 def _draft_document(report_id: int):
     _require_reader()
-    document = build_document(report_id, draft=True)
-    if document is None:
-        abort(404)
-    return document
+    return or_404(build_document(report_id, draft=True))
 
 
 @bp.get("/<int:report_id>/preview")
@@ -84,9 +80,7 @@ def render_panel_context(report_id: int, job: RenderJob) -> dict:
 
 def _requested_draft(report_id: int, *, retry: bool) -> RenderJob:
     _require_reader()
-    job = rendering.request_render(report_id, RenderKind.DRAFT, current_user, retry=retry)
-    if job is None:
-        abort(404)
+    job = or_404(rendering.request_render(report_id, RenderKind.DRAFT, current_user, retry=retry))
     db.session.commit()  # the worker is handed the job only now, so it finds the row
     db.session.refresh(job)  # in immediate mode (tests) the render has already happened
     return job
@@ -115,10 +109,7 @@ def draft_pdf(report_id: int):
 
 def _job_or_404(report_id: int, job_id: int) -> RenderJob:
     _require_reader()
-    job = rendering.job_of_report(report_id, job_id)
-    if job is None:
-        abort(404)
-    return job
+    return or_404(rendering.job_of_report(report_id, job_id))
 
 
 @bp.get("/<int:report_id>/renders/<int:job_id>")

@@ -16,6 +16,7 @@ from webapp.services import blocks as block_service
 from webapp.services import rendering, reports, review, statistics
 from webapp.templating import action_label
 from webapp.views import blocks as block_views
+from webapp.views.loading import or_404
 
 bp = Blueprint("review", __name__)
 
@@ -65,9 +66,7 @@ def _posted_transition(actions):
 def block_transition(block_id: int):
     if not can_read_report(current_user):
         raise PermissionDenied(_("Du har inte behörighet att läsa rapporten."))
-    block = reports.load_block_for_update(block_id)
-    if block is None:
-        abort(404)
+    block = or_404(reports.load_block_for_update(block_id))
     form, action = _posted_transition(review.Action)
     if action is review.Action.SUBMIT and (refusal := _save_posted_editor(block)) is not None:
         return refusal
@@ -97,9 +96,7 @@ def block_transition(block_id: int):
 
 @bp.post("/reports/<int:report_id>/transition")
 def report_transition(report_id: int):
-    outline = reports.load_outline(report_id)
-    if outline is None:
-        abort(404)
+    outline = or_404(reports.load_outline(report_id))
     form, action = _posted_transition(review.ReportAction)
     review.perform_on_report(current_user, outline.report, action, outline.blocks, reason=form.reason.data or "")
     if action is review.ReportAction.LOCK:
@@ -139,9 +136,7 @@ def queue():
 def activity(report_id: int):
     if not can_read_report(current_user):
         raise PermissionDenied(_("Du har inte behörighet att läsa rapporten."))
-    report = db.session.get(Report, report_id)
-    if report is None:
-        abort(404)
+    report = db.get_or_404(Report, report_id)
     action = request.args.get("action") or None
     if action is not None and action not in ACTION_LABELS:
         action = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -16,6 +16,7 @@ from webapp.permissions import require_admin
 from webapp.services import organisations as organisation_service
 from webapp.services.input_errors import InputRefused
 from webapp.views.admin.blueprint import bp
+from webapp.views.loading import or_404
 
 NEW_UNIT_PREFIX = "unit"  # the new-unit form shares its page with the rename form
 
@@ -26,25 +27,16 @@ def _kind_choices() -> list[SelectChoice]:
 
 def _organisation_or_404(organisation_id: int) -> Organisation:
     require_admin(current_user)
-    organisation = organisation_service.load_organisation(organisation_id)
-    if organisation is None:
-        abort(404)
-    return organisation
+    return or_404(organisation_service.load_organisation(organisation_id))
 
 
 def _unit_or_404(unit_id: int) -> Unit:
     require_admin(current_user)
-    unit = organisation_service.load_unit(unit_id)
-    if unit is None:
-        abort(404)
-    return unit
+    return or_404(organisation_service.load_unit(unit_id))
 
 
 def _entry_or_404(unit: Unit, entry_id: int) -> UnitCapacity:
-    entry = organisation_service.find_capacity(unit, entry_id)
-    if entry is None:
-        abort(404)
-    return entry
+    return or_404(organisation_service.find_capacity(unit, entry_id))
 
 
 def _saved(message: str, target: str):

@@ -6,7 +6,7 @@ redirect, a flash message or the database), and e-mailed after the commit when m
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -21,14 +21,12 @@ from webapp.services import account_mail, people, tokens
 from webapp.services.input_errors import InputRefused
 from webapp.services.mail import mail_enabled
 from webapp.views.admin.blueprint import bp
+from webapp.views.loading import or_404
 
 
 def _person_or_404(user_id: int) -> User:
     require_admin(current_user)
-    user = people.load_person(user_id)
-    if user is None:
-        abort(404)
-    return user
+    return or_404(people.load_person(user_id))
 
 
 def _unit_choices(units, include_ids: set[int] = frozenset()) -> list[SelectChoice]:

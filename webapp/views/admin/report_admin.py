@@ -7,7 +7,7 @@ report are refused before the view runs (webapp/locking.py) and again by the ser
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -30,13 +30,6 @@ from webapp.views.admin.blueprint import bp
 
 def _admin() -> None:
     require_admin(current_user)
-
-
-def _report_or_404(report_id: int) -> Report:
-    report = db.session.get(Report, report_id)
-    if report is None:
-        abort(404)
-    return report
 
 
 def _period_args(form) -> dict:
@@ -158,7 +151,7 @@ def _settings_page(report: Report, form: ReportSettingsForm, status: int = 200):
 @bp.route("/reports/<int:report_id>", methods=["GET", "POST"])
 def report_settings(report_id: int):
     _admin()
-    report = _report_or_404(report_id)
+    report = db.get_or_404(Report, report_id)
     if request.method == "GET":
         form = ReportSettingsForm(obj=report)
         return _settings_page(report, form)
@@ -175,7 +168,7 @@ def report_settings(report_id: int):
             )
             return redirect(url_for("admin.report_settings", report_id=report_id))
     db.session.rollback()
-    return _settings_page(_report_or_404(report_id), form, 422)
+    return _settings_page(db.get_or_404(Report, report_id), form, 422)
 
 
 # --- add a section -------------------------------------------------------------------------------
@@ -201,7 +194,7 @@ def _section_choices(form: SectionForm, report: Report) -> None:
 @bp.route("/reports/<int:report_id>/sections/new", methods=["GET", "POST"])
 def add_report_section(report_id: int):
     _admin()
-    report = _report_or_404(report_id)
+    report = db.get_or_404(Report, report_id)
     report_admin.require_open(report)
     form = SectionForm()
     _section_choices(form, report)
@@ -233,7 +226,7 @@ def add_report_section(report_id: int):
             )
             return redirect(url_for("admin.report_settings", report_id=report_id))
     db.session.rollback()
-    report = _report_or_404(report_id)
+    report = db.get_or_404(Report, report_id)
     _section_choices(form, report)
     return render_template("admin/reports/add_section.html", report=report, form=form), 422
 
@@ -241,17 +234,10 @@ def add_report_section(report_id: int):
 # --- move a block to another unit ----------------------------------------------------------------
 
 
-def _block_or_404(block_id: int) -> Block:
-    block = db.session.get(Block, block_id)
-    if block is None:
-        abort(404)
-    return block
-
-
 @bp.route("/blocks/<int:block_id>/reassign", methods=["GET", "POST"])
 def reassign_block(block_id: int):
     _admin()
-    block = _block_or_404(block_id)
+    block = db.get_or_404(Block, block_id)
     report_admin.require_reassignable(block)
     form = ReassignForm()
     form.unit_id.choices = [SelectChoice(u.id, u.name) for u in report_admin.reassign_targets(block)]
@@ -277,5 +263,5 @@ def reassign_block(block_id: int):
             db.session.commit()
             return redirect(url_for("admin.report_settings", report_id=report_id))
     db.session.rollback()
-    block = _block_or_404(block_id)
+    block = db.get_or_404(Block, block_id)
     return render_template("admin/reports/reassign.html", block=block, form=form), 422

@@ -37,37 +37,26 @@ from webapp.services import template_admin, template_json, template_tables
 from webapp.services.template_admin import Contribution
 from webapp.services.template_rules import TemplateInputError
 from webapp.views.admin.blueprint import bp
+from webapp.views.loading import or_404
 
 # --- loading what a URL names (404 for what is not an editable template's) ---------------------
 
 
 def _template(template_id: int) -> ReportTemplate:
     require_admin(current_user)
-    template = template_admin.load_template(template_id)
-    if template is None:
-        abort(404)
-    return template
+    return or_404(template_admin.load_template(template_id))
 
 
 def _chapter(template: ReportTemplate, chapter_id: int) -> TemplateChapter:
-    chapter = template_admin.find_chapter(template, chapter_id)
-    if chapter is None:
-        abort(404)
-    return chapter
+    return or_404(template_admin.find_chapter(template, chapter_id))
 
 
 def _section(template: ReportTemplate, section_id: int) -> TemplateSection:
-    section = template_admin.find_section(template, section_id)
-    if section is None:
-        abort(404)
-    return section
+    return or_404(template_admin.find_section(template, section_id))
 
 
 def _table(section: TemplateSection, table_key: str) -> dict:
-    table = template_admin.find_table(section, table_key)
-    if table is None:
-        abort(404)
-    return table
+    return or_404(template_admin.find_table(section, table_key))
 
 
 def _checked(form) -> None:
