@@ -10,6 +10,7 @@ from flask_wtf.csrf import generate_csrf
 
 from webapp.labels import ACTION_LABELS, STATE_LABELS
 from webapp.models import BlockState
+from webapp.statistics.layout import table_layout
 
 # The admin log shows events outside any report; these prefixes are administration.
 ADMIN_ACTION_PREFIXES = ("template.", "organisation.", "unit.", "user.")
@@ -44,6 +45,7 @@ def init_app(app: Flask) -> None:
         state_label=state_label, action_label=action_label, human_date=human_date, human_datetime=human_datetime
     )
     app.jinja_env.globals.update(period_label=period_label, csrf_token=generate_csrf)
+    app.jinja_env.globals["table_layout"] = table_layout  # what statistics/_table.html prints
 
     @app.context_processor
     def layout_context():
