@@ -58,6 +58,8 @@ def check_pdf(pdf: bytes, *, language: str = "sv") -> list[str]:
         return [_("PDF-filen kan inte läsas.")]
     with document:
         root = document.Root
+        if not isinstance(root, pikepdf.Dictionary):  # pragma: no cover - qpdf opens no file without one
+            return [_("PDF-filen kan inte läsas.")]
         problems: list[str] = []
         problems += _tagging_problems(document, root)
         problems += _metadata_problems(document, root, language)

@@ -116,6 +116,14 @@ def _warn_if_slow_subsetting() -> None:
         )
 
 
+def app_static_folder() -> Path:
+    """The app's static folder (needs an application context)."""
+    folder = current_app.static_folder
+    if folder is None:  # pragma: no cover - create_app always gives the app its static folder
+        raise RuntimeError("Rendering needs the app's static folder.")
+    return Path(folder)
+
+
 def _static_url_path() -> str:
     script_root = request.script_root if has_request_context() else ""
     return script_root + (current_app.static_url_path or "/static")
@@ -217,7 +225,7 @@ def render_pdf(html: str) -> bytes:
     description come from the HTML's ``<title>``, ``lang`` and ``<meta>``.
     """
     _warn_if_slow_subsetting()
-    fetcher = make_static_url_fetcher(Path(current_app.static_folder), static_url_path=_static_url_path())
+    fetcher = make_static_url_fetcher(app_static_folder(), static_url_path=_static_url_path())
     source = HTML(string=html, base_url=DOCUMENT_BASE_URL, url_fetcher=fetcher, media_type="print")
     document = drop_attachments_and_foreign_links(source.render(pdf_variant=PDF_VARIANT))
     return document.write_pdf(pdf_variant=PDF_VARIANT)
@@ -236,7 +244,7 @@ def render_pdf_in_stages(html: str, on_stage: Callable[[str], None]) -> tuple[by
     """
     _warn_if_slow_subsetting()
     on_stage("parse")
-    fetcher = make_static_url_fetcher(Path(current_app.static_folder), static_url_path=_static_url_path())
+    fetcher = make_static_url_fetcher(app_static_folder(), static_url_path=_static_url_path())
     source = HTML(string=html, base_url=DOCUMENT_BASE_URL, url_fetcher=fetcher, media_type="print")
     on_stage("layout")
     document = drop_attachments_and_foreign_links(source.render(pdf_variant=PDF_VARIANT))
