@@ -7,4 +7,6 @@ LANGUAGE_SESSION_KEY = "language"
 
 def select_locale() -> str:
     chosen = session.get(LANGUAGE_SESSION_KEY)
-    return chosen if chosen in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    languages: list[str] = current_app.config["LANGUAGES"]
+    default: str = current_app.config["BABEL_DEFAULT_LOCALE"]
+    return chosen if isinstance(chosen, str) and chosen in languages else default
