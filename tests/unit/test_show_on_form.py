@@ -5,9 +5,9 @@ from __future__ import annotations
 from wtforms import FieldList, Form, FormField, StringField
 
 from webapp.forms.refusals import show_on_form
-from webapp.services.capacity import CapacityInputError, EntryProblem
-from webapp.services.input_errors import InputRefused
-from webapp.services.report_admin import InputProblem, ReportInputError
+from webapp.services.capacity import CapacityInputError
+from webapp.services.input_errors import InputProblem, InputRefused
+from webapp.services.report_admin import ReportInputError
 from webapp.services.template_rules import TemplateInputError
 
 
@@ -37,7 +37,9 @@ def test_a_refusal_without_a_field_of_the_form_goes_above_it():
 
 def test_each_problem_goes_to_its_own_field():
     form = PageForm()
-    show_on_form(form, ReportInputError([InputProblem("title", "Ange en titel."), InputProblem("nope", "Fel.")]))
+    show_on_form(
+        form, ReportInputError(problems=[InputProblem("title", "Ange en titel."), InputProblem("nope", "Fel.")])
+    )
     assert form.title.errors == ["Ange en titel."]
     assert form.form_errors == ["Fel."]
 
@@ -45,9 +47,26 @@ def test_each_problem_goes_to_its_own_field():
 def test_a_problem_with_a_row_goes_to_that_row_and_the_whole_message_above_the_form():
     form = PageForm()
     error = CapacityInputError(
-        [EntryProblem(1, "places", "Högst %(max)d platser.", {"max": 9})], "Perioderna överlappar %(n)s.", n="nu"
+        "Perioderna överlappar %(n)s.",
+        problems=[InputProblem("places", "Högst %(max)d platser.", {"max": 9}, row=1)],
+        n="nu",
     )
     show_on_form(form, error, rows=form.entries)
     assert not form.entries[0].form.places.errors
     assert form.entries[1].form.places.errors == ["Högst 9 platser."]
     assert form.form_errors == ["Perioderna överlappar nu."]
+
+
+def test_every_input_error_of_the_services_is_an_input_refused():
+    """One type for refused input: views and show_on_form need to know no other."""
+    from webapp.services.comments import CommentInputError
+    from webapp.services.report_templates import TemplateFileError
+    from webapp.services.statistics import TableInputError
+    from webapp.services.template_json import TemplateFileRefused
+
+    kinds = (CapacityInputError, ReportInputError, TemplateInputError, CommentInputError)
+    kinds += (TemplateFileError, TemplateFileRefused, TableInputError)
+    assert all(issubclass(kind, InputRefused) for kind in kinds)
+    form = PageForm()
+    show_on_form(form, CommentInputError("För lång kommentar.", "title"))
+    assert form.title.errors == ["För lång kommentar."]

@@ -24,7 +24,7 @@ def show_on_form(form: Form, error: Exception, *, rows: FieldList | None = None)
     An error with ``problems`` may still carry a ``message`` of its own, for the form as a whole.
     """
     problems = getattr(error, "problems", None)
-    if problems is None:
+    if not problems:
         _show(form, error, rows)
         return
     for problem in problems:

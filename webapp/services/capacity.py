@@ -9,7 +9,6 @@ offered bed-nights from this schedule, so a confirmation is recorded in the acti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from datetime import date
 
 from webapp.extensions import db
@@ -18,6 +17,7 @@ from webapp.models import Block, ReportCapacity, UnitKind, User
 from webapp.models.base import utcnow
 from webapp.permissions import PermissionDenied, StateForbids, is_block_writer
 from webapp.services import audit
+from webapp.services.input_errors import InputProblem, InputRefused
 
 MAX_PLACES = 10_000
 MAX_ENTRIES = 20
@@ -36,22 +36,9 @@ class EntryInput:
         return self.places is None and self.from_date is None and self.until_date is None
 
 
-@dataclass(frozen=True)
-class EntryProblem:
-    row: int  # index of the posted row
-    field: str  # "places", "from_date" or "until_date"
-    message: str
-    params: dict = dataclass_field(default_factory=dict)
-
-
-class CapacityInputError(Exception):
-    """The posted schedule was refused; ``problems`` say which row and why. Nothing was saved."""
-
-    def __init__(self, problems: list[EntryProblem], message: str | None = None, **params: object):
-        super().__init__(message or "; ".join(p.message for p in problems))
-        self.problems = problems
-        self.message = message  # a problem with the schedule as a whole
-        self.params = params
+class CapacityInputError(InputRefused):
+    """The posted schedule was refused; ``problems`` say which row and why (``message``: the
+    schedule as a whole). Nothing was saved."""
 
 
 def capacity_for_block(block: Block) -> ReportCapacity | None:
@@ -72,27 +59,29 @@ def require_confirmer(user: User, block: Block) -> None:
         raise PermissionDenied("Bara verksamhetens egna skribenter (och administratörer) kan bekräfta kapaciteten.")
 
 
-def check_entries(rows: list[EntryInput], period_start: date, period_end: date) -> list[EntryProblem]:
+def check_entries(rows: list[EntryInput], period_start: date, period_end: date) -> list[InputProblem]:
     """Problems with the posted rows; blank rows are ignored."""
     problems = []
     for index, row in enumerate(rows):
         if row.is_blank:
             continue
         if row.places is None:
-            problems.append(EntryProblem(index, "places", N_("Ange antal platser.")))
+            problems.append(InputProblem("places", N_("Ange antal platser."), row=index))
         elif not 1 <= row.places <= MAX_PLACES:
             problems.append(
-                EntryProblem(index, "places", N_("Antal platser ska vara mellan 1 och %(max)s."), {"max": MAX_PLACES})
+                InputProblem(
+                    "places", N_("Antal platser ska vara mellan 1 och %(max)s."), {"max": MAX_PLACES}, row=index
+                )
             )
         if row.from_date and row.until_date and row.until_date < row.from_date:
-            problems.append(EntryProblem(index, "until_date", N_("Slutdatum kan inte ligga före startdatum.")))
+            problems.append(InputProblem("until_date", N_("Slutdatum kan inte ligga före startdatum."), row=index))
         elif (row.until_date and row.until_date < period_start) or (row.from_date and row.from_date > period_end):
             problems.append(
-                EntryProblem(
-                    index,
+                InputProblem(
                     "from_date",
                     N_("Raden ligger utanför rapportperioden (%(start)s – %(end)s)."),
                     {"start": period_start.isoformat(), "end": period_end.isoformat()},
+                    row=index,
                 )
             )
     return problems
@@ -109,11 +98,11 @@ def confirm_capacity(capacity: ReportCapacity, block: Block, user: User, rows: l
     problems = check_entries(rows, report.period_start, report.period_end)
     filled = [row for row in rows if not row.is_blank]
     if not problems and not filled:
-        raise CapacityInputError([], N_("Ange minst en rad med antal platser."))
+        raise CapacityInputError(N_("Ange minst en rad med antal platser."))
     if len(filled) > MAX_ENTRIES:
-        raise CapacityInputError([], N_("Högst %(n)s rader."), n=MAX_ENTRIES)
+        raise CapacityInputError(N_("Högst %(n)s rader."), n=MAX_ENTRIES)
     if problems:
-        raise CapacityInputError(problems)
+        raise CapacityInputError(problems=problems)
     entries = [
         [
             row.places,

@@ -19,6 +19,7 @@ from webapp.models import Block, Comment, User
 from webapp.models.base import utcnow
 from webapp.permissions import PermissionDenied, StateForbids, can_comment, can_resolve
 from webapp.services import audit, notifications
+from webapp.services.input_errors import InputRefused
 from webapp.services.statistics import block_specs
 from webapp.statistics.specs import RowSource
 
@@ -27,13 +28,11 @@ MAX_QUOTE_CHARS = 2_000
 QUOTE_CHANGED = "Texten har ändrats sedan kommentaren skrevs."
 
 
-class CommentInputError(Exception):
+class CommentInputError(InputRefused):
     """Bad input for a comment; becomes 422 with the message shown next to the form."""
 
     def __init__(self, message: str, field: str = "body"):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+        super().__init__(message, field)
 
 
 # --- Rules -----------------------------------------------------------------------------------

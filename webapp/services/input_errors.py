@@ -1,13 +1,40 @@
-"""Input a service refuses: the Swedish message (translated by the view) and the field it concerns."""
+"""Input a service refuses: the Swedish message (translated by the view) and the field it concerns.
+
+Every input error of the services is an ``InputRefused``: one message for one field (or for
+the whole form), or several ``problems``, each naming its field (and, in a list of rows, its
+row). ``webapp.forms.refusals.show_on_form`` puts them on the form; the page answers 422.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-class InputRefused(Exception):
-    """Invalid input: the view shows ``message`` (with ``params`` filled in) next to ``field``, as 422."""
 
-    def __init__(self, message: str, field: str | None = None, **params: object):
-        super().__init__(message)
+@dataclass(frozen=True)
+class InputProblem:
+    """One refused field: ``message`` (with ``params`` filled in) shown next to ``field``."""
+
+    field: str | None
+    message: str
+    params: dict = field(default_factory=dict)
+    row: int | None = None  # the posted row, in a form with a list of rows
+
+
+class InputRefused(ValueError):
+    """Invalid input: nothing was changed. The view shows ``message`` (with ``params`` filled in)
+    next to ``field``, or each of ``problems`` next to its own field, as 422."""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        field: str | None = None,
+        *,
+        problems: Sequence[InputProblem] = (),
+        **params: object,
+    ):
+        super().__init__(message or "; ".join(problem.message for problem in problems))
         self.message = message
         self.field = field
+        self.problems = tuple(problems)
         self.params = params

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -36,6 +35,7 @@ from webapp.models import (
 )
 from webapp.permissions import StateForbids
 from webapp.services import audit, reports
+from webapp.services.input_errors import InputProblem, InputRefused
 from webapp.statistics.period_shift import ONE_DAY, DateShift, add_months, following_period, shift_entries
 
 MAX_TITLE = 300
@@ -44,19 +44,8 @@ MAX_PERIOD_DAYS = 731  # two years: anything longer is a typo in a year
 DEADLINE_GRACE = timedelta(days=366)  # a deadline more than a year after the period is a typo too
 
 
-@dataclass(frozen=True)
-class InputProblem:
-    field: str
-    message: str
-    params: dict = dataclass_field(default_factory=dict)
-
-
-class ReportInputError(Exception):
+class ReportInputError(InputRefused):
     """The input was refused; ``problems`` name each field and why. Nothing has been changed."""
-
-    def __init__(self, problems: list[InputProblem]):
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = problems
 
 
 class _Problems:
@@ -68,7 +57,7 @@ class _Problems:
 
     def raise_any(self) -> None:
         if self.items:
-            raise ReportInputError(self.items)
+            raise ReportInputError(problems=self.items)
 
 
 # --- the list ------------------------------------------------------------------------------------

@@ -20,12 +20,13 @@ from webapp.models import (
     UnitCapacity,
     UnitKind,
 )
+from webapp.services.input_errors import InputRefused
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_TEMPLATE_FILE = DATA_DIR / "report_template_2021.toml"
 
 
-class TemplateFileError(ValueError):
+class TemplateFileError(InputRefused):
     """The template file is malformed; the message says where."""
 
 

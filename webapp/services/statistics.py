@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from webapp.models import Block, Report, TemplateSection, Unit
+from webapp.services.input_errors import InputRefused
 from webapp.statistics.aggregate import UnitTable, aggregate, unit_summary
 from webapp.statistics.cells import TableData, TableDataError, parse_input
 from webapp.statistics.compare import compare
@@ -25,7 +26,7 @@ from webapp.statistics.validate import Issue, validate
 FIELD_SEPARATOR = "|"
 
 
-class TableInputError(ValueError):
+class TableInputError(InputRefused):
     """A posted table field names no table, row or column of the block; nothing is saved."""
 
 

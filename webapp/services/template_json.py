@@ -14,6 +14,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from webapp.models import ReportTemplate
+from webapp.services.input_errors import InputRefused
 from webapp.services.report_templates import ChapterSpec, SectionSpec
 from webapp.services.template_rules import (
     MAX_DESCRIPTION,
@@ -35,12 +36,8 @@ MAX_SECTIONS = 200
 MAX_TABLES = 20
 
 
-class TemplateFileRefused(ValueError):
+class TemplateFileRefused(InputRefused):
     """The file cannot be imported; the message says why, in Swedish."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)

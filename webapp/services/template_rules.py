@@ -11,6 +11,7 @@ from collections.abc import Collection
 from datetime import date
 
 from webapp.models import UnitKind
+from webapp.services.input_errors import InputRefused
 from webapp.statistics.presets import KIND_FIELDS, build_spec, slug
 from webapp.statistics.specs import SpecError, TableSpec
 
@@ -28,13 +29,8 @@ UNIT_KINDS = tuple(kind.value for kind in UnitKind)
 SAMPLE_PERIOD = (date(2021, 11, 1), date(2022, 4, 30))
 
 
-class TemplateInputError(ValueError):
+class TemplateInputError(InputRefused):
     """Input a template cannot take (422); ``field`` names the form field to blame, if one is."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
 
 
 NO_WRITER = (
