@@ -1,0 +1,1 @@
+"""What users do: plain arguments in, models out; never `request`, only flush (the view commits)."""

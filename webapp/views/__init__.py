@@ -1,0 +1,1 @@
+"""One blueprint per area; thin: check permission, call one service, commit, render."""
