@@ -76,9 +76,9 @@ from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Any
 
-from . import cells
-from .cells import ValueType
-from .formatting import MONTHS, format_number, month_label
+from .. import cells
+from ..cells import ValueType
+from ..formatting import MONTHS, format_number, month_label
 
 # --------------------------------------------------------------------------- limits
 
