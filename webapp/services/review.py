@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Generic, TypeVar
 
 from sqlalchemy import select
 
@@ -40,17 +41,26 @@ class Who(enum.StrEnum):
     CHAIR = "chair"
 
 
+ActionT = TypeVar("ActionT", Action, ReportAction)
+StateT = TypeVar("StateT", BlockState, ReportState)
+
+
 @dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset
-    target: str
+class Transition(Generic[ActionT, StateT]):
+    """``action`` moves a block (or the report) from any of ``sources`` to ``target``."""
+
+    action: ActionT
+    sources: frozenset[StateT]
+    target: StateT
     who: Who
     reason_required: bool
     label: str  # the button, in Swedish (translated where it is shown)
 
 
-BLOCK_TRANSITIONS: dict[Action, Transition] = {
+BlockTransition = Transition[Action, BlockState]
+ReportTransition = Transition[ReportAction, ReportState]
+
+BLOCK_TRANSITIONS: dict[Action, BlockTransition] = {
     t.action: t
     for t in (
         Transition(
@@ -81,7 +91,7 @@ BLOCK_TRANSITIONS: dict[Action, Transition] = {
     )
 }
 
-REPORT_TRANSITIONS: dict[ReportAction, Transition] = {
+REPORT_TRANSITIONS: dict[ReportAction, ReportTransition] = {
     t.action: t
     for t in (
         Transition(
@@ -152,7 +162,7 @@ STATE_WORDS = {
 }
 
 
-def allowed(facts: BlockFacts) -> tuple[Transition, ...]:
+def allowed(facts: BlockFacts) -> tuple[BlockTransition, ...]:
     return tuple(t for action, t in BLOCK_TRANSITIONS.items() if refusal(facts, action) is None)
 
 
@@ -197,7 +207,7 @@ class BlockWorkflow:
     offer_submit: bool
     ask_nothing_to_report: bool  # the block is empty: submitting needs a reason
     submit_blocked_because: str | None
-    review_actions: tuple[Transition, ...]
+    review_actions: tuple[BlockTransition, ...]
 
 
 def block_workflow(
@@ -225,7 +235,7 @@ def perform(
     reason: str = "",
     statistics_problems: int = 0,
     nothing_to_report: str = "",
-) -> Transition:
+) -> BlockTransition:
     """Move ``block`` by ``action`` if the rules allow it; raises PermissionDenied / StateForbids."""
     reason, nothing_to_report = reason.strip(), nothing_to_report.strip()[:2000]
     transition = BLOCK_TRANSITIONS[action]
@@ -277,14 +287,14 @@ def report_refusal(user: User, report: Report, action: ReportAction, blocks: Ite
     return None
 
 
-def allowed_report_actions(user: User, report: Report, blocks: Iterable[Block]) -> tuple[Transition, ...]:
+def allowed_report_actions(user: User, report: Report, blocks: Iterable[Block]) -> tuple[ReportTransition, ...]:
     blocks = list(blocks)
     return tuple(t for action, t in REPORT_TRANSITIONS.items() if report_refusal(user, report, action, blocks) is None)
 
 
 def perform_on_report(
     user: User, report: Report, action: ReportAction, blocks: Iterable[Block], *, reason: str = ""
-) -> Transition:
+) -> ReportTransition:
     reason = reason.strip()
     transition = REPORT_TRANSITIONS[action]
     problem = report_refusal(user, report, action, list(blocks))
