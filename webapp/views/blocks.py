@@ -142,6 +142,13 @@ def conflict_response(block: Block, form: BlockForm, outcome: block_service.Save
     return render_template("blocks/page.html", **context, **_page_context(block)), 409
 
 
+def saved_block(block_id: int) -> Block:
+    """After the commit: the block this request saved, with everything its page shows."""
+    block = reports.load_block(block_id)
+    assert block is not None  # it was loaded to be saved, and blocks are never deleted
+    return block
+
+
 @bp.post("/<int:block_id>/save")
 def save(block_id: int):
     block = _load_editable_block(block_id)
@@ -163,12 +170,12 @@ def save(block_id: int):
     db.session.commit()
     if not wants_fragment():
         return redirect(url_for("blocks.show", block_id=block_id))
-    block = reports.load_block(block_id)
-    saved_message = (
-        _("Sparat som version %(n)s.", n=outcome.revision.number)
-        if outcome.kind == "saved"
-        else _("Inga ändringar att spara.")
-    )
+    block = saved_block(block_id)
+    if outcome.kind == "saved":
+        assert outcome.revision is not None  # a save that changed something made this revision
+        saved_message = _("Sparat som version %(n)s.", n=outcome.revision.number)
+    else:
+        saved_message = _("Inga ändringar att spara.")
     return render_template(
         "blocks/_saved.html", **_editor_context(block), **_page_context(block), saved_message=saved_message
     )
@@ -214,7 +221,7 @@ def tables(block_id: int):
     if outcome.kind == "conflict":
         return conflict_response(block, form, outcome, posted)
     db.session.commit()
-    block = reports.load_block(block_id)
+    block = saved_block(block_id)
     grids = _grids(block, posted)
     edited_id = request.headers.get("HX-Trigger", "")
     return render_template(

@@ -35,12 +35,12 @@ def _load_block(block_id: int) -> Block:
 def _load_comment(comment_id: int) -> tuple[Comment, Block]:
     _require_reader()
     comment = or_404(comment_service.load_comment(comment_id))
-    block = reports.load_block_for_update(comment.block_id)
+    block = or_404(reports.load_block_for_update(comment.block_id))
     return comment, block
 
 
 def _threads_response(block_id: int, status: int = 200, **extra):
-    block = reports.load_block(block_id)
+    block = or_404(reports.load_block(block_id))
     threads = comment_service.threads_for(block, current_user)
     return render_template("comments/_threads.html", block=block, threads=threads, **extra), status
 
@@ -72,7 +72,7 @@ def _refused(block_id: int, status: int, message: str, target: str, values: dict
         return _threads_response(block_id, status, **extra)
     from webapp.views.blocks import _editor_context, _page_context
 
-    block = reports.load_block(block_id)
+    block = or_404(reports.load_block(block_id))
     return render_template("blocks/page.html", **_editor_context(block), **_page_context(block), **extra), status
 
 
@@ -101,8 +101,6 @@ def _act(block_id: int, target: str, values: dict, action, focus: str | None = N
 @bp.get("/blocks/<int:block_id>/comments")
 def threads(block_id: int):
     _require_reader()
-    if reports.load_block(block_id) is None:
-        abort(404)
     return _threads_response(block_id)
 
 
@@ -111,9 +109,7 @@ def create(block_id: int):
     block = _load_block(block_id)
     form = _form()
     values = {"body": form.body.data or "", "quote": form.quote.data or "", "cell": request.form.get("cell", "")}
-    anchor = (form.table_key.data, form.row_key.data, form.column_key.data)
-    if request.form.get("cell"):  # the page's cell picker: "table|row|column"
-        anchor = tuple((request.form["cell"].split("|") + ["", "", ""])[:3])
+    anchor = _anchor(form)
     return _act(
         block_id,
         "new",
@@ -128,6 +124,15 @@ def create(block_id: int):
             column_key=anchor[2],
         ),
     )
+
+
+def _anchor(form: CommentForm) -> tuple[str | None, str | None, str | None]:
+    """The table cell a new thread is about: the page's cell picker ("table|row|column"), else the form's fields."""
+    cell = request.form.get("cell")
+    if cell:
+        table_key, row_key, column_key = (cell.split("|") + ["", "", ""])[:3]
+        return table_key, row_key, column_key
+    return form.table_key.data, form.row_key.data, form.column_key.data
 
 
 def _thread(comment_id: int) -> tuple[Comment, Block]:

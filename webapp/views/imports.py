@@ -22,6 +22,7 @@ from webapp.permissions import PermissionDenied, can_read_report, require_edit_b
 from webapp.services import blocks as block_service
 from webapp.services import importing, reports, statistics
 from webapp.statistics.formatting import format_number
+from webapp.views.blocks import saved_block
 from webapp.views.loading import or_404
 
 bp = Blueprint("imports", __name__, url_prefix="/blocks")
@@ -65,7 +66,7 @@ def _fragment(key: str, status: int = 200, **context):
         "blocks/_import_preview.html",
         key=key,
         names=field_names(key),
-        block_id=request.view_args.get("block_id"),
+        block_id=(request.view_args or {}).get("block_id"),  # view_args is None only if no URL matched
         **context,
     )
     return html, status
@@ -141,7 +142,7 @@ def apply(block_id: int, key: str):
     if not wants_fragment():
         return redirect(url_for("blocks.show", block_id=block_id))
 
-    block = reports.load_block(block_id)
+    block = saved_block(block_id)
     previous = reports.previous_period_block(block)
     grids = tuple(statistics.build_grid(t) for t in statistics.block_tables(block, new_tables, previous))
     count = len(result.changes)
