@@ -89,5 +89,6 @@ def confirm(block_id: int):
                 return redirect(url_for("blocks.show", block_id=block_id, _anchor="capacity"))
             return _respond(_panel(capacity, block, _form_for(capacity), message), 200)
     db.session.rollback()
-    block = reports.load_block(block_id)
-    return _respond(_panel(capacity_service.capacity_for_block(block), block, form), 422)
+    # As saved, loaded as at the start (the rollback dropped what confirm_capacity changed).
+    block = or_404(reports.load_block(block_id))
+    return _respond(_panel(or_404(capacity_service.capacity_for_block(block)), block, form), 422)

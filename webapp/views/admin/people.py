@@ -6,6 +6,8 @@ redirect, a flash message or the database), and e-mailed after the commit when m
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -29,7 +31,7 @@ def _person_or_404(user_id: int) -> User:
     return or_404(people.load_person(user_id))
 
 
-def _unit_choices(units, include_ids: set[int] = frozenset()) -> list[SelectChoice]:
+def _unit_choices(units, include_ids: AbstractSet[int] = frozenset()) -> list[SelectChoice]:
     """Active units, plus deactivated ones the person already belongs to (so saving keeps them)."""
     return [
         SelectChoice(unit.id, unit.name if unit.active else _("%(name)s (avvecklad)", name=unit.name))
@@ -180,10 +182,10 @@ def set_person_access(user_id: int):
     except InputRefused as error:
         db.session.rollback()
         show_on_form(form, error)
-        return _person_page(people.load_person(user_id), form, status=422)
+        return _person_page(or_404(people.load_person(user_id)), form, status=422)
     except StateForbids as error:
         db.session.rollback()
-        return _person_page(people.load_person(user_id), form, status=409, refusal=translated(error))
+        return _person_page(or_404(people.load_person(user_id)), form, status=409, refusal=translated(error))
     db.session.commit()
     flash(_("Roller och verksamheter är sparade.") if changed else _("Inget ändrades."), "success")
     if user.id == current_user.id and not user.has_role(Role.ADMIN):
@@ -197,7 +199,7 @@ def _act_on_person(user_id: int, action, done_message: str):
         action(user)
     except StateForbids as error:
         db.session.rollback()
-        return _person_page(people.load_person(user_id), status=409, refusal=translated(error))
+        return _person_page(or_404(people.load_person(user_id)), status=409, refusal=translated(error))
     db.session.commit()
     flash(done_message, "success")
     return redirect(url_for("admin.person", user_id=user_id))
@@ -225,5 +227,5 @@ def new_person_link(user_id: int):
         link = people.new_password_link(user, by=current_user)
     except StateForbids as error:
         db.session.rollback()
-        return _person_page(people.load_person(user_id), status=409, refusal=translated(error))
+        return _person_page(or_404(people.load_person(user_id)), status=409, refusal=translated(error))
     return _link_page(user, link, invited=link.record.purpose == TokenPurpose.INVITATION)
