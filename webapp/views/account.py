@@ -116,6 +116,7 @@ def _choose_password(token: str, purpose: TokenPurpose):
     status, record = tokens.look_up(token, purpose)
     if status != tokens.LinkStatus.VALID:
         return _link_refused(status)
+    assert record is not None  # look_up finds a link VALID only with its record
     form = ChoosePasswordForm()
     person = record.user
     page = {"form": form, "person": person, "purpose": purpose, "min_length": MIN_PASSWORD_LENGTH}

@@ -58,7 +58,7 @@ def preview(report_id: int):
 
 
 def render_download_name(job: RenderJob) -> str:
-    report = db.session.get(Report, job.report_id)
+    report = db.session.get_one(Report, job.report_id)  # a job's report_id is a foreign key
     period = f"{report.period_start:%Y-%m}--{report.period_end:%Y-%m}"
     if job.kind == RenderKind.DRAFT:
         return f"UTKAST-IOP-verksamhetsrapport-{period}.pdf"
