@@ -14,7 +14,7 @@ from wtforms import BooleanField, SelectChoice, SelectField, SelectMultipleField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
 from webapp.labels import TABLE_KIND_LABELS, UNIT_KIND_PLURAL_LABELS
-from webapp.models import Unit
+from webapp.models import Unit, UnitKind
 from webapp.services.template_rules import (
     MAX_DESCRIPTION,
     MAX_GUIDANCE,
@@ -22,7 +22,6 @@ from webapp.services.template_rules import (
     MAX_TITLE,
     TABLE_KINDS,
     TEMPLATE_KEY,
-    UNIT_KINDS,
 )
 from webapp.services.template_tables import ITEM_KEY
 
@@ -105,7 +104,7 @@ class SectionForm(AdminForm):
     responsible_unit = SelectField(_l("Ansvarig för den gemensamma texten"), coerce=int, validate_choice=True)
     unit_kinds = SelectMultipleField(
         _l("En text från varje verksamhet av typen"),
-        choices=[SelectChoice(kind, UNIT_KIND_PLURAL_LABELS[kind]) for kind in UNIT_KINDS],
+        choices=[SelectChoice(kind.value, UNIT_KIND_PLURAL_LABELS[kind]) for kind in UnitKind],
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput(),
     )

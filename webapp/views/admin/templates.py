@@ -493,7 +493,7 @@ def template_table_add(template_id: int, section_id: int):
     if not form.validate_on_submit():
         return _section_page(template, section.chapter, section, _section_form_for_page(section), 422, table_form=form)
     try:
-        taken = {table.get("key") for table in section.table_specs or ()}
+        taken = {key for table in section.table_specs or () if isinstance(key := table.get("key"), str)}
         entry = template_tables.new_entry(form.kind.data, form.title.data, form.key.data or None, taken)
         template_admin.add_table(template, section, entry, current_user)
     except TemplateInputError as error:
@@ -524,14 +524,15 @@ def _table_page(
         template = _template(template.id)
         section = _section(template, section.id)
         table = _table(section, table["key"])
+    kind = str(table.get("kind", ""))
     return render_template(
         "admin/templates/table.html",
         template=template,
         section=section,
         table=table,
         form=form,
-        kind_label=TABLE_KIND_LABELS.get(table.get("kind"), table.get("kind")),
-        shown_fields=template_tables.KIND_FORM_FIELDS.get(table.get("kind"), ()),
+        kind_label=TABLE_KIND_LABELS.get(kind, kind),
+        shown_fields=template_tables.KIND_FORM_FIELDS.get(kind, ()),
         spec=template_tables.preview_spec(table),
     ), status
 
