@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 
 from flask import has_app_context
-from sqlalchemy import event, func, select, update
+from sqlalchemy import CursorResult, event, func, select, update
 from sqlalchemy.orm import joinedload
 
 from webapp import after_commit, signals
@@ -127,6 +127,7 @@ def mark_all_read(user: User) -> int:
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+    assert isinstance(result, CursorResult)  # an UPDATE's result, which counts its rows
     return result.rowcount or 0
 
 
@@ -178,11 +179,13 @@ def deadline_reminders(today: date, days: int = 7) -> list[Notification]:
         people = {uid for uid in writers_by_unit[block.unit_id] if (uid, block.id) not in already}
         if not people:
             continue
-        left = (block.report.deadline - today).days
+        deadline = block.report.deadline
+        assert deadline is not None  # the query keeps only reports with a deadline
+        left = (deadline - today).days
         when = "i dag" if left == 0 else ("i morgon" if left == 1 else f"om {left} dagar")
         message = (
             f"Påminnelse: {block.section.title} ({block.unit.name}) i {block.report.title} är inte "
-            f"inskickat. Sista dag är {block.report.deadline.isoformat()} ({when})."
+            f"inskickat. Sista dag är {deadline.isoformat()} ({when})."
         )
         rows.extend(notify(people, DEADLINE_KIND, message, block=block))
     return rows

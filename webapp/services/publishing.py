@@ -149,7 +149,10 @@ def checklist(
 ) -> Checklist:
     """What must hold before ``report`` is published, given the final render ``job`` of its
     current content (``content_hash``)."""
-    outline = outline or load_outline(report.id)
+    if outline is None:
+        outline = load_outline(report.id)
+        # None only for a report the database does not hold; reports are never deleted.
+        assert outline is not None, f"report {report.id} is not in the database"
     waiting = sum(1 for block in outline.blocks if block.state != BlockState.APPROVED)
     errors = _statistics_errors(outline)
     threads = _open_threads(outline)
