@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from blinker import Signal
 from flask import Flask
@@ -29,9 +30,12 @@ def call_after_commit(callback: Callable[[], object]) -> None:
     db.session.info.setdefault(_CALLBACKS, []).append(callback)
 
 
-def send_after_commit(signal: Signal, **data: object) -> None:
-    """Send ``signal`` with ``data`` once the current transaction commits (see ``webapp.signals``)."""
-    call_after_commit(functools.partial(signal.send, **data))
+def send_after_commit(signal: Signal, **data: Any) -> None:
+    """Send ``signal`` with ``data`` once the current transaction commits (see ``webapp.signals``).
+
+    No sender (the receivers are connected for any); ``data`` is ``Any`` as in blinker's own
+    ``send``: what a signal carries is typed by its receivers' keyword arguments."""
+    call_after_commit(functools.partial(signal.send, None, **data))
 
 
 def _run_callbacks(session: Session) -> None:
