@@ -38,7 +38,10 @@ def render_html_edition(document: ReportDocument) -> str:
     Needs an application context; works outside a request (a background job), and always in the
     document's own language, whatever language the person's UI is in.
     """
-    stylesheet = edition_stylesheet(Path(current_app.static_folder))
+    static_folder = current_app.static_folder
+    if static_folder is None:  # pragma: no cover - create_app always gives the app its static folder
+        raise RuntimeError("The HTML edition needs the app's static folder.")
+    stylesheet = edition_stylesheet(Path(static_folder))
     with ExitStack() as stack:
         if not has_request_context():
             stack.enter_context(current_app.test_request_context("/"))
