@@ -90,7 +90,7 @@ def _act(block_id: int, target: str, values: dict, action, focus: str | None = N
     try:
         made = action()
     except comment_service.CommentInputError as error:
-        return _refused(block_id, 422, error.message, target, values)
+        return _refused(block_id, 422, str(error), target, values)  # its message (InputRefused's str)
     except StateForbids as error:
         return _refused(block_id, 409, error.message, target, values)
     if isinstance(made, Comment):
