@@ -14,7 +14,9 @@ Modules, each with one job:
 - ``validate``      errors (block submission) and warnings (may be justified)
 - ``aggregate``     joint tables across units, saying who has not reported
 - ``compare``       period-over-period changes
-- ``formatting``, ``countries``, ``importing``: Swedish formats, the country list, file import
+- ``formatting``, ``countries``: Swedish formats, the country list
+- ``importing``     a package: paste, CSV and .xlsx read into a grid, matched and parsed
+                    into an import proposal (its ``__init__`` lists its modules)
 
 This package file imports nothing, so importing one module stays cheap.
 """
