@@ -8,7 +8,8 @@ row). ``webapp.forms.refusals.show_on_form`` puts them on the form; the page ans
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class InputProblem:
 
     field: str | None
     message: str
-    params: dict = field(default_factory=dict)
+    params: dict = dataclass_field(default_factory=dict)
     row: int | None = None  # the posted row, in a form with a list of rows
 
 
