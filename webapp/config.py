@@ -6,6 +6,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
+DATA_DIR = PROJECT_ROOT / "webapp" / "data"  # the template, the demo and the password list the app ships
 
 
 def _default_database_url() -> str:

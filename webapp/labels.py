@@ -7,7 +7,7 @@ Every label dict is here, keyed by the enum or code it names: the template filte
 from flask_babel import lazy_gettext as _l
 
 from webapp.models import BlockState, Role, UnitKind
-from webapp.services.people import Status
+from webapp.services.accounts.people import Status
 
 # --- Blocks and what people did (the activity logs) ---------------------------------------------
 

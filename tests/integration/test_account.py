@@ -160,7 +160,8 @@ def test_link_signs_in_and_lands_on_my_blocks(app, signed_in):
 def test_a_link_used_by_another_request_meanwhile_is_refused_and_nothing_is_kept(app, signed_in):
     """Two posts of the same link: both look-ups pass, only the first write wins."""
     from webapp.models import TokenPurpose
-    from webapp.services import accounts, tokens
+    from webapp.services import accounts
+    from webapp.services.accounts import tokens
 
     link = link_from(invite(signed_in(ADMIN), app))
     with app.app_context():

@@ -313,7 +313,7 @@ def test_the_last_chair_keeps_the_role_and_stays_active(app, signed_in):
 
 def test_the_last_active_admin_cannot_be_deactivated(app, demo):
     from webapp.permissions import StateForbids
-    from webapp.services import people
+    from webapp.services.accounts import people
 
     with app.app_context():
         admin = db.session.scalars(select(User).where(User.email == ADMIN)).one()

@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from webapp.services.passwords import MAX_PASSWORD_LENGTH
+from webapp.services.accounts.passwords import MAX_PASSWORD_LENGTH
 
 
 class CheckboxesField(SelectMultipleField):

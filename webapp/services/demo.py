@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from webapp.config import DATA_DIR
 from webapp.extensions import db
 from webapp.models import Block, BlockState, Report, ReportState, Role, TemplateSection, Unit, User
 from webapp.services import accounts, blocks, report_templates, reports
@@ -22,7 +23,6 @@ from webapp.statistics.cells import STATE_WORDS, TableData
 from webapp.statistics.presets import build_spec
 from webapp.statistics.specs import RowSource, TableSpec
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEMO_FILE = DATA_DIR / "demo.toml"
 DEMO_TABLES_FILE = DATA_DIR / "demo_tables.toml"
 

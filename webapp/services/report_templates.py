@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from webapp.config import DATA_DIR
 from webapp.extensions import db
 from webapp.models import (
     Organisation,
@@ -22,7 +23,6 @@ from webapp.models import (
 )
 from webapp.services.input_errors import InputRefused
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 DEFAULT_TEMPLATE_FILE = DATA_DIR / "report_template_2021.toml"
 
 

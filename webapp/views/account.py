@@ -15,9 +15,10 @@ from webapp.forms.accounts import ChangePasswordForm, ChoosePasswordForm, NameFo
 from webapp.forms.refusals import show_on_form
 from webapp.models import TokenPurpose
 from webapp.permissions import PermissionDenied
-from webapp.services import accounts, tokens
+from webapp.services import accounts
+from webapp.services.accounts import tokens
+from webapp.services.accounts.passwords import MIN_PASSWORD_LENGTH
 from webapp.services.input_errors import InputRefused
-from webapp.services.passwords import MIN_PASSWORD_LENGTH
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

@@ -9,15 +9,16 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from webapp.extensions import db
 from webapp.i18n import N_
 from webapp.models import Role, TokenPurpose, Unit, User, UserRole, UserToken
-from webapp.services import audit, tokens
-from webapp.services.input_errors import InputRefused
-from webapp.services.passwords import (
+from webapp.services import audit
+from webapp.services.accounts import tokens
+from webapp.services.accounts.passwords import (
     MIN_PASSWORD_LENGTH,
     has_usable_password,
     hash_password,
     set_password,
     verify_password,
 )
+from webapp.services.input_errors import InputRefused
 
 MAX_NAME_LENGTH = 200
 # Compared against when the e-mail is unknown, so both failures take the same time.

@@ -12,12 +12,12 @@ import re
 import secrets
 import threading
 from functools import cache
-from pathlib import Path
 
 from flask import current_app
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from webapp.config import DATA_DIR
 from webapp.i18n import N_
 from webapp.models import User
 from webapp.services.input_errors import InputRefused
@@ -31,7 +31,7 @@ MIN_STRENGTH_SCORE = 3
 ZXCVBN_MAX_LENGTH = 72
 # Shorter pieces of an e-mail name ("ny", "a.b") would match inside nearly any password.
 MIN_EMAIL_PIECE_LENGTH = 4
-COMMON_SWEDISH_FILE = Path(__file__).resolve().parent.parent / "data" / "common_passwords_sv.txt"
+COMMON_SWEDISH_FILE = DATA_DIR / "common_passwords_sv.txt"
 # An invited person has no password until they choose one: a value no hash check accepts.
 UNUSABLE_PREFIX = "!"
 
