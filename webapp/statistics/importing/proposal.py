@@ -89,6 +89,55 @@ def propose_import(
     Never raises for bad content; only an unknown type name (a programming
     error) raises ValueError.
     """
+    parsers = _parsers(columns, column_types)
+    proposal = ImportProposal()
+    proposal.notes.extend(Problem(note) for note in grid.notes)
+    if not grid.height or not columns:
+        proposal.problems.append(Problem("Det finns inga celler att importera."))
+        return proposal
+    names = {key: _display((key, aliases)) for key, aliases in columns}
+
+    header_index, column_match = _find_header_row(grid, columns, header_row)
+    first_data = header_index + 1 if header_index is not None else 0
+    label_index, row_match = _find_label_column(grid, rows, column_match, label_column, first_data)
+    layout: _Layout | None
+    if column_match is None or not column_match.mapping:
+        layout = _columns_by_position(proposal, grid, columns, names, label_index, row_match, rows is None)
+    else:
+        assert header_index is not None
+        layout = _columns_by_header(proposal, grid, header_index, column_match, label_index)
+    if layout is None:
+        return proposal
+    _record_columns(proposal, columns, names, layout.column_map)
+
+    row_map: dict[Key, int] | None
+    if rows is None:
+        row_map = _free_rows(proposal, grid, layout)
+    else:
+        row_map = _labelled_rows(proposal, grid, rows, layout, label_index, row_match)
+        if row_map is None:
+            return proposal
+    _parse_cells(proposal, grid, parsers, layout, row_map)
+    _finish(proposal)
+    return proposal
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the values are: each column key's grid column, the header texts, the first data row."""
+
+    column_map: dict[Key, int]
+    header_cells: dict[int, str]  # grid column → header text shown, for messages
+    first_data: int
+
+    def column_name(self, index: int) -> str:
+        return self.header_cells.get(index) or _column_letter(index)
+
+
+def _parsers(
+    columns: Sequence[tuple[Key, Sequence[str]]], column_types: Mapping[Key, str | Callable[[Cell], ParsedCell]]
+) -> dict[Key, Callable[[Cell], ParsedCell]]:
+    """Column key → cell parser; a column without a type is text. An unknown type name raises ValueError."""
     parsers: dict[Key, Callable[[Cell], ParsedCell]] = {}
     for key, _aliases in columns:
         kind = column_types.get(key, "text")
@@ -98,75 +147,97 @@ def propose_import(
             parsers[key] = PARSERS[kind]
         else:
             raise ValueError(f"unknown column type {kind!r} for {key!r}")
+    return parsers
 
-    proposal = ImportProposal()
-    proposal.notes.extend(Problem(note) for note in grid.notes)
-    if not grid.height or not columns:
-        proposal.problems.append(Problem("Det finns inga celler att importera."))
-        return proposal
-    names = {key: _display((key, aliases)) for key, aliases in columns}
-    expected_headers = ", ".join(names.values())
 
-    # header row
-    column_match: _ColumnMatch | None = None
-    header_index: int | None = header_row
-    if header_index is None:
-        best_count = 0
-        for index in range(min(HEADER_SCAN_ROWS, grid.height)):
-            match = _match_columns_detail(grid.rows[index], columns)
-            if len(match.mapping) > best_count:
-                best_count, header_index, column_match = len(match.mapping), index, match
-    elif 0 <= header_index < grid.height:
-        column_match = _match_columns_detail(grid.rows[header_index], columns)
-    else:
-        header_index = None
-    first_data = header_index + 1 if header_index is not None else 0
+def _find_header_row(
+    grid: Grid, columns: Sequence[tuple[Key, Sequence[str]]], header_row: int | None
+) -> tuple[int | None, _ColumnMatch | None]:
+    """The given header row (None if outside the grid), else the row among the first
+    :data:`HEADER_SCAN_ROWS` whose cells match the most columns (None if none matches)."""
+    if header_row is not None:
+        if 0 <= header_row < grid.height:
+            return header_row, _match_columns_detail(grid.rows[header_row], columns)
+        return None, None
+    best_count = 0
+    best: tuple[int | None, _ColumnMatch | None] = (None, None)
+    for index in range(min(HEADER_SCAN_ROWS, grid.height)):
+        match = _match_columns_detail(grid.rows[index], columns)
+        if len(match.mapping) > best_count:
+            best_count, best = len(match.mapping), (index, match)
+    return best
 
-    # label column
-    row_match: _RowMatch | None = None
+
+def _find_label_column(
+    grid: Grid,
+    rows: Sequence[tuple[Key, Sequence[str]]] | None,
+    column_match: _ColumnMatch | None,
+    label_column: int | None,
+    first_data: int,
+) -> tuple[int | None, _RowMatch | None]:
+    """The column holding the row labels (given, or the unclaimed one matching the most rows)
+    and its rows matched; free rows (``rows`` None) match nothing."""
+    if rows is None:
+        return label_column, None
     label_index = label_column
-    if rows is not None:
+    if label_index is None:
         claimed = set(column_match.mapping.values()) if column_match else set()
-        if label_index is None:
-            label_index = _detect_label_column(grid, rows, claimed, first_data)
-        if label_index is not None:
-            row_match = _match_rows_detail(grid, rows, label_index, first_data)
+        label_index = _detect_label_column(grid, rows, claimed, first_data)
+    if label_index is None:
+        return None, None
+    return label_index, _match_rows_detail(grid, rows, label_index, first_data)
 
-    # positional fallback: no header row at all
-    header_cells: dict[int, str] = {}
-    if column_match is None or not column_match.mapping:
-        positional = _positional_columns(grid, columns, label_index, row_match, rows is None)
-        if positional is None:
-            proposal.problems.append(
-                Problem(
-                    f"Hittade ingen rubrikrad med kända kolumnnamn ({expected_headers}). "
-                    "Lägg till en rubrikrad överst eller klistra in kolumnerna i den ordningen."
-                )
-            )
-            return proposal
-        column_map = positional
-        header_index = None
-        first_data = 0
-        proposal.notes.append(
+
+def _columns_by_position(
+    proposal: ImportProposal,
+    grid: Grid,
+    columns: Sequence[tuple[Key, Sequence[str]]],
+    names: Mapping[Key, str],
+    label_index: int | None,
+    row_match: _RowMatch | None,
+    free_rows: bool,
+) -> _Layout | None:
+    """No header row: the value columns in the order of ``columns``, if they are as many;
+    else None, with the problem said."""
+    column_map = _positional_columns(grid, columns, label_index, row_match, free_rows)
+    if column_map is None:
+        proposal.problems.append(
             Problem(
-                "Ingen rubrikrad hittades; kolumnerna lästes i ordningen "
-                + ", ".join(f"{_column_letter(i)} = {names[k]}" for k, i in column_map.items())
-                + "."
+                f"Hittade ingen rubrikrad med kända kolumnnamn ({', '.join(names.values())}). "
+                "Lägg till en rubrikrad överst eller klistra in kolumnerna i den ordningen."
             )
         )
-    else:
-        column_map = column_match.mapping
-        assert header_index is not None
-        proposal.header_row = grid.row_numbers[header_index]
-        header_cells = {i: _shown(v) for i, v in enumerate(grid.rows[header_index]) if not _is_blank(v)}
-        proposal.notes.extend(Problem(note, row=proposal.header_row) for note in column_match.notes)
-        proposal.unmatched_headers = [
-            (i + 1, header_cells[i]) for i in column_match.unmatched if i != label_index and i in header_cells
-        ]
+        return None
+    proposal.notes.append(
+        Problem(
+            "Ingen rubrikrad hittades; kolumnerna lästes i ordningen "
+            + ", ".join(f"{_column_letter(i)} = {names[k]}" for k, i in column_map.items())
+            + "."
+        )
+    )
+    return _Layout(column_map, header_cells={}, first_data=0)
 
-    def column_name(index: int) -> str:
-        return header_cells.get(index) or f"{_column_letter(index)}"
 
+def _columns_by_header(
+    proposal: ImportProposal, grid: Grid, header_index: int, column_match: _ColumnMatch, label_index: int | None
+) -> _Layout:
+    """The columns the header row matched; its notes and the headers that matched nothing."""
+    proposal.header_row = grid.row_numbers[header_index]
+    header_cells = {i: _shown(v) for i, v in enumerate(grid.rows[header_index]) if not _is_blank(v)}
+    proposal.notes.extend(Problem(note, row=proposal.header_row) for note in column_match.notes)
+    proposal.unmatched_headers = [
+        (i + 1, header_cells[i]) for i in column_match.unmatched if i != label_index and i in header_cells
+    ]
+    return _Layout(column_match.mapping, header_cells, first_data=header_index + 1)
+
+
+def _record_columns(
+    proposal: ImportProposal,
+    columns: Sequence[tuple[Key, Sequence[str]]],
+    names: Mapping[Key, str],
+    column_map: dict[Key, int],
+) -> None:
+    """The source column of each found column, and a note naming those not found."""
     proposal.column_map = {key: index + 1 for key, index in column_map.items()}
     proposal.missing_columns = [key for key, _aliases in columns if key not in column_map]
     if proposal.missing_columns and column_map:
@@ -178,103 +249,127 @@ def propose_import(
             )
         )
 
-    # rows
-    row_map: dict[Key, int]
-    if rows is None:
-        row_map = {}
-        for index in range(first_data, grid.height):
-            cells = [grid.rows[index][c] for c in column_map.values()]
-            if all(_is_blank(v) for v in cells):
-                continue
-            first = next((v for v in grid.rows[index] if not _is_blank(v)), "")
-            if _is_total_label(first):
-                proposal.notes.append(
-                    Problem(
-                        f"Rad {grid.row_numbers[index]}: summeringsraden hoppas över – summor räknas ut automatiskt.",
-                        row=grid.row_numbers[index],
-                    )
-                )
-                continue
-            row_map[len(row_map)] = index
-    else:
-        if row_match is None or label_index is None:
-            labels = ", ".join(
-                _month_text(key) if isinstance(key, date) else _display((key, aliases))
-                for key, aliases in list(rows)[:6]
-            )
-            proposal.problems.append(Problem(f"Hittade ingen kolumn med radernas namn (till exempel {labels})."))
-            return proposal
-        proposal.label_column = label_index + 1
-        row_map = row_match.mapping
-        label_name = column_name(label_index)
-        for index, message in row_match.problems:
-            proposal.problems.append(Problem(message, row=grid.row_numbers[index], column=label_index + 1))
-        for index, message in row_match.notes:
-            proposal.notes.append(Problem(message, row=grid.row_numbers[index], column=label_index + 1))
-        for index in row_match.totals:
-            number = grid.row_numbers[index]
+
+def _free_rows(proposal: ImportProposal, grid: Grid, layout: _Layout) -> dict[Key, int]:
+    """Every data row with a value, keyed 0, 1, 2 …; a total row is skipped with a note."""
+    row_map: dict[Key, int] = {}
+    for index in range(layout.first_data, grid.height):
+        cells = [grid.rows[index][c] for c in layout.column_map.values()]
+        if all(_is_blank(v) for v in cells):
+            continue
+        first = next((v for v in grid.rows[index] if not _is_blank(v)), "")
+        if _is_total_label(first):
             proposal.notes.append(
                 Problem(
-                    f"Rad {number}: summeringsraden ”{_shown(grid.rows[index][label_index])}” hoppas över "
-                    "– summor räknas ut automatiskt.",
-                    row=number,
+                    f"Rad {grid.row_numbers[index]}: summeringsraden hoppas över – summor räknas ut automatiskt.",
+                    row=grid.row_numbers[index],
                 )
             )
-        for index in row_match.unmatched:
-            number = grid.row_numbers[index]
-            label = _shown(grid.rows[index][label_index])
-            proposal.unmatched_rows.append((number, label))
-            has_data = any(not _is_blank(grid.rows[index][c]) for c in column_map.values())
-            if has_data:
-                known = "månad eller rad i tabellen" if any(isinstance(k, date) for k, _a in rows) else "rad i tabellen"
-                proposal.problems.append(
-                    Problem(
-                        f"Rad {number}, kolumn {label_name}: ”{label}” är ingen känd {known}.",
-                        row=number,
-                        column=label_index + 1,
-                    )
-                )
-        proposal.missing_rows = [key for key, _aliases in rows if key not in row_map]
-        if not row_map and not row_match.problems:
-            proposal.problems.append(Problem(f"Ingen rad i kolumn {label_name} känns igen som en rad i tabellen."))
+            continue
+        row_map[len(row_map)] = index
+    return row_map
 
-    # cells
+
+def _labelled_rows(
+    proposal: ImportProposal,
+    grid: Grid,
+    rows: Sequence[tuple[Key, Sequence[str]]],
+    layout: _Layout,
+    label_index: int | None,
+    row_match: _RowMatch | None,
+) -> dict[Key, int] | None:
+    """Row key → grid row, by the labels; None, with the problem said, if no column holds labels."""
+    if row_match is None or label_index is None:
+        labels = ", ".join(
+            _month_text(key) if isinstance(key, date) else _display((key, aliases)) for key, aliases in list(rows)[:6]
+        )
+        proposal.problems.append(Problem(f"Hittade ingen kolumn med radernas namn (till exempel {labels})."))
+        return None
+    proposal.label_column = label_index + 1
+    _report_row_match(proposal, grid, label_index, row_match)
+    _report_unmatched_rows(proposal, grid, rows, layout, label_index, row_match.unmatched)
+    proposal.missing_rows = [key for key, _aliases in rows if key not in row_match.mapping]
+    if not row_match.mapping and not row_match.problems:
+        proposal.problems.append(
+            Problem(f"Ingen rad i kolumn {layout.column_name(label_index)} känns igen som en rad i tabellen.")
+        )
+    return row_match.mapping
+
+
+def _report_row_match(proposal: ImportProposal, grid: Grid, label_index: int, row_match: _RowMatch) -> None:
+    """The row matcher's problems and notes, and a note for each skipped total row."""
+    for index, message in row_match.problems:
+        proposal.problems.append(Problem(message, row=grid.row_numbers[index], column=label_index + 1))
+    for index, message in row_match.notes:
+        proposal.notes.append(Problem(message, row=grid.row_numbers[index], column=label_index + 1))
+    for index in row_match.totals:
+        number = grid.row_numbers[index]
+        proposal.notes.append(
+            Problem(
+                f"Rad {number}: summeringsraden ”{_shown(grid.rows[index][label_index])}” hoppas över "
+                "– summor räknas ut automatiskt.",
+                row=number,
+            )
+        )
+
+
+def _report_unmatched_rows(
+    proposal: ImportProposal,
+    grid: Grid,
+    rows: Sequence[tuple[Key, Sequence[str]]],
+    layout: _Layout,
+    label_index: int,
+    unmatched: Sequence[int],
+) -> None:
+    """Every unknown label is listed; one with values beside it is a problem."""
+    label_name = layout.column_name(label_index)
+    known = "månad eller rad i tabellen" if any(isinstance(k, date) for k, _a in rows) else "rad i tabellen"
+    for index in unmatched:
+        number = grid.row_numbers[index]
+        label = _shown(grid.rows[index][label_index])
+        proposal.unmatched_rows.append((number, label))
+        if any(not _is_blank(grid.rows[index][c]) for c in layout.column_map.values()):
+            proposal.problems.append(
+                Problem(
+                    f"Rad {number}, kolumn {label_name}: ”{label}” är ingen känd {known}.",
+                    row=number,
+                    column=label_index + 1,
+                )
+            )
+
+
+def _parse_cells(
+    proposal: ImportProposal,
+    grid: Grid,
+    parsers: Mapping[Key, Callable[[Cell], ParsedCell]],
+    layout: _Layout,
+    row_map: dict[Key, int],
+) -> None:
+    """Every matched cell parsed; an error is a problem, a note on how a value was read a note."""
     proposal.row_map = {key: grid.row_numbers[index] for key, index in row_map.items()}
     for row_key, index in row_map.items():
         number = grid.row_numbers[index]
-        for column_key, column in column_map.items():
+        for column_key, column in layout.column_map.items():
             parsed = parsers[column_key](grid.rows[index][column])
             proposal.cells[(row_key, column_key)] = parsed
-            where = f"Rad {number}, kolumn {column_name(column)}"
-            if parsed.is_error:
-                proposal.problems.append(
-                    Problem(
-                        f"{where}: {parsed.message}",
-                        row=number,
-                        column=column + 1,
-                        row_key=row_key,
-                        column_key=column_key,
-                    )
+            if parsed.is_error or parsed.note:
+                where = f"Rad {number}, kolumn {layout.column_name(column)}"
+                said = parsed.message if parsed.is_error else parsed.note
+                problem = Problem(
+                    f"{where}: {said}", row=number, column=column + 1, row_key=row_key, column_key=column_key
                 )
-            elif parsed.note:
-                proposal.notes.append(
-                    Problem(
-                        f"{where}: {parsed.note}",
-                        row=number,
-                        column=column + 1,
-                        row_key=row_key,
-                        column_key=column_key,
-                    )
-                )
+                (proposal.problems if parsed.is_error else proposal.notes).append(problem)
+
+
+def _finish(proposal: ImportProposal) -> None:
+    """Nothing to import is a problem; problems in source order, at most :data:`MAX_PROBLEMS` listed."""
     if not proposal.cells and not proposal.problems:
         proposal.problems.append(Problem("Det finns inga celler att importera."))
-
     proposal.problems.sort(key=lambda p: (p.row or 0, p.column or 0))
     if len(proposal.problems) > MAX_PROBLEMS:
         rest = len(proposal.problems) - MAX_PROBLEMS
         del proposal.problems[MAX_PROBLEMS:]
         proposal.problems.append(Problem(f"… och {_n(rest)} fel till."))
-    return proposal
 
 
 def _detect_label_column(
