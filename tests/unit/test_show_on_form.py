@@ -8,7 +8,7 @@ from webapp.forms.refusals import show_on_form
 from webapp.services.capacity import CapacityInputError
 from webapp.services.input_errors import InputProblem, InputRefused
 from webapp.services.report_admin import ReportInputError
-from webapp.services.template_rules import TemplateInputError
+from webapp.services.report_templates.rules import TemplateInputError
 
 
 class RowForm(Form):
@@ -61,8 +61,8 @@ def test_every_input_error_of_the_services_is_an_input_refused():
     """One type for refused input: views and show_on_form need to know no other."""
     from webapp.services.comments import CommentInputError
     from webapp.services.report_templates import TemplateFileError
+    from webapp.services.report_templates.json_files import TemplateFileRefused
     from webapp.services.statistics import TableInputError
-    from webapp.services.template_json import TemplateFileRefused
 
     kinds = (CapacityInputError, ReportInputError, TemplateInputError, CommentInputError)
     kinds += (TemplateFileError, TemplateFileRefused, TableInputError)

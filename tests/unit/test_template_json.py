@@ -6,16 +6,17 @@ import json
 
 import pytest
 
-from webapp.services import template_json, template_tables
 from webapp.services.report_templates import ChapterSpec, SectionSpec, read_template_file
-from webapp.services.template_json import (
+from webapp.services.report_templates import json_files as template_json
+from webapp.services.report_templates import tables as template_tables
+from webapp.services.report_templates.json_files import (
     TemplateDocument,
     TemplateFileRefused,
     dump_document,
     parse_template_file,
 )
-from webapp.services.template_rules import TemplateInputError, make_key
-from webapp.services.template_tables import TableFormValues, entry_from_form, form_values
+from webapp.services.report_templates.rules import TemplateInputError, make_key
+from webapp.services.report_templates.tables import TableFormValues, entry_from_form, form_values
 
 DEMO = read_template_file()
 UNIT_KEYS = {unit.key for unit in DEMO.units}

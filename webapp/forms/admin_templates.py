@@ -15,7 +15,7 @@ from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
 from webapp.labels import TABLE_KIND_LABELS, UNIT_KIND_PLURAL_LABELS
 from webapp.models import Unit, UnitKind
-from webapp.services.template_rules import (
+from webapp.services.report_templates.rules import (
     MAX_DESCRIPTION,
     MAX_GUIDANCE,
     MAX_NAME,
@@ -23,7 +23,7 @@ from webapp.services.template_rules import (
     TABLE_KINDS,
     TEMPLATE_KEY,
 )
-from webapp.services.template_tables import ITEM_KEY
+from webapp.services.report_templates.tables import ITEM_KEY
 
 UP_DOWN = ("up", "down")
 

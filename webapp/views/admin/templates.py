@@ -33,9 +33,11 @@ from webapp.forms.refusals import show_on_form
 from webapp.labels import TABLE_KIND_LABELS, UNIT_KIND_PLURAL_LABELS
 from webapp.models import ReportTemplate, TemplateChapter, TemplateSection
 from webapp.permissions import require_admin
-from webapp.services import template_admin, template_json, template_tables
-from webapp.services.template_admin import Contribution
-from webapp.services.template_rules import TemplateInputError
+from webapp.services.report_templates import admin as template_admin
+from webapp.services.report_templates import json_files as template_json
+from webapp.services.report_templates import tables as template_tables
+from webapp.services.report_templates.admin import Contribution
+from webapp.services.report_templates.rules import TemplateInputError
 from webapp.views.admin.blueprint import bp
 from webapp.views.loading import or_404
 

@@ -20,8 +20,8 @@ from webapp.models.base import utcnow
 from webapp.permissions import StateForbids
 from webapp.services import audit
 from webapp.services.report_templates import copy_structure
-from webapp.services.template_json import TemplateDocument
-from webapp.services.template_rules import (
+from webapp.services.report_templates.json_files import TemplateDocument
+from webapp.services.report_templates.rules import (
     NO_RESPONSIBLE,
     TEMPLATE_KEY,
     TemplateInputError,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from webapp.models import ReportTemplate
 from webapp.services.input_errors import InputRefused
 from webapp.services.report_templates import ChapterSpec, SectionSpec
-from webapp.services.template_rules import (
+from webapp.services.report_templates.rules import (
     MAX_DESCRIPTION,
     MAX_GUIDANCE,
     MAX_NAME,

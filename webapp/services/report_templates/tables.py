@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from webapp.services.template_rules import TemplateInputError, check_table_entry, make_key
+from webapp.services.report_templates.rules import TemplateInputError, check_table_entry, make_key
 from webapp.statistics.presets import COMMON_FIELDS, KIND_FIELDS
 from webapp.statistics.specs import SpecError, TableKind, TableSpec
 
