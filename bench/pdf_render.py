@@ -117,7 +117,7 @@ def child(mode: str, report_id: int, runs: int, pdf_out: str | None) -> dict:
         import weasyprint
 
         from webapp.document import render_document_html, render_pdf
-        from webapp.services.documents import build_document
+        from webapp.services.reports.documents import build_document
 
         try:
             from webapp.document import pdf as pdf_module

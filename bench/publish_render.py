@@ -108,7 +108,7 @@ def child(mode: str, report_id: int, runs: int) -> dict:
         from webapp.document import render_document_html, render_pdf
         from webapp.document.accessibility import check_pdf
         from webapp.document.edition import render_html_edition
-        from webapp.services.documents import build_document, build_section_document
+        from webapp.services.reports.documents import build_document, build_section_document
 
         weasyprint.HTML(string="<p>warm-up</p>").write_pdf()
         document = build_document(report_id, draft=False)

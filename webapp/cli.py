@@ -77,7 +77,7 @@ def create_user_command(
 def render_pdf_command(report_id: int, outfile: Path) -> None:
     """Render a report as a draft PDF to OUTFILE."""
     from webapp.document import render_document_html, render_pdf
-    from webapp.services.documents import build_document
+    from webapp.services.reports.documents import build_document
 
     with current_app.test_request_context():
         document = build_document(report_id, draft=True)

@@ -487,7 +487,7 @@ def test_every_endpoint_refuses_everyone_but_admins_with_nothing_changed(app, si
 
 
 def test_without_any_report_the_suggestion_is_the_coming_half_year(app_ctx):
-    from webapp.services.report_admin import defaults_after
+    from webapp.services.reports.admin import defaults_after
 
     defaults = defaults_after(None, today=date(2025, 10, 15))
     assert (defaults.period_start, defaults.period_end, defaults.deadline) == (

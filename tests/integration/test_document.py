@@ -12,7 +12,7 @@ from sqlalchemy import select
 from webapp.document import render_document_html
 from webapp.extensions import db
 from webapp.models import Block, Revision
-from webapp.services.documents import build_document
+from webapp.services.reports.documents import build_document
 
 WRITER = "skribent.crossroads@demo.iop"
 REPORT_TITLE = "Verksamhetsrapport IOP 2021-11-01 – 2022-04-30"

@@ -30,7 +30,7 @@ from webapp.document import render_document_html, render_pdf
 from webapp.document.accessibility import check_pdf
 from webapp.document.build import DocBlock, DocChapter, DocSection, ReportDocument
 from webapp.extensions import db
-from webapp.services.documents import build_document
+from webapp.services.reports.documents import build_document
 
 TITLE = "Verksamhetsrapport IOP 2021-11-01 – 2022-04-30"
 PERIOD = "1 november 2021 – 30 april 2022"

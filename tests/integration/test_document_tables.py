@@ -18,7 +18,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import Block, BlockState, TemplateSection, Unit, User
 from webapp.services.blocks import save_block
-from webapp.services.documents import build_document
+from webapp.services.reports.documents import build_document
 
 REPORT_ID = 2
 ADMIN = "admin@demo.iop"  # may write any unit's block

@@ -14,7 +14,7 @@ import pytest
 from tests.integration.helpers import block_version, find_block, post
 from webapp.document.edition import EditionStylesheetError, drop_at_rules, edition_stylesheet, render_html_edition
 from webapp.extensions import db
-from webapp.services.documents import build_document
+from webapp.services.reports.documents import build_document
 
 READER = "skribent.crossroads@demo.iop"
 TITLE = "Verksamhetsrapport IOP 2021-11-01 – 2022-04-30"

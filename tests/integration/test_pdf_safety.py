@@ -21,7 +21,7 @@ from webapp.document.edition import render_html_edition
 from webapp.document.pdf import DOCUMENT_ORIGIN, StaticFileFetcher
 from webapp.extensions import db
 from webapp.models import Block
-from webapp.services.documents import build_document
+from webapp.services.reports.documents import build_document
 
 WRITER = "skribent.crossroads@demo.iop"
 STATIC_PREFIX = f"{DOCUMENT_ORIGIN}/static/"

@@ -10,7 +10,7 @@ from tests.pdf_tools import page_texts, reader_for, roles, squeeze
 from webapp.document.accessibility import check_pdf
 from webapp.extensions import db
 from webapp.models import Block
-from webapp.services.documents import build_section_document
+from webapp.services.reports.documents import build_section_document
 
 WRITER = "skribent.stadsmissionen-natt@demo.iop"
 OTHER_UNITS_WRITER = "skribent.crossroads@demo.iop"  # may read every section, writes none of these

@@ -5,10 +5,10 @@ from __future__ import annotations
 from wtforms import FieldList, Form, FormField, StringField
 
 from webapp.forms.refusals import show_on_form
-from webapp.services.capacity import CapacityInputError
 from webapp.services.input_errors import InputProblem, InputRefused
-from webapp.services.report_admin import ReportInputError
 from webapp.services.report_templates.rules import TemplateInputError
+from webapp.services.reports.admin import ReportInputError
+from webapp.services.reports.capacity import CapacityInputError
 
 
 class RowForm(Form):

@@ -1,6 +1,6 @@
 """The report as a document: built from a loaded outline, rendered to HTML, printed to PDF.
 
-Loading from the database is ``webapp.services.documents``'s job; this package takes data only.
+Loading from the database is ``webapp.services.reports.documents``'s job; this package takes data only.
 """
 
 from webapp.document.build import DocumentTables, ReportDocument, document_from_outline, section_excerpt

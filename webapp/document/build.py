@@ -1,7 +1,7 @@
 """The report as a document: plain, frozen data that the templates and the PDF render.
 
 The document is built from a loaded outline (chapters → sections → blocks) and the tables
-computed from it, both handed in by ``webapp.services.documents``: this package never
+computed from it, both handed in by ``webapp.services.reports.documents``: this package never
 touches the database or the services. Block bodies are the revisions' stored HTML, which
 ``webapp.content`` has already sanitized.
 

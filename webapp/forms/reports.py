@@ -28,7 +28,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.labels import UNIT_KIND_PLURAL_LABELS
-from webapp.services.capacity import MAX_ENTRIES
+from webapp.services.reports.capacity import MAX_ENTRIES
 
 
 class IsoDateField(DateField):

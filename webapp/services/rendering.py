@@ -23,7 +23,7 @@ from webapp.extensions import db
 from webapp.i18n import N_
 from webapp.models import Block, RenderJob, RenderKind, RenderState, Report, User
 from webapp.models.base import utcnow
-from webapp.services.documents import build_document
+from webapp.services.reports.documents import build_document
 
 STAGE_QUEUED = N_("Väntar på sin tur")
 STAGE_BUILDING = N_("Bygger dokumentet")

@@ -14,8 +14,8 @@ from webapp.forms.reports import CapacityForm
 from webapp.htmx import wants_fragment
 from webapp.models import Block, ReportCapacity, User
 from webapp.permissions import PermissionDenied, can_read_report
-from webapp.services import capacity as capacity_service
 from webapp.services import reports
+from webapp.services.reports import capacity as capacity_service
 from webapp.views.loading import or_404
 
 bp = Blueprint("capacity", __name__, url_prefix="/blocks")

@@ -17,7 +17,7 @@ from webapp.document import render_document_html, render_pdf
 from webapp.document.build import ReportDocument
 from webapp.document.edition import render_html_edition
 from webapp.permissions import PermissionDenied, can_read_report
-from webapp.services.documents import build_document, build_section_document
+from webapp.services.reports.documents import build_document, build_section_document
 from webapp.views.loading import or_404
 
 bp = Blueprint("documents", __name__, url_prefix="/reports")

@@ -11,7 +11,7 @@ from webapp.htmx import wants_fragment
 from webapp.models import RenderJob, RenderKind, RenderState, Report
 from webapp.permissions import PermissionDenied, can_read_report, is_chair
 from webapp.services import comments, publishing, rendering, reports, review
-from webapp.services.documents import build_document
+from webapp.services.reports.documents import build_document
 from webapp.views.downloads import send_stored_file
 from webapp.views.loading import or_404
 

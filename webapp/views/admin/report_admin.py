@@ -23,8 +23,8 @@ from webapp.forms.reports import (
 )
 from webapp.models import Block, Report, ReportTemplate
 from webapp.permissions import require_admin
-from webapp.services import report_admin
 from webapp.services import reports as report_queries
+from webapp.services.reports import admin as report_admin
 from webapp.views.admin.blueprint import bp
 
 
