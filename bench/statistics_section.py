@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> dict:
 
         from webapp import create_app
         from webapp.document import render_document_html
-        from webapp.services import reports, statistics
+        from webapp.services import reports
+        from webapp.services.blocks import statistics
         from webapp.services.reports.documents import build_document
 
         app = create_app({"SQLALCHEMY_DATABASE_URI": database.url})

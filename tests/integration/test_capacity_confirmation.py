@@ -20,7 +20,7 @@ from tests.integration.report_admin_helpers import (
 )
 from webapp.extensions import db
 from webapp.models import AuditEvent, Block, User
-from webapp.services.statistics import compute_context
+from webapp.services.blocks.statistics import compute_context
 from webapp.statistics.capacity import offered_in_range
 
 

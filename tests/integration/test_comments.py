@@ -159,7 +159,7 @@ def test_bad_input_is_refused_with_422_and_nothing_saved(app, signed_in, block_i
 def test_a_table_cell_anchor_is_validated_against_the_blocks_tables(app, signed_in, block_id):
     """The test gives the block's section a month table of its own, whatever tables the demo has."""
     from webapp.models import Block
-    from webapp.services.statistics import block_specs
+    from webapp.services.blocks.statistics import block_specs
 
     table = {"key": "anchor-visits", "kind": "visits", "title": "Besök per månad"}
     with app.app_context():

@@ -77,8 +77,9 @@ from webapp.models import (
     Unit,
     User,
 )
-from webapp.services import accounts, reports, statistics
+from webapp.services import accounts, reports
 from webapp.services import blocks as block_service
+from webapp.services.blocks import statistics
 from webapp.services.review import BLOCK_TRANSITIONS, REPORT_TRANSITIONS, Action, ReportAction, Who
 from webapp.statistics.cells import TableData, ValueType
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta
 
-from webapp.services.revisions import line_diff, should_seal_draft
+from webapp.services.blocks.revisions import line_diff, should_seal_draft
 
 START = datetime(2026, 11, 23, 10, 0, 0)
 

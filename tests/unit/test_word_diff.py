@@ -1,6 +1,6 @@
 """Word-level diffs: what a reviewer reads to see what changed."""
 
-from webapp.services.revisions import has_changes, word_diff
+from webapp.services.blocks.revisions import has_changes, word_diff
 
 
 def _old(parts):

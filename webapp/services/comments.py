@@ -19,8 +19,8 @@ from webapp.models import Block, Comment, User
 from webapp.models.base import utcnow
 from webapp.permissions import PermissionDenied, StateForbids, can_comment, can_resolve
 from webapp.services import audit, notifications
+from webapp.services.blocks.statistics import block_specs
 from webapp.services.input_errors import InputRefused
-from webapp.services.statistics import block_specs
 from webapp.statistics.specs import RowSource
 
 MAX_BODY_CHARS = 10_000

@@ -22,9 +22,9 @@ from webapp.models import BlockState, Publication, RenderJob, RenderKind, Render
 from webapp.models.base import utcnow
 from webapp.permissions import StateForbids
 from webapp.services import audit, rendering
+from webapp.services.blocks.statistics import block_tables
 from webapp.services.comments import open_thread_counts
 from webapp.services.reports import ReportOutline, load_outline
-from webapp.services.statistics import block_tables
 
 MAX_NOTE = 2000
 

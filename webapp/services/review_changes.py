@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import AuditEvent, Block, BlockState, Revision
-from webapp.services import statistics
-from webapp.services.revisions import WordDiffKind, has_changes, word_diff
+from webapp.services.blocks import statistics
+from webapp.services.blocks.revisions import WordDiffKind, has_changes, word_diff
 
 REVIEW_MARKS = ("block.submit", "block.approve")
 

@@ -1,6 +1,6 @@
 """The computed tables that pages and the document show: one block's table, a section's joint table.
 
-Plain data made by ``webapp.services.statistics`` from blocks and reports, so that the
+Plain data made by ``webapp.services.blocks.statistics`` from blocks and reports, so that the
 document and the templates can take them without knowing where they came from.
 """
 

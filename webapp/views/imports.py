@@ -20,7 +20,8 @@ from webapp.htmx import wants_fragment
 from webapp.models import Block
 from webapp.permissions import PermissionDenied, can_read_report, require_edit_block
 from webapp.services import blocks as block_service
-from webapp.services import importing, reports, statistics
+from webapp.services import reports
+from webapp.services.blocks import importing, statistics
 from webapp.statistics.formatting import format_number
 from webapp.views.blocks import saved_block
 from webapp.views.loading import or_404

@@ -9,7 +9,8 @@ from flask_login import current_user
 from webapp.extensions import db
 from webapp.models import Block
 from webapp.permissions import PermissionDenied, can_read_report, is_block_writer, require_edit_block
-from webapp.services import notifications, presence, reports
+from webapp.services import notifications, reports
+from webapp.services.blocks import presence
 from webapp.views.loading import or_404
 
 bp = Blueprint("live", __name__, url_prefix="/blocks")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from webapp.services import importing, statistics
+from webapp.services.blocks import importing, statistics
 from webapp.statistics.cells import (
     EMPTY,
     MISSING,

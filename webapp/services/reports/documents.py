@@ -7,8 +7,8 @@ Loads the outline (``reports.load_outline``) and computes the tables the documen
 from __future__ import annotations
 
 from webapp.document.build import DocumentTables, ReportDocument, document_from_outline, section_excerpt
+from webapp.services.blocks.statistics import block_tables, joint_tables
 from webapp.services.reports import ReportOutline, load_outline
-from webapp.services.statistics import block_tables, joint_tables
 
 
 def document_tables(outline: ReportOutline, *, only_section: int | None = None) -> DocumentTables:

@@ -21,7 +21,7 @@ from webapp.models import Block, BlockDraft, Report, ReportState, Revision, User
 from webapp.models.base import utcnow
 from webapp.permissions import StateForbids, require_edit_block
 from webapp.services import audit
-from webapp.services.revisions import should_seal_draft
+from webapp.services.blocks.revisions import should_seal_draft
 
 
 class ContentTooLarge(Exception):

@@ -30,7 +30,7 @@ from datetime import date
 from decimal import Decimal
 
 from webapp.models import Block
-from webapp.services.statistics import block_specs, input_text
+from webapp.services.blocks.statistics import block_specs, input_text
 from webapp.statistics import importing as reader
 from webapp.statistics.cells import (
     EMPTY,
