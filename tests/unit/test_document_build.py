@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from webapp.document.build import cell_notes, is_filled, joint_caption, table_charts
-from webapp.statistics.capacity import schedule_for_unit
+from webapp.statistics.capacity import CapacityEntry
 from webapp.statistics.cells import TableData
 from webapp.statistics.compute import ComputeContext, compute
 from webapp.statistics.presets import build_spec
@@ -14,7 +14,7 @@ START, END = date(2022, 11, 1), date(2023, 4, 30)
 OCCUPANCY = build_spec({"key": "occupancy", "kind": "occupancy", "title": "Beläggning per månad"}, START, END)
 VISITS = build_spec({"key": "visits", "kind": "visits", "title": "Besök per månad"}, START, END)
 LOG = build_spec({"key": "ekn", "kind": "log", "title": "Extra kalla nätter"}, START, END)
-CONTEXT = ComputeContext(START, END, schedule_for_unit(50, None, None))
+CONTEXT = ComputeContext(START, END, (CapacityEntry(50),))
 
 
 def _data(rows: dict, **extra) -> TableData:

@@ -171,6 +171,12 @@ class TableData:
         return replace(self, figures={**self.figures, key: cell})
 
     def with_note(self, row_key: str, column_key: str, text: str) -> TableData:
+        """Set one cell's note; blank text removes it.
+
+        Public engine API: the grid has no note field yet, but validate's
+        ``override_without_note`` warning asks the writer for one, and the document
+        already prints notes (``note``); the note field will set them through this.
+        """
         notes = {k: v for k, v in self.notes.items() if k != note_key(column_key, row_key)}
         if text.strip():
             notes[note_key(column_key, row_key)] = text

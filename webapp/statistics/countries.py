@@ -361,11 +361,11 @@ def find_country(text: str | None) -> Country | None:
 def is_eu_eea(code: str | None) -> bool:
     """True for EU and EEA (IS, LI, NO) nationals; False for Switzerland, third
     countries, stateless, unknown and unrecognised codes. Use
-    ``Country.free_movement`` when Swiss nationals should count with the EU."""
+    ``Country.free_movement`` when Swiss nationals should count with the EU.
+
+    Public engine API: the EU/EEA question asked of a bare code, as the coming EU/EES
+    share of a top-N list with a base (DESIGN §5) will ask it. ``nationalities`` asks
+    ``Country.eea`` of a country it has already looked up, which is the same rule.
+    """
     country = country_by_code(code)
     return bool(country and country.eea)
-
-
-def country_choices() -> list[tuple[str, str]]:
-    """(code, Swedish name) pairs in Swedish alphabetical order, for a <select>."""
-    return [(country.code, country.name_sv) for country in COUNTRIES]

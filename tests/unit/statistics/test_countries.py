@@ -9,7 +9,6 @@ from webapp.statistics.countries import (
     UNKNOWN_CODE,
     Country,
     country_by_code,
-    country_choices,
     find_country,
     is_eu_eea,
     swedish_sort_key,
@@ -308,11 +307,3 @@ def test_swedish_sort_key():
         "Ärlig",
         "öl",
     ]
-
-
-def test_country_choices():
-    choices = country_choices()
-    assert choices == [(country.code, country.name_sv) for country in COUNTRIES]
-    assert ("RO", "Rumänien") in choices
-    assert ("XX", "Statslös") in choices and ("ZZ", "Okänd") in choices
-    assert all(isinstance(code, str) and isinstance(name, str) for code, name in choices)

@@ -9,11 +9,12 @@ from hypothesis import strategies as st
 
 from tests.unit.statistics.template_tables import template_table
 from webapp.statistics.aggregate import UnitTable, aggregate, unit_summary
-from webapp.statistics.capacity import CapacityEntry, offered_by_month, offered_in_range
+from webapp.statistics.capacity import CapacityEntry, offered_bed_nights, offered_in_range
 from webapp.statistics.cells import MISSING, NOT_APPLICABLE, Cell, Row, TableData, ValueType, parse_input
 from webapp.statistics.compute import ComputeContext, compute
 from webapp.statistics.figures import FigureState
 from webapp.statistics.formatting import format_number
+from webapp.statistics.periods import period_months
 from webapp.statistics.presets import build_spec
 from webapp.statistics.specs import spec_from_dict, spec_to_dict
 
@@ -180,7 +181,8 @@ def test_swedish_formatted_numbers_read_back(number):
 )
 def test_monthly_offered_adds_up_to_the_period(places, opens, length):
     entry = CapacityEntry(places, opens, opens + timedelta(days=length))
-    assert sum(offered_by_month([entry], START, END).values()) == offered_in_range([entry], START, END)
+    monthly = [offered_bed_nights([entry], *month, (START, END)) for month in period_months(START, END)]
+    assert sum(monthly) == offered_in_range([entry], START, END)
 
 
 SPECS = [

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..formatting import format_number
@@ -33,21 +33,6 @@ class Grid:
 
     def cell(self, row: int, column: int) -> Cell:
         return self.rows[row][column]
-
-    @classmethod
-    def from_rows(
-        cls,
-        rows: Iterable[Sequence[Cell]],
-        row_numbers: Iterable[int] | None = None,
-        source: str = "",
-        notes: Sequence[str] = (),
-    ) -> Grid:
-        """Pad to a rectangle, drop blank rows and trailing blank columns; enforce limits."""
-        collector = _Collector(source)
-        numbers = iter(row_numbers) if row_numbers is not None else None
-        for index, row in enumerate(rows, 1):
-            collector.add(next(numbers) if numbers is not None else index, list(row))
-        return collector.grid(notes)
 
 
 def _is_blank(value: Cell) -> bool:
