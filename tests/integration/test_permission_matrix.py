@@ -1,7 +1,7 @@
 """The permission matrix: every mutating endpoint × every role × report state (open, locked).
 
 Each (endpoint, role, state) triple is its own test. The expected outcome is derived from the
-rules in webapp/permissions.py, webapp/services/review.py and webapp/services/comments.py and
+rules in webapp/permissions.py, webapp/services/review/workflow.py and webapp/services/review/comments.py and
 the views: either *allowed* (the status, and the change is visible in the database) or *refused*
 with a specific status, in which case a fingerprint of every relevant table (blocks, revisions,
 drafts, comments, notifications, audit events, presence, reports) must be exactly as before.

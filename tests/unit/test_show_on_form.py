@@ -60,9 +60,9 @@ def test_a_problem_with_a_row_goes_to_that_row_and_the_whole_message_above_the_f
 def test_every_input_error_of_the_services_is_an_input_refused():
     """One type for refused input: views and show_on_form need to know no other."""
     from webapp.services.blocks.statistics import TableInputError
-    from webapp.services.comments import CommentInputError
     from webapp.services.report_templates import TemplateFileError
     from webapp.services.report_templates.json_files import TemplateFileRefused
+    from webapp.services.review.comments import CommentInputError
 
     kinds = (CapacityInputError, ReportInputError, TemplateInputError, CommentInputError)
     kinds += (TemplateFileError, TemplateFileRefused, TableInputError)

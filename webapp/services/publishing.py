@@ -23,8 +23,8 @@ from webapp.models.base import utcnow
 from webapp.permissions import StateForbids
 from webapp.services import audit, rendering
 from webapp.services.blocks.statistics import block_tables
-from webapp.services.comments import open_thread_counts
 from webapp.services.reports import ReportOutline, load_outline
+from webapp.services.review.comments import open_thread_counts
 
 MAX_NOTE = 2000
 

@@ -13,10 +13,11 @@ from webapp.htmx import wants_fragment
 from webapp.models import Block, Revision
 from webapp.permissions import PermissionDenied, can_edit_block, can_read_report, require_edit_block
 from webapp.services import blocks as block_service
-from webapp.services import comments, reports, review
+from webapp.services import reports, review
 from webapp.services.blocks import presence, statistics
 from webapp.services.blocks.revisions import line_diff
-from webapp.services.review_changes import changes_since_review
+from webapp.services.review import comments
+from webapp.services.review.changes import changes_since_review
 from webapp.views.capacity import capacity_panel
 from webapp.views.loading import or_404
 

@@ -15,8 +15,8 @@ from webapp.forms.blocks import CommentForm
 from webapp.htmx import wants_fragment
 from webapp.models import Block, Comment
 from webapp.permissions import PermissionDenied, StateForbids, can_read_report
-from webapp.services import comments as comment_service
 from webapp.services import reports
+from webapp.services.review import comments as comment_service
 from webapp.views.loading import or_404
 
 bp = Blueprint("comments", __name__)

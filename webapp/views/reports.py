@@ -10,8 +10,9 @@ from webapp.forms.publishing import RenderRequestForm
 from webapp.htmx import wants_fragment
 from webapp.models import RenderJob, RenderKind, RenderState, Report
 from webapp.permissions import PermissionDenied, can_read_report, is_chair
-from webapp.services import comments, publishing, rendering, reports, review
+from webapp.services import publishing, rendering, reports, review
 from webapp.services.reports.documents import build_document
+from webapp.services.review import comments
 from webapp.views.downloads import send_stored_file
 from webapp.views.loading import or_404
 
