@@ -87,7 +87,7 @@ class App:
 
         from webapp.extensions import db
         from webapp.models import RenderKind, User
-        from webapp.services import rendering
+        from webapp.services.publishing import rendering
 
         with self.app.app_context():
             chair = db.session.scalar(select(User).where(User.email == CHAIR))
@@ -128,7 +128,7 @@ class App:
         """The final render of report 1's content as it is (the one the lock queued)."""
         from webapp.extensions import db
         from webapp.models import RenderKind
-        from webapp.services import rendering
+        from webapp.services.publishing import rendering
 
         with self.app.app_context():
             prepared = rendering.prepare_render(LOCKED_REPORT, RenderKind.FINAL)

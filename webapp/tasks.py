@@ -31,8 +31,9 @@ from huey.api import TaskWrapper
 from webapp import signals
 from webapp.config import INSTANCE_DIR
 from webapp.extensions import db
-from webapp.services import mail, rendering
+from webapp.services import mail
 from webapp.services.notifications import deadline_reminders, send_notification_mail
+from webapp.services.publishing import rendering
 
 logger = logging.getLogger(__name__)
 

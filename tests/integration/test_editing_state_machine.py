@@ -1048,7 +1048,7 @@ def _content(source: str, tables: dict | None) -> Content:
 
 def test_editing_sessions_keep_every_promise(app, world, monkeypatch):
     # Locking queues the final PDF; rendering it takes seconds and is publishing's business.
-    monkeypatch.setattr("webapp.services.rendering.request_render", lambda *args, **kwargs: None)
+    monkeypatch.setattr("webapp.services.publishing.rendering.request_render", lambda *args, **kwargs: None)
     run_state_machine_as_test(lambda: EditingSession(app, world), settings=PROFILE)
 
 

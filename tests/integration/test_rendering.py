@@ -25,7 +25,7 @@ from tests.integration.publishing_helpers import (
 from webapp.extensions import db
 from webapp.models import RenderJob, RenderKind, RenderState, User
 from webapp.models.base import utcnow
-from webapp.services import rendering
+from webapp.services.publishing import rendering
 
 SMALL_HTML = (
     '<!doctype html><html lang="sv"><head><meta charset="utf-8"><title>Prov</title></head>'

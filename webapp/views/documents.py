@@ -2,7 +2,7 @@
 
 Both are for anyone who may read the report. The section preview is rendered right here in
 the request: one section is a few pages and takes a tenth of a second, unlike the whole
-report, whose renders run in the background worker (webapp/services/rendering.py).
+report, whose renders run in the background worker (webapp/services/publishing/rendering.py).
 """
 
 from __future__ import annotations

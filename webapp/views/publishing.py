@@ -11,7 +11,8 @@ from webapp.forms.publishing import PublishForm, RenderRequestForm
 from webapp.htmx import htmx_redirect, wants_fragment
 from webapp.models import RenderJob, RenderKind, RenderState, Report
 from webapp.permissions import PermissionDenied, StateForbids, can_read_report
-from webapp.services import publishing, rendering, reports
+from webapp.services import publishing, reports
+from webapp.services.publishing import rendering
 from webapp.views.downloads import send_stored_file
 from webapp.views.loading import or_404
 from webapp.views.reports import STOP_POLLING

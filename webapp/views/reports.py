@@ -10,7 +10,8 @@ from webapp.forms.publishing import RenderRequestForm
 from webapp.htmx import wants_fragment
 from webapp.models import RenderJob, RenderKind, RenderState, Report
 from webapp.permissions import PermissionDenied, can_read_report, is_chair
-from webapp.services import publishing, rendering, reports, review
+from webapp.services import publishing, reports, review
+from webapp.services.publishing import rendering
 from webapp.services.reports.documents import build_document
 from webapp.services.review import comments
 from webapp.views.downloads import send_stored_file

@@ -13,8 +13,9 @@ from webapp.labels import ACTION_LABELS
 from webapp.models import Report
 from webapp.permissions import PermissionDenied, StateForbids, can_read_report, is_block_writer, is_reviewer
 from webapp.services import blocks as block_service
-from webapp.services import rendering, reports, review
+from webapp.services import reports, review
 from webapp.services.blocks import statistics
+from webapp.services.publishing import rendering
 from webapp.templating import action_label
 from webapp.views import blocks as block_views
 from webapp.views.loading import or_404

@@ -21,8 +21,9 @@ from webapp.i18n import N_
 from webapp.models import BlockState, Publication, RenderJob, RenderKind, RenderState, Report, User
 from webapp.models.base import utcnow
 from webapp.permissions import StateForbids
-from webapp.services import audit, rendering
+from webapp.services import audit
 from webapp.services.blocks.statistics import block_tables
+from webapp.services.publishing import rendering
 from webapp.services.reports import ReportOutline, load_outline
 from webapp.services.review.comments import open_thread_counts
 
