@@ -99,8 +99,8 @@ def test_refused_password_change_is_422_never_echoed_and_nothing_changes(app, si
 
 def test_invited_person_without_a_password_cannot_change_it_here(app, signed_in):
     # An account page needs a signed-in person, who always has a password; the check still holds.
+    from webapp.input_errors import InputRefused
     from webapp.services import accounts
-    from webapp.services.input_errors import InputRefused
 
     link = link_from(invite(signed_in(ADMIN), app))
     assert link

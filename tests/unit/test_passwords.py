@@ -7,9 +7,9 @@ import threading
 import pytest
 from werkzeug.security import check_password_hash
 
+from webapp.input_errors import InputRefused
 from webapp.services.accounts import passwords
 from webapp.services.accounts.passwords import check_password, email_pieces
-from webapp.services.input_errors import InputRefused
 
 EMAIL = "ny.kollega@exempel.se"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import FieldList, Form, FormField, StringField
 
 from webapp.forms.refusals import show_on_form
-from webapp.services.input_errors import InputProblem, InputRefused
+from webapp.input_errors import InputProblem, InputRefused
 from webapp.services.report_templates.rules import TemplateInputError
 from webapp.services.reports.admin import ReportInputError
 from webapp.services.reports.capacity import CapacityInputError
@@ -63,9 +63,10 @@ def test_every_input_error_of_the_services_is_an_input_refused():
     from webapp.services.report_templates import TemplateFileError
     from webapp.services.report_templates.json_files import TemplateFileRefused
     from webapp.services.review.comments import CommentInputError
+    from webapp.statistics.importing import ImportRefused
 
     kinds = (CapacityInputError, ReportInputError, TemplateInputError, CommentInputError)
-    kinds += (TemplateFileError, TemplateFileRefused, TableInputError)
+    kinds += (TemplateFileError, TemplateFileRefused, TableInputError, ImportRefused)
     assert all(issubclass(kind, InputRefused) for kind in kinds)
     form = PageForm()
     show_on_form(form, CommentInputError("För lång kommentar.", "title"))

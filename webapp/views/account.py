@@ -13,12 +13,12 @@ from flask_login import current_user, login_user
 from webapp.extensions import db
 from webapp.forms.accounts import ChangePasswordForm, ChoosePasswordForm, NameForm
 from webapp.forms.refusals import show_on_form
+from webapp.input_errors import InputRefused
 from webapp.models import TokenPurpose
 from webapp.permissions import PermissionDenied
 from webapp.services import accounts
 from webapp.services.accounts import tokens
 from webapp.services.accounts.passwords import MIN_PASSWORD_LENGTH
-from webapp.services.input_errors import InputRefused
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 

@@ -17,10 +17,10 @@ from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
 from webapp.i18n import N_
+from webapp.input_errors import InputRefused
 from webapp.models import Block, Organisation, Report, Unit, UnitCapacity, UnitKind, User
 from webapp.services import audit
 from webapp.services.accounts import clean_name
-from webapp.services.input_errors import InputRefused
 
 KEY_LENGTH = 60
 MAX_PLACES = 10_000

@@ -19,8 +19,8 @@ from zxcvbn import zxcvbn
 
 from webapp.config import DATA_DIR
 from webapp.i18n import N_
+from webapp.input_errors import InputRefused
 from webapp.models import User
-from webapp.services.input_errors import InputRefused
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256

@@ -18,13 +18,13 @@ from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
 from webapp.i18n import N_
+from webapp.input_errors import InputRefused
 from webapp.models import Role, TokenPurpose, Unit, User, UserRole, unit_memberships
 from webapp.models.base import utcnow
 from webapp.permissions import StateForbids
 from webapp.services import audit
 from webapp.services.accounts import clean_name, find_user_by_email, normalise_email, tokens
 from webapp.services.accounts.passwords import has_usable_password, unusable_password_hash
-from webapp.services.input_errors import InputRefused
 
 MAX_EMAIL_LENGTH = 254
 # Deliberately loose: one @, something before it, a dotted domain after it, no spaces.

@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
 from webapp.i18n import N_
+from webapp.input_errors import InputRefused
 from webapp.models import Role, TokenPurpose, Unit, User, UserRole, UserToken
 from webapp.services import audit
 from webapp.services.accounts import tokens
@@ -18,7 +19,6 @@ from webapp.services.accounts.passwords import (
     set_password,
     verify_password,
 )
-from webapp.services.input_errors import InputRefused
 
 MAX_NAME_LENGTH = 200
 # Compared against when the e-mail is unknown, so both failures take the same time.

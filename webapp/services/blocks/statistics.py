@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from webapp.input_errors import InputRefused
 from webapp.models import Block, Report, TemplateSection, Unit
-from webapp.services.input_errors import InputRefused
 from webapp.statistics.aggregate import UnitTable, aggregate, unit_summary
 from webapp.statistics.cells import TableData, TableDataError, parse_input
 from webapp.statistics.compare import compare

@@ -13,8 +13,8 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from webapp.input_errors import InputRefused
 from webapp.models import ReportTemplate
-from webapp.services.input_errors import InputRefused
 from webapp.services.report_templates import ChapterSpec, SectionSpec
 from webapp.services.report_templates.rules import (
     MAX_DESCRIPTION,

@@ -10,8 +10,8 @@ import re
 from collections.abc import Collection
 from datetime import date
 
+from webapp.input_errors import InputRefused
 from webapp.models import UnitKind
-from webapp.services.input_errors import InputRefused
 from webapp.statistics.presets import KIND_FIELDS, build_spec, slug
 from webapp.statistics.specs import SpecError, TableSpec
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from webapp.config import DATA_DIR
 from webapp.extensions import db
+from webapp.input_errors import InputRefused
 from webapp.models import (
     Organisation,
     ReportTemplate,
@@ -21,7 +22,6 @@ from webapp.models import (
     UnitCapacity,
     UnitKind,
 )
-from webapp.services.input_errors import InputRefused
 
 DEFAULT_TEMPLATE_FILE = DATA_DIR / "report_template_2021.toml"
 

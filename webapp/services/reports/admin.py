@@ -19,6 +19,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
 from webapp.i18n import N_
+from webapp.input_errors import InputProblem, InputRefused
 from webapp.models import (
     Block,
     BlockDraft,
@@ -35,7 +36,6 @@ from webapp.models import (
 )
 from webapp.permissions import StateForbids
 from webapp.services import audit, reports
-from webapp.services.input_errors import InputProblem, InputRefused
 from webapp.statistics.period_shift import ONE_DAY, DateShift, add_months, following_period, shift_entries
 
 MAX_TITLE = 300

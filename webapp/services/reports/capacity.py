@@ -13,11 +13,11 @@ from datetime import date
 
 from webapp.extensions import db
 from webapp.i18n import N_
+from webapp.input_errors import InputProblem, InputRefused
 from webapp.models import Block, ReportCapacity, UnitKind, User
 from webapp.models.base import utcnow
 from webapp.permissions import PermissionDenied, StateForbids, is_block_writer
 from webapp.services import audit
-from webapp.services.input_errors import InputProblem, InputRefused
 
 MAX_PLACES = 10_000
 MAX_ENTRIES = 20

@@ -15,12 +15,12 @@ from sqlalchemy.orm import joinedload
 
 from webapp.content import render_markdown
 from webapp.extensions import db
+from webapp.input_errors import InputRefused
 from webapp.models import Block, Comment, User
 from webapp.models.base import utcnow
 from webapp.permissions import PermissionDenied, StateForbids, can_comment, can_resolve
 from webapp.services import audit, notifications
 from webapp.services.blocks.statistics import block_specs
-from webapp.services.input_errors import InputRefused
 from webapp.statistics.specs import RowSource
 
 MAX_BODY_CHARS = 10_000

@@ -10,6 +10,8 @@ from collections.abc import Hashable
 from datetime import date, datetime, time
 from decimal import Decimal
 
+from webapp.input_errors import InputRefused
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 """Largest upload (CSV or .xlsx) accepted."""
 MAX_PASTE_CHARS = 1_000_000
@@ -45,9 +47,8 @@ Cell = str | int | float | Decimal | date | datetime | time | bool | None
 Key = Hashable
 
 
-class ImportRefused(Exception):
+class ImportRefused(InputRefused):
     """A file or paste that will not be read at all; ``message`` is Swedish."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
-        self.message = message

@@ -10,11 +10,11 @@ from wtforms import SelectChoice
 from webapp.extensions import db
 from webapp.forms.accounts import CapacityForm, OrganisationForm, UnitForm
 from webapp.forms.refusals import show_on_form
+from webapp.input_errors import InputRefused
 from webapp.labels import UNIT_KIND_LABELS
 from webapp.models import Organisation, Unit, UnitCapacity, UnitKind
 from webapp.permissions import require_admin
 from webapp.services.accounts import organisations as organisation_service
-from webapp.services.input_errors import InputRefused
 from webapp.views.admin.blueprint import bp
 from webapp.views.loading import or_404
 

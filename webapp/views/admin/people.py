@@ -16,12 +16,12 @@ from wtforms import SelectChoice
 from webapp.extensions import db
 from webapp.forms.accounts import AccessForm, InviteForm, PeopleFilterForm
 from webapp.forms.refusals import show_on_form, translated
+from webapp.input_errors import InputRefused
 from webapp.labels import ROLE_LABELS, STATUS_LABELS
 from webapp.models import Role, TokenPurpose, User
 from webapp.permissions import StateForbids, require_admin
 from webapp.services.accounts import link_mail as account_mail
 from webapp.services.accounts import people, tokens
-from webapp.services.input_errors import InputRefused
 from webapp.services.mail import mail_enabled
 from webapp.views.admin.blueprint import bp
 from webapp.views.loading import or_404
