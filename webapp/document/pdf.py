@@ -19,7 +19,7 @@ import gc
 import logging
 import mimetypes
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -229,9 +229,6 @@ def render_pdf(html: str) -> bytes:
     source = HTML(string=html, base_url=DOCUMENT_BASE_URL, url_fetcher=fetcher, media_type="print")
     document = drop_attachments_and_foreign_links(source.render(pdf_variant=PDF_VARIANT))
     return document.write_pdf(pdf_variant=PDF_VARIANT)
-
-
-from collections.abc import Callable  # noqa: E402  (kept beside the one function that uses it)
 
 
 @tuned_for_rendering()
