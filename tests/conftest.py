@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,24 @@ def _reset_schema() -> None:
             connection.execute(text("CREATE SCHEMA public"))
 
 
+class ClosingTestClient(FlaskClient):
+    """Flask's test client, closing the files a request opens once its response is back.
+
+    Two files otherwise wait for the garbage collector, and their ResourceWarning fails
+    whichever test runs then: a static or downloaded file sent but never read (the response is
+    buffered, which reads and closes it; no route of ours streams), and a form body over 500 KB
+    (an upload refused as too large), which Werkzeug spools to a temporary file and closes
+    only in ``response.close()`` after following redirects (werkzeug.test.Client.open).
+    """
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        response = super().open(*args, buffered=buffered, **kwargs)
+        body = response.request.input_stream
+        if not isinstance(body, BytesIO):  # an in-memory body holds no file, and may still be read
+            body.close()
+        return response
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     app = create_app(
@@ -53,6 +72,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "HUEY_IMMEDIATE": True,  # background renders run at once, in the request that asks
         }
     )
+    app.test_client_class = ClosingTestClient
     with app.app_context():
         _reset_schema()
         upgrade()
