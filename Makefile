@@ -11,8 +11,8 @@ PORT      ?= 5000
 
 .PHONY: run test test-postgres fuzz install system-deps browser-deps translations bench clean
 
-# The background worker (python -m webapp.worker) renders full-report PDFs one at a time
-# beside the web server; the trap stops it when the web server stops.
+# The background worker (python -m webapp.worker) renders full-report PDFs one at a time and
+# sends e-mail beside the web server; the trap stops it when the web server stops.
 run: install system-deps translations
 	$(FLASK) db upgrade
 	IOP_DEMO=1 $(FLASK) seed-demo
