@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
@@ -91,7 +92,7 @@ def test_writer_writes_saves_and_downloads_the_draft(app, demo, page: Page, live
         page.get_by_role("link", name="Ladda ner utkast som PDF").click()
     download = download_info.value
     assert download.suggested_filename.startswith("UTKAST-") and download.suggested_filename.endswith(".pdf")
-    pdf = open(download.path(), "rb").read()
+    pdf = Path(download.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
     text = " ".join(page_.extract_text() or "" for page_ in PdfReader(io.BytesIO(pdf)).pages)
     assert PLAIN_TEXT in re.sub(r"\s+", " ", text)
