@@ -5,24 +5,53 @@ EMC`` for text that a structure element refers to, ``/Artifact BMC … EMC`` for
 page background). ``tagged_text`` follows those sequences while pypdf extracts the text, so a
 test can tell text a screen reader reads (its MCID is referred to from the structure tree) from
 text it skips (an artifact, or a margin box, which WeasyPrint keeps out of the tree).
+
+Reading is the expensive part of a PDF test (pypdf parses and extracts in Python), and many
+tests read the same rendered PDF: a reader is kept per PDF, and what is read from it (page
+texts, the structure tree, a page's tagged runs) per reader. Nothing here mutates a reader.
 """
 
 from __future__ import annotations
 
+import functools
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
+from typing import TypeVar
 
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
+T = TypeVar("T")
 
+
+@functools.lru_cache(maxsize=16)
 def reader_for(pdf: bytes) -> PdfReader:
     return PdfReader(BytesIO(pdf))
 
 
+def _read_once(read: Callable[..., T]) -> Callable[..., T]:
+    """Remember what ``read(reader, *args)`` gave for as long as the reader lives."""
+    results: weakref.WeakKeyDictionary[PdfReader, dict[tuple, T]] = weakref.WeakKeyDictionary()
+
+    @functools.wraps(read)
+    def remembered(reader: PdfReader, *args):
+        known = results.setdefault(reader, {})
+        if args not in known:
+            known[args] = read(reader, *args)
+        return known[args]
+
+    return remembered
+
+
+@_read_once
+def _page_texts(reader: PdfReader) -> tuple[str, ...]:
+    return tuple(page.extract_text() for page in reader.pages)
+
+
 def page_texts(pdf: bytes | PdfReader) -> list[str]:
-    reader = pdf if isinstance(pdf, PdfReader) else reader_for(pdf)
-    return [page.extract_text() for page in reader.pages]
+    return list(_page_texts(pdf if isinstance(pdf, PdfReader) else reader_for(pdf)))
 
 
 def squeeze(text: str) -> str:
@@ -32,6 +61,11 @@ def squeeze(text: str) -> str:
 
 def struct_elements(reader: PdfReader) -> list[DictionaryObject]:
     """Every structure element reachable from the StructTreeRoot, depth first."""
+    return list(_struct_elements(reader))
+
+
+@_read_once
+def _struct_elements(reader: PdfReader) -> tuple[DictionaryObject, ...]:
     root = reader.trailer["/Root"]["/StructTreeRoot"].get_object()
     found, stack, seen = [], list(reversed(_kids(root))), set()
     while stack:
@@ -42,7 +76,7 @@ def struct_elements(reader: PdfReader) -> list[DictionaryObject]:
         seen.add(id(element))
         found.append(element)
         stack.extend(reversed(_kids(element)))
-    return found
+    return tuple(found)
 
 
 def _kids(node) -> list:
@@ -56,7 +90,8 @@ def roles(reader: PdfReader) -> list[str]:
     return [str(element["/S"]) for element in struct_elements(reader)]
 
 
-def reachable_mcids(reader: PdfReader) -> set[tuple[int, int]]:
+@_read_once
+def reachable_mcids(reader: PdfReader) -> frozenset[tuple[int, int]]:
     """(page index, MCID) of every piece of content the structure tree refers to."""
     page_index = {page.indirect_reference.idnum: index for index, page in enumerate(reader.pages)}
     result = set()
@@ -68,7 +103,7 @@ def reachable_mcids(reader: PdfReader) -> set[tuple[int, int]]:
                 result.add((page_index[page.idnum], int(kid)))
             elif isinstance(kid, DictionaryObject) and kid.get("/Type") == "/MCR":
                 result.add((page_index[kid.get("/Pg", page).idnum], int(kid["/MCID"])))
-    return result
+    return frozenset(result)
 
 
 @dataclass(frozen=True)
@@ -80,6 +115,11 @@ class TextRun:
 
 def tagged_text(reader: PdfReader, page_index: int) -> list[TextRun]:
     """The page's text runs, each with the marked-content sequence it was drawn in."""
+    return list(_tagged_text(reader, page_index))
+
+
+@_read_once
+def _tagged_text(reader: PdfReader, page_index: int) -> tuple[TextRun, ...]:
     stack: list[tuple[bool, int | None]] = []
     runs: list[TextRun] = []
 
@@ -100,7 +140,7 @@ def tagged_text(reader: PdfReader, page_index: int) -> list[TextRun]:
             runs.append(TextRun(value, artifact, mcid))
 
     reader.pages[page_index].extract_text(visitor_operand_before=before, visitor_text=text)
-    return runs
+    return tuple(runs)
 
 
 def read_out_text(reader: PdfReader, page_index: int) -> str:

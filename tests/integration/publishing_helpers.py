@@ -13,14 +13,13 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from io import BytesIO
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from tests.pdf_tools import page_texts
 from webapp.extensions import db
 from webapp.models import AuditEvent, Publication, RenderJob
 
@@ -91,8 +90,7 @@ def publication_count(app: Flask) -> int:
 
 def pdf_pages(data: bytes) -> list[str]:
     """Each page's text with runs of spaces (also no-break and narrow no-break) made one space."""
-    reader = PdfReader(BytesIO(data))
-    return [re.sub(r"[ \u00a0\u202f]+", " ", page.extract_text() or "") for page in reader.pages]
+    return [re.sub(r"[ \u00a0\u202f]+", " ", text or "") for text in page_texts(data)]
 
 
 def squeeze(text: str) -> str:
