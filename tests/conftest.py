@@ -19,7 +19,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
 
-from tests.database import Rows, copy_rows, empty_all_tables, restore_rows
+from tests.database import Rows, copy_rows, empty_all_tables, ensure_demo, ensure_empty
 from webapp import create_app
 from webapp.extensions import db
 from webapp.services.demo import DemoResult, seed_demo
@@ -80,13 +80,13 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 
 
 @pytest.fixture(autouse=True)
-def _clean_database(request: pytest.FixtureRequest) -> Iterator[None]:
-    """Every test that used the database leaves it empty; pure unit tests never start the app."""
-    yield
-    if "app" in request.fixturenames:
+def _database_as_asked(request: pytest.FixtureRequest) -> None:
+    """Every test that uses the app starts from an empty database, or from the demo if it asks
+    for it (the ``demo`` fixture); pure unit tests never start the app."""
+    if "app" in request.fixturenames and "demo" not in request.fixturenames:
         app = request.getfixturevalue("app")
         with app.app_context():
-            empty_all_tables()
+            ensure_empty()
 
 
 _rendered_pdfs: dict[tuple[str, str], tuple[bytes, int]] = {}
@@ -153,9 +153,9 @@ def demo_snapshot(app: Flask) -> DemoSnapshot:
 
 @pytest.fixture
 def demo(app: Flask, demo_snapshot: DemoSnapshot) -> DemoResult:
-    """The demo's rows, put back for this test (ids and sequences as seeded)."""
+    """The demo's rows as seeded (ids and sequences too), put back unless untouched since."""
     with app.app_context():
-        restore_rows(demo_snapshot.rows)
+        ensure_demo(demo_snapshot.rows)
         db.session.remove()
     return demo_snapshot.result
 

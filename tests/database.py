@@ -1,13 +1,18 @@
 """The test database's rows: empty every table, copy them all, put a copy back.
 
 Seeding the demo runs the whole app (templates, Markdown, statistics) and costs about a
-second; putting its rows back costs a few milliseconds. So the demo is seeded once per
-session and restored before every test that asks for it (tests/conftest.py).
+second; putting its rows back costs about 25 ms. So the demo is seeded once per session and
+put back before every test that asks for it (tests/conftest.py) — unless the database holds it
+untouched already: most tests only read, and every statement that is not a read marks the
+database as written (``ensure_demo`` / ``ensure_empty`` then rebuild it).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select, text, update
+import re
+
+from sqlalchemy import event, insert, select, text, update
+from sqlalchemy.engine import Engine
 
 from webapp.db_guards import create_publication_guards, drop_publication_guards
 from webapp.extensions import db
@@ -81,3 +86,38 @@ def restore_rows(rows: Rows) -> None:
                         )
                     )
             connection.commit()
+
+
+# --- Which state the database is in between tests ---------------------------------------------
+
+# Statements that only read; anything else (INSERT, UPDATE, DELETE, TRUNCATE, DDL …) counts as a
+# write, from any engine of this process (the live server's thread included).
+_READ = re.compile(r"\s*(SELECT|PRAGMA|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE|SHOW|EXPLAIN)\b", re.IGNORECASE)
+_state: dict[str, object] = {"holds": None, "written": True}
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _note_writes(_connection, _cursor, statement, _parameters, _context, _executemany) -> None:
+    if not _READ.match(statement):
+        _state["written"] = True
+
+
+def _now_holds(what: str) -> None:
+    _state["holds"], _state["written"] = what, False
+
+
+def ensure_demo(rows: Rows) -> None:
+    """The demo's rows, as seeded: put back unless nothing has written since they were."""
+    if _state["holds"] == "demo" and not _state["written"]:
+        return
+    empty_all_tables()
+    restore_rows(rows)
+    _now_holds("demo")
+
+
+def ensure_empty() -> None:
+    """No rows at all: emptied unless nothing has written since it was."""
+    if _state["holds"] == "empty" and not _state["written"]:
+        return
+    empty_all_tables()
+    _now_holds("empty")

@@ -54,6 +54,7 @@ def demo_pdfs(app) -> dict[str, Rendered]:
 
     rendered = {}
     with app.app_context():
+        empty_all_tables()  # whatever the test before left
         seed_demo()
         db.session.commit()
         with app.test_request_context():
