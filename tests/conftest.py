@@ -77,6 +77,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         _reset_schema()
         upgrade()
     yield app
+    with app.app_context():
+        # Close the pool's connections now: left to the garbage collector, psycopg warns about
+        # each at exit, and warnings are errors.
+        db.engine.dispose()
 
 
 @pytest.fixture(autouse=True)
