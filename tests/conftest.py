@@ -86,7 +86,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
 @pytest.fixture(autouse=True)
 def _database_as_asked(request: pytest.FixtureRequest) -> None:
     """Every test that uses the app starts from an empty database, or from the demo if it asks
-    for it (the ``demo`` fixture); pure unit tests never start the app."""
+    for it (the ``demo`` fixture), or from rows its module puts in place itself (marked
+    ``own_database_state``, with ``tests.database.ensure_rows``); unit tests never start the app."""
+    if request.node.get_closest_marker("own_database_state"):
+        return
     if "app" in request.fixturenames and "demo" not in request.fixturenames:
         app = request.getfixturevalue("app")
         with app.app_context():

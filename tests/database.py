@@ -106,13 +106,18 @@ def _now_holds(what: str) -> None:
     _state["holds"], _state["written"] = what, False
 
 
-def ensure_demo(rows: Rows) -> None:
-    """The demo's rows, as seeded: put back unless nothing has written since they were."""
-    if _state["holds"] == "demo" and not _state["written"]:
+def ensure_rows(name: str, rows: Rows) -> None:
+    """The rows of the snapshot ``name``: put back unless nothing has written since they were."""
+    if _state["holds"] == name and not _state["written"]:
         return
     empty_all_tables()
     restore_rows(rows)
-    _now_holds("demo")
+    _now_holds(name)
+
+
+def ensure_demo(rows: Rows) -> None:
+    """The demo's rows, as seeded."""
+    ensure_rows("demo", rows)
 
 
 def ensure_empty() -> None:

@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from tests.conftest import csrf_token, sign_in
-from tests.database import copy_rows, empty_all_tables, restore_rows
+from tests.database import copy_rows, empty_all_tables, ensure_rows, restore_rows
 from tests.integration.helpers import find_block
 from webapp.content import render_markdown
 from webapp.extensions import db
@@ -178,7 +178,7 @@ def snapshot(app: Flask, demo_snapshot) -> Snapshot:
 @pytest.fixture
 def world(app: Flask, snapshot: Snapshot) -> dict[str, int]:
     with app.app_context():
-        restore_rows(snapshot.rows)
+        ensure_rows("permission-matrix", snapshot.rows)
         db.session.remove()
     return snapshot.ids
 
@@ -566,6 +566,7 @@ def _client(app: Flask, role: str) -> tuple[FlaskClient, str]:
 MATRIX = [(endpoint, role, state) for endpoint in CASES for state in STATES for role in ROLES]
 
 
+@pytest.mark.own_database_state  # `world` puts this module's rows in place
 @pytest.mark.parametrize(("endpoint", "role", "state"), MATRIX, ids=[f"{e}-{s}-{r}" for e, r, s in MATRIX])
 def test_permission_matrix(app, world, endpoint, role, state):
     case = CASES[endpoint]
