@@ -13,6 +13,7 @@ from webapp.services.report_templates.toml_files import (
     TemplateFileError,
     TemplateSpec,
     UnitSpec,
+    build_chapters,
     copy_section,
     copy_structure,
     install_template,
@@ -21,6 +22,7 @@ from webapp.services.report_templates.toml_files import (
 )
 
 __all__ = [
+    "build_chapters",
     "ChapterSpec",
     "copy_section",
     "copy_structure",

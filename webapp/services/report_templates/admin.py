@@ -19,7 +19,7 @@ from webapp.models import Block, Report, ReportTemplate, TemplateChapter, Templa
 from webapp.models.base import utcnow
 from webapp.permissions import StateForbids
 from webapp.services import audit
-from webapp.services.report_templates import copy_structure
+from webapp.services.report_templates import build_chapters, copy_structure
 from webapp.services.report_templates.json_files import TemplateDocument
 from webapp.services.report_templates.rules import (
     NO_RESPONSIBLE,
@@ -199,28 +199,7 @@ def import_template(document: TemplateDocument, *, key: str | None, user: User |
     template = ReportTemplate(
         key=chosen, name=document.name, description=document.description, version=document.version
     )
-    for c_position, chapter_document in enumerate(document.chapters):
-        chapter = TemplateChapter(
-            key=chapter_document.key,
-            position=c_position,
-            title=chapter_document.title,
-            guidance=chapter_document.guidance,
-        )
-        for s_position, s in enumerate(chapter_document.sections):
-            chapter.sections.append(
-                TemplateSection(
-                    key=s.key,
-                    position=s_position,
-                    title=s.title,
-                    guidance=s.guidance,
-                    joint=s.joint,
-                    responsible_unit=units[s.responsible_unit] if s.responsible_unit else None,
-                    unit_kinds=list(s.unit_kinds),
-                    named_units=[units[unit_key] for unit_key in s.units],
-                    table_specs=[dict(table) for table in s.tables],
-                )
-            )
-        template.chapters.append(chapter)
+    template.chapters.extend(build_chapters(document.chapters, units))
     db.session.add(template)
     db.session.flush()
     _record("template.imported", template, user, file_key=document.key, name=template.name)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -198,14 +199,10 @@ def _upsert_units(spec: TemplateSpec) -> dict[str, Unit]:
     return units
 
 
-def install_template(spec: TemplateSpec) -> ReportTemplate:
-    """Create the template and any missing organisations and units; idempotent by key."""
-    existing = db.session.scalars(select(ReportTemplate).where(ReportTemplate.key == spec.key)).first()
-    units = _upsert_units(spec)
-    if existing is not None:
-        return existing
-    report_template = ReportTemplate(key=spec.key, name=spec.name, description=spec.description)
-    for c_position, chapter_spec in enumerate(spec.chapters):
+def build_chapters(chapter_specs: Sequence[ChapterSpec], units: dict[str, Unit]) -> list[TemplateChapter]:
+    """New chapter and section rows for a template, in the specs' order (``units`` by key)."""
+    chapters = []
+    for c_position, chapter_spec in enumerate(chapter_specs):
         chapter = TemplateChapter(
             key=chapter_spec.key, position=c_position, title=chapter_spec.title, guidance=chapter_spec.guidance
         )
@@ -223,7 +220,18 @@ def install_template(spec: TemplateSpec) -> ReportTemplate:
                     table_specs=[dict(table) for table in s.tables],
                 )
             )
-        report_template.chapters.append(chapter)
+        chapters.append(chapter)
+    return chapters
+
+
+def install_template(spec: TemplateSpec) -> ReportTemplate:
+    """Create the template and any missing organisations and units; idempotent by key."""
+    existing = db.session.scalars(select(ReportTemplate).where(ReportTemplate.key == spec.key)).first()
+    units = _upsert_units(spec)
+    if existing is not None:
+        return existing
+    report_template = ReportTemplate(key=spec.key, name=spec.name, description=spec.description)
+    report_template.chapters.extend(build_chapters(spec.chapters, units))
     db.session.add(report_template)
     db.session.flush()
     return report_template
