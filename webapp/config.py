@@ -68,6 +68,20 @@ class Config:
     # Invitation and new-password links stop working after this many days.
     ACCOUNT_LINK_VALID_DAYS = float(os.environ.get("ACCOUNT_LINK_VALID_DAYS", "7"))
 
+    # Rate limits (webapp/rate_limits.py). Counters live in memory (one process) unless
+    # RATELIMIT_STORAGE_URI names a shared store, e.g. redis://127.0.0.1:6379/1 for several
+    # web instances. Moving windows: a limit frees up as its oldest attempt ages out.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_KEY_PREFIX = "iop-rapport"
+    RATELIMIT_HEADERS_ENABLED = True  # Retry-After on every 429
+    # Failed sign-ins per account (normalised e-mail) and per client address (an office behind
+    # one address shares it, hence the larger number). Only failures count.
+    LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes")
+    LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "50 per 15 minutes")
+    # Invitation and reset links: unknown, used or expired links opened, and passwords posted.
+    LINK_ATTEMPTS_PER_ADDRESS = os.environ.get("LINK_ATTEMPTS_PER_ADDRESS", "30 per 15 minutes")
+
 
 def normalise_database_url(url: str) -> str:
     """Accept plain postgres:// URLs and route them to psycopg 3."""
