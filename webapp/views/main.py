@@ -1,11 +1,12 @@
 """The dashboard ("Mina bidrag"), health check and language choice."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session
 from flask_login import current_user
 from sqlalchemy import text
 
 from webapp.extensions import db
 from webapp.language import LANGUAGE_SESSION_KEY
+from webapp.redirects import safe_next
 from webapp.services import reports
 
 bp = Blueprint("main", __name__)
@@ -33,8 +34,7 @@ def set_language():
     language = request.form.get("language", "")
     if language in current_app.config["LANGUAGES"]:
         session[LANGUAGE_SESSION_KEY] = language
-    target = request.form.get("next", "")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("main.dashboard"))
+    return redirect(safe_next(request.form.get("next")))
 
 
 @bp.get("/healthz")
