@@ -29,12 +29,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
 
-    from webapp import after_commit, cli, errors, locking, rate_limits, security, tasks, templating
+    from webapp import after_commit, cli, errors, input_guard, locking, rate_limits, security, tasks, templating
 
     after_commit.init_app(app)
     tasks.init_app(app)
     security.init_app(app)
     rate_limits.init_app(app)
+    input_guard.init_app(app)  # text PostgreSQL cannot store is refused before any view reads it
     locking.init_app(app)
     errors.init_app(app)
     templating.init_app(app)

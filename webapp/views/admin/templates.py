@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from webapp import input_guard
 from webapp.content import render_markdown
 from webapp.extensions import db
 from webapp.forms.admin_templates import (
@@ -138,6 +139,10 @@ def template_import():
     content = upload.read(template_json.MAX_FILE_BYTES + 1)
     try:
         document = template_json.parse_template_file(content, template_admin.all_unit_keys())
+        # JSON's \u0000 escapes get past the request guard inside the file: PostgreSQL cannot store them.
+        character = input_guard.first_forbidden(input_guard.json_strings(template_json.document_dict(document)))
+        if character is not None:
+            return _list_page(422, import_form=form, import_error=input_guard.message(character))
         template = template_admin.import_template(document, key=form.key.data or None, user=current_user)
     except template_json.TemplateFileRefused as error:
         return _list_page(422, import_form=form, import_error=error.message)
