@@ -65,6 +65,10 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_FROM = os.environ.get("MAIL_FROM", "iop-rapport@localhost")
 
+    # Section PDF previews and the HTML edition are rendered in the web request: each signed-in
+    # person may ask for this many (Flask-Limiter syntax) before a 429 with Retry-After.
+    DOCUMENT_PREVIEWS_PER_USER = os.environ.get("DOCUMENT_PREVIEWS_PER_USER", "20/minute")
+
     # Invitation and new-password links stop working after this many days.
     ACCOUNT_LINK_VALID_DAYS = float(os.environ.get("ACCOUNT_LINK_VALID_DAYS", "7"))
 

@@ -9,6 +9,7 @@ from io import BytesIO
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from tests.integration.helpers import post
 from webapp.document import render_document_html
 from webapp.extensions import db
 from webapp.models import Block, Revision
@@ -60,7 +61,7 @@ def test_preview_shows_cover_contents_and_chapters(signed_in):
         assert title in html
     assert "Gemensam text" in html
     assert "/static/css/document.css" in html
-    assert "/reports/1/draft.pdf" in html and "Ladda ner utkast som PDF" in html
+    assert 'action="/reports/1/draft-pdf"' in html and "Ladda ner utkast som PDF" in html
     # The Content-Security-Policy allows no inline styles or scripts.
     assert not re.search(r"\sstyle=|<style|<script", html)
 
@@ -118,6 +119,7 @@ def test_preview_of_a_missing_report_is_404(signed_in):
 
 def test_draft_pdf_has_the_whole_document(app, signed_in):
     client = signed_in(WRITER)
+    post(client, "/reports/1/draft-pdf")  # starts the render; the GET serves it once done
     response = client.get("/reports/1/draft.pdf")
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"

@@ -15,6 +15,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from tests.integration.helpers import post
 from webapp.extensions import db
 from webapp.models import Block, BlockState, TemplateSection, Unit, User
 from webapp.services.blocks import save_block
@@ -344,7 +345,9 @@ def test_document_with_tables_is_built_in_a_bounded_number_of_queries(night_tabl
 
 
 def _pdf_text(signed_in) -> str:
-    response = signed_in(READER).get(f"/reports/{REPORT_ID}/draft.pdf")
+    client = signed_in(READER)
+    post(client, f"/reports/{REPORT_ID}/draft-pdf")  # starts the render; the GET serves it once done
+    response = client.get(f"/reports/{REPORT_ID}/draft.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     reader = PdfReader(BytesIO(response.data))
     text = "\n".join(page.extract_text() or "" for page in reader.pages)

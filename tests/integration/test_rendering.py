@@ -130,8 +130,9 @@ def test_a_changed_draft_is_rendered_anew(app, signed_in, renders):
     assert renders.count == 2
 
 
-def test_the_draft_pdf_link_serves_the_finished_render(app, signed_in, renders):
+def test_the_draft_pdf_address_serves_the_finished_render(app, signed_in, renders):
     client = signed_in(WRITER)
+    _request_draft(client)  # a GET never starts a render (tests/integration/test_get_safety.py)
     response = client.get(f"/reports/{OPEN_REPORT_ID}/draft.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     again = client.get(f"/reports/{OPEN_REPORT_ID}/draft.pdf")
@@ -145,7 +146,7 @@ def test_while_the_job_waits_the_page_polls_its_status(app, signed_in, monkeypat
     handed_over = []
     monkeypatch.setattr(tasks, "enqueue", lambda task, job_id, html: handed_over.append(job_id))
     client = signed_in(WRITER)
-    response = client.get(f"/reports/{OPEN_REPORT_ID}/draft.pdf")
+    response = _request_draft(client)
     [job] = _jobs(app)
     assert handed_over == [job.id]  # after the commit
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/renders/{job.id}")

@@ -102,11 +102,17 @@ def request_draft_pdf(report_id: int):
 
 @bp.get("/<int:report_id>/draft.pdf")
 def draft_pdf(report_id: int):
-    """The draft PDF when it is ready (made once per content), else the page that waits for it."""
-    job = _requested_draft(report_id, retry=False)
-    if job.state == RenderState.DONE:
+    """The draft PDF of the current content if it has been rendered; else, the page of a render
+    under way, or the page that offers to start one. A GET never starts a render: a link from
+    another site must not be able to make the worker spend minutes on a report."""
+    _require_reader()
+    prepared = or_404(rendering.prepare_render(report_id, RenderKind.DRAFT))
+    job = rendering.find_job(RenderKind.DRAFT, prepared.content_hash)
+    if job is not None and job.state == RenderState.DONE:
         return _send_job_pdf(job)
-    return redirect(url_for("reports.render_page", report_id=report_id, job_id=job.id))
+    if job is not None and job.state in (RenderState.QUEUED, RenderState.RUNNING) and not rendering.is_stale(job):
+        return redirect(url_for("reports.render_page", report_id=report_id, job_id=job.id))
+    return render_template("reports/draft_pdf.html", report=db.session.get(Report, report_id), failed=job is not None)
 
 
 def _job_or_404(report_id: int, job_id: int) -> RenderJob:
