@@ -98,11 +98,12 @@ def block_transition(block_id: int):
 
 @bp.post("/reports/<int:report_id>/transition")
 def report_transition(report_id: int):
-    outline = or_404(reports.load_outline(report_id))
+    report = db.get_or_404(Report, report_id)
     form, action = _posted_transition(review.ReportAction)
-    review.perform_on_report(current_user, outline.report, action, outline.blocks, reason=form.reason.data or "")
+    # Holds the report until the commit: the final render below is built from what was decided on.
+    review.perform_on_report(current_user, report, action, reason=form.reason.data or "")
     if action is review.ReportAction.LOCK:
-        rendering.request_final_render(outline.report, current_user)
+        rendering.request_final_render(report, current_user)
     db.session.commit()
     flash(_("Du %(done)s.", done=action_label(f"report.{action.value}")), "success")
     return _done(url_for("reports.overview", report_id=report_id))

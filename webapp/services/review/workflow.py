@@ -239,6 +239,8 @@ def perform(
     """Move ``block`` by ``action`` if the rules allow it; raises PermissionDenied / StateForbids."""
     reason, nothing_to_report = reason.strip(), nothing_to_report.strip()[:2000]
     transition = BLOCK_TRANSITIONS[action]
+    hold_report(block.report, exclusive=False)
+    db.session.refresh(block, ["state", "round_started_at", "nothing_to_report"])
     facts = block_facts(user, block, statistics_problems)
     declaring_nothing = action is Action.SUBMIT and facts.is_empty and bool(nothing_to_report)
     if declaring_nothing:
@@ -271,6 +273,41 @@ def perform(
     return transition
 
 
+# --- One decision at a time per report ----------------------------------------------------------
+
+
+def hold_report(report: Report, *, exclusive: bool) -> None:
+    """Take the report's row lock for the rest of the transaction and re-read its state.
+
+    Locking checks that every block is approved and then writes; a block transition checks that
+    the report is open and then writes. Without a common lock a reopen could commit between
+    the lock's check and its write, leaving a locked report with a draft block. Every block
+    transition holds the lock shared (they may run side by side), locking and unlocking hold it
+    exclusively, and both re-check what they decide on once they hold it. PostgreSQL: SELECT …
+    FOR SHARE / FOR UPDATE. SQLite has one writer at a time: the write transaction (BEGIN
+    IMMEDIATE, as the first flush would open it) is the lock. A block save already holds the
+    report row shared (``services.blocks.saving``).
+    """
+    _begin_sqlite_write()
+    db.session.refresh(report, ["state"], with_for_update={"read": not exclusive})
+
+
+def _begin_sqlite_write() -> None:
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def fresh_blocks(report: Report) -> list[Block]:
+    """The report's blocks as the database has them now (call once the report is held)."""
+    return list(
+        db.session.scalars(select(Block).where(Block.report_id == report.id).execution_options(populate_existing=True))
+    )
+
+
 # --- The report ---------------------------------------------------------------------------------
 
 
@@ -292,12 +329,13 @@ def allowed_report_actions(user: User, report: Report, blocks: Iterable[Block]) 
     return tuple(t for action, t in REPORT_TRANSITIONS.items() if report_refusal(user, report, action, blocks) is None)
 
 
-def perform_on_report(
-    user: User, report: Report, action: ReportAction, blocks: Iterable[Block], *, reason: str = ""
-) -> ReportTransition:
+def perform_on_report(user: User, report: Report, action: ReportAction, *, reason: str = "") -> ReportTransition:
+    """Lock or unlock ``report``, deciding on its blocks as the database holds them once the
+    report is held (see ``hold_report``): no block transition can slip between check and write."""
     reason = reason.strip()
     transition = REPORT_TRANSITIONS[action]
-    problem = report_refusal(user, report, action, list(blocks))
+    hold_report(report, exclusive=True)
+    problem = report_refusal(user, report, action, fresh_blocks(report))
     if problem is None and transition.reason_required and not reason:
         problem = Refusal(409, "Skriv en motivering.")
     if problem is not None:
