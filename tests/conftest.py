@@ -96,6 +96,17 @@ def _database_as_asked(request: pytest.FixtureRequest) -> None:
             ensure_empty()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request: pytest.FixtureRequest) -> None:
+    """Every test that uses the app starts with no failed sign-ins or link attempts counted:
+    all test clients share one address, and the limits are the production ones."""
+    if "app" in request.fixturenames:
+        from webapp import rate_limits
+
+        request.getfixturevalue("app")
+        rate_limits.reset()
+
+
 _rendered_pdfs: dict[tuple[str, str], tuple[bytes, int]] = {}
 
 

@@ -25,6 +25,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    # The remember cookie signs in as much as the session cookie: never sent where that is not.
+    app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
 
     _init_extensions(app)
     _register_blueprints(app)
@@ -64,7 +66,7 @@ def _init_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         from webapp.services.accounts import load_signed_in_user
 
-        return load_signed_in_user(int(user_id))
+        return load_signed_in_user(user_id)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,10 @@ class Config:
     SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # REMEMBER_COOKIE_SECURE follows SESSION_COOKIE_SECURE (create_app). "Kom ihåg mig" lasts
+    # this long from signing in, not renewed by use: a copied cookie cannot be kept alive.
+    REMEMBER_COOKIE_DURATION = timedelta(days=float(os.environ.get("REMEMBER_COOKIE_DAYS", "14")))
+    REMEMBER_COOKIE_REFRESH_EACH_REQUEST = False
 
     # werkzeug's default; tests lower the cost so seeding the demo stays quick.
     PASSWORD_HASH_METHOD = "scrypt"

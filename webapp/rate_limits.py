@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Flask, current_app, request
+from flask_babel import ngettext
 from flask_limiter import Limiter
 from flask_login import current_user
 from limits import RateLimitItem, parse
@@ -77,6 +78,16 @@ class Refusal:
     def minutes(self) -> int:
         return max(1, math.ceil(self.retry_after / 60))
 
+    def message(self) -> str:
+        return ngettext(
+            "För många försök. Försök igen om %(num)s minut.",
+            "För många försök. Försök igen om %(num)s minuter.",
+            self.minutes,
+        )
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
 
 def refusal(name: str, key: str) -> Refusal | None:
     """None while the limit ``name`` (a config key) has room for ``key``, else when it frees up.
@@ -99,6 +110,36 @@ def first_refusal(*checks: tuple[str, str]) -> Refusal | None:
 def count(name: str, key: str) -> None:
     """One more attempt against the limit ``name`` for ``key``."""
     limiter.limiter.hit(_item(name), name, key)
+
+
+# --- What the views limit -------------------------------------------------------------------------
+
+
+def _login_keys(email: str) -> tuple[tuple[str, str], ...]:
+    """Per account (the normalised e-mail, known or not: a refusal reveals nothing) and per address."""
+    return (
+        ("LOGIN_FAILURES_PER_ACCOUNT", private_key(email)),
+        ("LOGIN_FAILURES_PER_ADDRESS", client_address()),
+    )
+
+
+def login_refusal(email: str) -> Refusal | None:
+    """Checked before the password is hashed, so a refused attempt costs no hash."""
+    return first_refusal(*_login_keys(email))
+
+
+def count_login_failure(email: str) -> None:
+    for name, key in _login_keys(email):
+        count(name, key)
+
+
+def link_refusal() -> Refusal | None:
+    """Invitation and reset links, per address: checked before the look-up and the hash."""
+    return refusal("LINK_ATTEMPTS_PER_ADDRESS", client_address())
+
+
+def count_link_attempt() -> None:
+    count("LINK_ATTEMPTS_PER_ADDRESS", client_address())
 
 
 def reset() -> None:

@@ -113,9 +113,19 @@ class User(UserMixin, Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Every session and remember cookie carries the generation it was signed in under
+    # (get_id); raising it ends them all at their next request (services.accounts.end_sessions).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     units: Mapped[list[Unit]] = relationship(secondary=unit_memberships, order_by="Unit.name")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan")
+
+    def get_id(self) -> str:
+        """Flask-Login's "alternative token": what the session and the remember cookie store.
+
+        "<id>.<generation>", so a cookie from before the generation was raised signs no one in.
+        """
+        return f"{self.id}.{self.session_generation}"
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

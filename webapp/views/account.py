@@ -6,10 +6,12 @@ proof. Opening one changes nothing; choosing a password uses it up and signs the
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from flask_wtf import FlaskForm
 
+from webapp import rate_limits
 from webapp.extensions import db
 from webapp.forms.accounts import ChangePasswordForm, ChoosePasswordForm, NameForm
 from webapp.forms.refusals import show_on_form
@@ -80,9 +82,34 @@ def change_password():
             show_on_form(form, error)
         else:
             db.session.commit()
-            flash(_("Ditt nya lösenord är sparat."), "success")
+            _sign_in_again()
+            flash(_("Ditt nya lösenord är sparat. Du är utloggad överallt utom här, i den här webbläsaren."), "success")
             return redirect(url_for("account.index"))
     return _account_page(password_form=form, status=422)
+
+
+@bp.post("/sessions/end")
+def sign_out_everywhere():
+    """Every other session and remember cookie of the person ends; this one stays signed in."""
+    _require_signed_in()
+    form = FlaskForm()  # the CSRF token only
+    if not form.validate_on_submit():
+        return _account_page(status=422)
+    accounts.sign_out_everywhere(current_user._get_current_object())
+    db.session.commit()
+    _sign_in_again()
+    flash(
+        _("Du är nu utloggad på alla andra enheter och i alla andra webbläsare. Här är du fortfarande inloggad."),
+        "success",
+    )
+    return redirect(url_for("account.index"))
+
+
+def _sign_in_again() -> None:
+    """After the person's session generation was raised: this session carries the new one, and
+    a remember cookie it had is written anew (the old one signs no one in any more)."""
+    had_remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    login_user(current_user._get_current_object(), remember=had_remember_cookie)
 
 
 # --- One-time links -------------------------------------------------------------------------------
@@ -113,9 +140,20 @@ def _link_refused(status: tokens.LinkStatus):
     return render_template("account/link_refused.html", title=title, message=message), code
 
 
+def _too_many_attempts(refused: rate_limits.Refusal):
+    page = render_template("account/link_refused.html", title=_("För många försök"), message=refused.message())
+    return page, 429, refused.headers()
+
+
 def _choose_password(token: str, purpose: TokenPurpose):
+    # Per address, before the look-up and any hash: guessing links, or posting passwords to
+    # one, is slowed down; opening a valid link and choosing a password once costs one attempt.
+    refused = rate_limits.link_refusal()
+    if refused is not None:
+        return _too_many_attempts(refused)
     status, record = tokens.look_up(token, purpose)
     if status != tokens.LinkStatus.VALID:
+        rate_limits.count_link_attempt()
         return _link_refused(status)
     assert record is not None  # look_up finds a link VALID only with its record
     form = ChoosePasswordForm()
@@ -123,6 +161,7 @@ def _choose_password(token: str, purpose: TokenPurpose):
     page = {"form": form, "person": person, "purpose": purpose, "min_length": MIN_PASSWORD_LENGTH}
     if request.method == "GET":
         return render_template("account/choose_password.html", **page)
+    rate_limits.count_link_attempt()
     if form.validate_on_submit():
         try:
             user = accounts.choose_password_with_link(record, form.password.data)

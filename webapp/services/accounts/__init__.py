@@ -15,9 +15,11 @@ from webapp.services.accounts.users import (
     choose_password_with_link,
     clean_name,
     create_user,
+    end_sessions,
     find_user_by_email,
     load_signed_in_user,
     normalise_email,
+    sign_out_everywhere,
 )
 
 __all__ = [
@@ -27,9 +29,11 @@ __all__ = [
     "choose_password_with_link",
     "clean_name",
     "create_user",
+    "end_sessions",
     "find_user_by_email",
     "LinkAlreadyUsed",
     "load_signed_in_user",
     "MAX_NAME_LENGTH",
     "normalise_email",
+    "sign_out_everywhere",
 ]

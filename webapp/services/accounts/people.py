@@ -23,7 +23,7 @@ from webapp.models import Role, TokenPurpose, Unit, User, UserRole, unit_members
 from webapp.models.base import utcnow
 from webapp.permissions import StateForbids
 from webapp.services import audit
-from webapp.services.accounts import clean_name, find_user_by_email, normalise_email, tokens
+from webapp.services.accounts import clean_name, end_sessions, find_user_by_email, normalise_email, tokens
 from webapp.services.accounts.passwords import has_usable_password, unusable_password_hash
 
 MAX_EMAIL_LENGTH = 254
@@ -256,6 +256,10 @@ def set_access(user: User, *, roles: list[str], unit_ids: list[int], by: User) -
             },
         )
         changed = True
+    if changed and user.id != by.id:
+        # They sign in again under their new roles and units. An admin changing their own
+        # access is the one acting, here, and stays signed in.
+        end_sessions(user)
     db.session.flush()
     if user.active:
         _ensure_holders_remain(before_roles - chosen_roles, stays_active=True)
@@ -263,7 +267,7 @@ def set_access(user: User, *, roles: list[str], unit_ids: list[int], by: User) -
 
 
 def deactivate(user: User, *, by: User, now: datetime | None = None) -> None:
-    """The person can no longer sign in; a running session ends on its next request.
+    """The person can no longer sign in; every running session ends on its next request.
 
     Their open links stop working too. Everything they wrote stays.
     """
@@ -273,7 +277,7 @@ def deactivate(user: User, *, by: User, now: datetime | None = None) -> None:
         raise StateForbids(N_("Du kan inte stänga av ditt eget konto."))
     _lock_guarded_roles()
     user.active = False
-    db.session.flush()
+    end_sessions(user)  # so that reactivating the account does not bring old cookies back
     _ensure_holders_remain(user.roles, stays_active=False)
     ended_links = tokens.invalidate(user, now=now or utcnow())
     audit.record(

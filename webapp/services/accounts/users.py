@@ -25,18 +25,41 @@ MAX_NAME_LENGTH = 200
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-def load_signed_in_user(user_id: int) -> User | None:
-    """The user of a session with roles and units, in one query; None once deactivated."""
+def load_signed_in_user(session_id: str) -> User | None:
+    """The user of a session with roles and units, in one query.
+
+    ``session_id`` is what ``User.get_id`` gave at sign-in: "<id>.<generation>". None once
+    deactivated, for a malformed id, and for a generation that has since been raised (the
+    person signed out, changed password, …): that session or remember cookie has ended.
+    """
+    user_id, dot, generation = session_id.partition(".")
+    if not dot or not user_id.isdigit() or not generation.isdigit():
+        return None  # also a bare id from before session generations: sign in again
     user = (
         db.session.scalars(
             select(User)
-            .where(User.id == user_id, User.active.is_(True))
+            .where(
+                User.id == int(user_id),
+                User.active.is_(True),
+                User.session_generation == int(generation),
+            )
             .options(joinedload(User.role_rows), joinedload(User.units))
         )
         .unique()
         .first()
     )
     return user
+
+
+def end_sessions(user: User) -> None:
+    """Every session and remember cookie of the person ends at its next request.
+
+    Raised in SQL (not read, added, written), so two changes at once both count. A view that
+    keeps the acting person signed in signs them in again afterwards (``user.get_id()`` then
+    carries the new generation).
+    """
+    user.session_generation = User.session_generation + 1
+    db.session.flush()  # the attribute is expired by the flush and reads the new value
 
 
 def normalise_email(email: str) -> str:
@@ -103,7 +126,15 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
     if not verify_password(user, current_password):
         raise InputRefused(N_("Det nuvarande lösenordet stämmer inte."), "current_password")
     set_password(user, new_password)
+    end_sessions(user)  # someone who knew the old password may be signed in elsewhere
     audit.record("user.password_changed", user=user, details={"user_id": user.id})
+    db.session.flush()
+
+
+def sign_out_everywhere(user: User) -> None:
+    """The person ends every session of theirs ("Logga ut överallt")."""
+    end_sessions(user)
+    audit.record("user.signed_out_everywhere", user=user, details={"user_id": user.id})
     db.session.flush()
 
 
@@ -119,6 +150,7 @@ def choose_password_with_link(record: UserToken, password: str) -> User:
     if not tokens.redeem(record):
         raise LinkAlreadyUsed()
     tokens.invalidate(user)  # any other open link of theirs has served its purpose too
+    end_sessions(user)  # a reset link is asked for when a password may be known to someone else
     action = "user.invitation_accepted" if record.purpose == TokenPurpose.INVITATION else "user.password_reset"
     audit.record(action, user=user, details={"user_id": user.id, "link_id": record.id})
     db.session.flush()
