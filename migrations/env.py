@@ -3,6 +3,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import event
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -93,10 +94,50 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            _run_sqlite_migrations(connection, conf_args)
+            return
+        # PostgreSQL has transactional DDL: Alembic runs the whole upgrade or downgrade, and
+        # the alembic_version update, in one transaction.
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-
         with context.begin_transaction():
             context.run_migrations()
+
+
+def _run_sqlite_migrations(connection, conf_args):
+    """The whole run in one SQLite transaction, with foreign keys checked at its end.
+
+    The app's connect hook (webapp/extensions.py) sets pysqlite's isolation_level=None, so the
+    driver never emits BEGIN and Alembic's transaction would be no transaction at all: a killed
+    upgrade left half its tables behind. Here the migration connection emits its own BEGIN
+    IMMEDIATE when Alembic begins (SQLAlchemy's recipe for pysqlite: the "begin" event), and
+    transactional_ddl=True makes Alembic open one transaction around every migration and the
+    alembic_version update, so a kill or an error anywhere leaves the starting revision.
+
+    Batch migrations rebuild tables (create a copy, copy rows, DROP, RENAME); with foreign keys
+    on, that DROP deletes or refuses the rows that point at the table. SQLite's procedure for
+    such changes: foreign keys off *before* the transaction (the PRAGMA is a no-op inside
+    one), PRAGMA foreign_key_check before the commit, foreign keys on again afterwards.
+    """
+    dbapi_connection = connection.connection.driver_connection
+    if connection.in_transaction():
+        connection.commit()
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+
+    def begin_immediate(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    event.listen(connection, "begin", begin_immediate)
+    try:
+        context.configure(connection=connection, target_metadata=get_metadata(), transactional_ddl=True, **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"the migration leaves rows whose foreign keys point nowhere: {broken[:5]}")
+    finally:
+        event.remove(connection, "begin", begin_immediate)
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -54,6 +54,7 @@ def _configure_sqlite(dbapi_connection, _record):
     With pysqlite's implicit (deferred) BEGIN a third of concurrent saves failed
     with "database is locked". Reads now run in autocommit; a write transaction is
     opened explicitly with BEGIN IMMEDIATE just before the first flush (below).
+    Migrations open theirs when Alembic begins (migrations/env.py).
     """
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
