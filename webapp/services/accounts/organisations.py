@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
@@ -24,6 +27,8 @@ from webapp.services.accounts import clean_name
 
 KEY_LENGTH = 60
 MAX_PLACES = 10_000
+INSERT_ATTEMPTS = 3
+Row = TypeVar("Row", Organisation, Unit)
 
 
 # --- Reading --------------------------------------------------------------------------------------
@@ -140,6 +145,25 @@ def _unique_key(model: type[Organisation] | type[Unit], name: str, fallback: str
     return f"{base}-{number}"
 
 
+def _insert_with_free_key(make_row: Callable[[], Row], refuse_duplicate_name: Callable[[], None]) -> Row:
+    """Insert the row ``make_row`` builds (its key chosen from what is committed now) in a savepoint.
+
+    Two admins creating at the same moment both pass the name check; the second insert then
+    hits the unique key. Only the savepoint rolls back: the same name is refused on the form,
+    a different name whose key was taken gets the next free key.
+    """
+    for _attempt in range(INSERT_ATTEMPTS):
+        row = make_row()
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            refuse_duplicate_name()
+            continue
+        return row
+    raise InputRefused(N_("Någon annan skapade något med ett liknande namn samtidigt. Försök igen."), "name")
+
+
 def _clean_kind(kind: str) -> UnitKind:
     try:
         return UnitKind(kind)
@@ -150,13 +174,18 @@ def _clean_kind(kind: str) -> UnitKind:
 # --- Organisations --------------------------------------------------------------------------------
 
 
-def create_organisation(name: str, *, by: User) -> Organisation:
-    name = clean_name(name)
+def _refuse_duplicate_organisation_name(name: str) -> None:
     if db.session.scalar(select(Organisation.id).where(func.lower(Organisation.name) == name.lower())):
         raise InputRefused(N_("Det finns redan en organisation med det namnet."), "name")
-    organisation = Organisation(key=_unique_key(Organisation, name, "organisation"), name=name)
-    db.session.add(organisation)
-    db.session.flush()
+
+
+def create_organisation(name: str, *, by: User) -> Organisation:
+    name = clean_name(name)
+    _refuse_duplicate_organisation_name(name)
+    organisation = _insert_with_free_key(
+        lambda: Organisation(key=_unique_key(Organisation, name, "organisation"), name=name),
+        lambda: _refuse_duplicate_organisation_name(name),
+    )
     audit.record(
         "organisation.created",
         user=by,
@@ -197,11 +226,16 @@ def _refuse_duplicate_unit_name(name: str, except_id: int | None = None) -> None
 def create_unit(organisation: Organisation, name: str, kind: str, *, by: User) -> Unit:
     name, unit_kind = clean_name(name), _clean_kind(kind)
     _refuse_duplicate_unit_name(name)
-    unit = Unit(
-        key=_unique_key(Unit, name, "verksamhet"), organisation=organisation, name=name, kind=unit_kind, active=True
+    unit = _insert_with_free_key(
+        lambda: Unit(
+            key=_unique_key(Unit, name, "verksamhet"),
+            organisation_id=organisation.id,
+            name=name,
+            kind=unit_kind,
+            active=True,
+        ),
+        lambda: _refuse_duplicate_unit_name(name),
     )
-    db.session.add(unit)
-    db.session.flush()
     audit.record(
         "unit.created",
         user=by,

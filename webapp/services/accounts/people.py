@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
@@ -144,8 +145,9 @@ def invite(
     """A new person without a password, and the one-time link with which they choose one."""
     email, name = clean_email(email), clean_name(name)
     chosen_roles, units = _clean_roles(roles), _units_by_id(unit_ids)
+    duplicate = InputRefused(N_("Det finns redan en person med den e-postadressen."), "email")
     if find_user_by_email(email) is not None:
-        raise InputRefused(N_("Det finns redan en person med den e-postadressen."), "email")
+        raise duplicate
     if any(not unit.active for unit in units):
         raise InputRefused(N_("En avvecklad verksamhet kan inte få nya medlemmar."), "units")
     user = User(
@@ -155,8 +157,11 @@ def invite(
         units=units,
         role_rows=[UserRole(role=role) for role in chosen_roles],
     )
-    db.session.add(user)
-    db.session.flush()
+    try:  # another admin inviting the same address at the same moment passed the check too
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:
+        raise duplicate from None
     link = tokens.issue(user, TokenPurpose.INVITATION, created_by=invited_by, now=now)
     audit.record(
         "user.invited",

@@ -7,9 +7,13 @@ the id of a snapshot (a report's own structure) gives 404.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from webapp import input_guard
@@ -31,6 +35,8 @@ from webapp.forms.admin_templates import (
     TemplateImportForm,
 )
 from webapp.forms.refusals import show_on_form
+from webapp.i18n import N_
+from webapp.input_errors import InputRefused
 from webapp.labels import TABLE_KIND_LABELS, UNIT_KIND_PLURAL_LABELS
 from webapp.models import ReportTemplate, TemplateChapter, TemplateSection
 from webapp.permissions import require_admin
@@ -60,6 +66,31 @@ def _section(template: ReportTemplate, section_id: int) -> TemplateSection:
 
 def _table(section: TemplateSection, table_key: str) -> dict:
     return or_404(template_admin.find_table(section, table_key))
+
+
+@contextmanager
+def _new_template_savepoint() -> Iterator[None]:
+    """Around a service that checks a new template's key and inserts it.
+
+    PostgreSQL: another admin may insert the same key between the check and the insert; the
+    unique constraint then refuses ours and only this savepoint rolls back. SQLite has one
+    writer at a time: the write transaction is opened first (BEGIN IMMEDIATE, as the first
+    flush would), so the check already sees the other admin's key.
+    """
+    connection = db.session.connection()
+    dbapi_connection = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite" and dbapi_connection is not None and not dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    with db.session.begin_nested():
+        yield
+
+
+def _refusal(error: Exception) -> Exception:
+    """A new template's key taken by another admin between the check and the insert (the
+    unique constraint said so) is shown on the key field like any other taken key."""
+    if isinstance(error, IntegrityError):
+        return InputRefused(N_("Någon annan skapade just en mall med samma nyckel. Välj en annan nyckel."), "key")
+    return error
 
 
 def _checked(form) -> None:
@@ -117,11 +148,15 @@ def template_create():
     if not form.validate_on_submit():
         return _list_page(422, create_form=form)
     try:
-        template = template_admin.create_template(
-            key=form.key.data or None, name=form.name.data, description=form.description.data or "", user=current_user
-        )
-    except TemplateInputError as error:
-        show_on_form(form, error)
+        with _new_template_savepoint():
+            template = template_admin.create_template(
+                key=form.key.data or None,
+                name=form.name.data,
+                description=form.description.data or "",
+                user=current_user,
+            )
+    except (TemplateInputError, IntegrityError) as error:
+        show_on_form(form, _refusal(error))
         return _list_page(422, create_form=form)
     return _saved(_("Mallen skapades. Lägg till kapitel och avsnitt."), _editor_url(template))
 
@@ -143,11 +178,12 @@ def template_import():
         character = input_guard.first_forbidden(input_guard.json_strings(template_json.document_dict(document)))
         if character is not None:
             return _list_page(422, import_form=form, import_error=input_guard.message(character))
-        template = template_admin.import_template(document, key=form.key.data or None, user=current_user)
+        with _new_template_savepoint():
+            template = template_admin.import_template(document, key=form.key.data or None, user=current_user)
     except template_json.TemplateFileRefused as error:
         return _list_page(422, import_form=form, import_error=error.message)
-    except TemplateInputError as error:
-        show_on_form(form, error)
+    except (TemplateInputError, IntegrityError) as error:
+        show_on_form(form, _refusal(error))
         return _list_page(422, import_form=form)
     return _saved(_("Mallen %(name)s importerades.", name=template.name), _editor_url(template))
 
@@ -232,9 +268,12 @@ def template_copy(template_id: int):
     if not form.validate_on_submit():
         return _editor_page(template, 422, copy_form=form, open_id="copy")
     try:
-        copy = template_admin.copy_template(template, key=form.key.data or None, name=form.name.data, user=current_user)
-    except TemplateInputError as error:
-        show_on_form(form, error)
+        with _new_template_savepoint():
+            copy = template_admin.copy_template(
+                template, key=form.key.data or None, name=form.name.data, user=current_user
+            )
+    except (TemplateInputError, IntegrityError) as error:
+        show_on_form(form, _refusal(error))
         return _editor_page(template, 422, copy_form=form, open_id="copy")
     return _saved(_("Mallen kopierades. Du redigerar nu kopian."), _editor_url(copy))
 
