@@ -101,7 +101,7 @@ def test_the_chair_publishes_and_a_writer_downloads(
     )
 
     # --- And a draft PDF, made by the worker while the progress page waits. ----------------------
-    writer.get_by_role("link", name="Ladda ner utkast som PDF").click()
+    writer.get_by_role("button", name="Ladda ner utkast som PDF").click()
     expect(writer.get_by_role("heading", level=1, name="Utkast som PDF")).to_be_visible()
     panel = writer.locator("#draft-render")
     expect(panel).to_contain_text("PDF:en är klar", timeout=RENDER_TIMEOUT)

@@ -87,9 +87,12 @@ def test_writer_writes_saves_and_downloads_the_draft(app, demo, page: Page, live
     expect(row.filter(has_text=WRITER_NAME).first).to_be_visible()
     check_accessibility(page, "report overview")
 
-    # The draft PDF carries what she saved.
+    # The draft PDF carries what she saved. The button posts (a render is work); the page that
+    # answers offers the finished PDF.
+    page.get_by_role("button", name="Ladda ner utkast som PDF").click()
+    expect(page.locator("#draft-render")).to_contain_text("PDF:en är klar")
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Ladda ner utkast som PDF").click()
+        page.locator("#draft-render").get_by_role("link", name="Ladda ner utkastet som PDF").click()
     download = download_info.value
     assert download.suggested_filename.startswith("UTKAST-") and download.suggested_filename.endswith(".pdf")
     pdf = Path(download.path()).read_bytes()
