@@ -27,6 +27,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     # The remember cookie signs in as much as the session cookie: never sent where that is not.
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+    from webapp import request_log
+
+    request_log.init_app(app)  # the first hooks: every request is timed and logged, one refused early too
 
     _init_extensions(app)
     _register_blueprints(app)

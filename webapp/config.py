@@ -32,6 +32,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     # Demo mode prints passwords and shows a banner; never set it in production.
     DEMO_MODE = os.environ.get("IOP_DEMO", "0") == "1"
+    # Logs (webapp/request_log.py): "text", or "json" for one JSON object per line, with one line
+    # per request (request id, user id, route, status, duration); LOG_LEVEL filters both.
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").lower()
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
