@@ -70,6 +70,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
             "DEMO_MODE": False,
             "HUEY_IMMEDIATE": True,  # background renders run at once, in the request that asks
+            "RENDER_IN_CHILD_PROCESS": False,  # in-process, where the render spies see it
         }
     )
     app.test_client_class = ClosingTestClient

@@ -81,6 +81,23 @@ class Config:
     # Invitation and new-password links stop working after this many days.
     ACCOUNT_LINK_VALID_DAYS = float(os.environ.get("ACCOUNT_LINK_VALID_DAYS", "7"))
 
+    # PDF renders (webapp.services.publishing.rendering). Each render runs in a child process
+    # that exits, so the worker's memory returns to its baseline after every render.
+    RENDER_IN_CHILD_PROCESS = os.environ.get("RENDER_IN_CHILD_PROCESS", "1") == "1"
+    # A worker renews its lease on a running job every quarter of this; a job whose lease ran
+    # out lost its worker and is taken up again, at most RENDER_MAX_ATTEMPTS times in all.
+    RENDER_LEASE_SECONDS = float(os.environ.get("RENDER_LEASE_SECONDS", "60"))
+    RENDER_MAX_ATTEMPTS = int(os.environ.get("RENDER_MAX_ATTEMPTS", "3"))
+    # On SIGTERM a running render gets this long to finish before its job goes back to the queue
+    # (a service manager's stop timeout must be longer: this plus about 15 s).
+    RENDER_SHUTDOWN_GRACE_SECONDS = float(os.environ.get("RENDER_SHUTDOWN_GRACE_SECONDS", "20"))
+    # A queued job no worker took within this long: the page says the PDF service is not taking
+    # jobs, and the next request or the worker's sweep hands it over again.
+    RENDER_QUEUE_PATIENCE_SECONDS = float(os.environ.get("RENDER_QUEUE_PATIENCE_SECONDS", "30"))
+    # Finished render jobs (and their PDFs) older than this are pruned each night, except the
+    # newest of each report and kind and any that was published.
+    RENDER_JOBS_KEEP_DAYS = float(os.environ.get("RENDER_JOBS_KEEP_DAYS", "30"))
+
     # Rate limits (webapp/rate_limits.py). Counters live in memory (one process) unless
     # RATELIMIT_STORAGE_URI names a shared store, e.g. redis://127.0.0.1:6379/1 for several
     # web instances. Moving windows: a limit frees up as its oldest attempt ages out.

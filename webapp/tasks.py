@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Mapping
 from datetime import date
 from email.message import EmailMessage
@@ -33,7 +34,7 @@ from webapp.config import INSTANCE_DIR
 from webapp.extensions import db
 from webapp.services import mail
 from webapp.services.notifications import deadline_reminders, send_notification_mail
-from webapp.services.publishing import rendering
+from webapp.services.publishing import render_process, rendering
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,9 @@ QUEUE_NAME = "iop-rapport"
 # Deadline reminders go out once a day, in the morning (local time of the worker).
 REMINDER_SCHEDULE = crontab(hour="7", minute="0")
 REMINDER_DAYS = 7
+# Lost render jobs are looked for every minute; old ones pruned each night.
+RENDER_SWEEP_SCHEDULE = crontab(minute="*")
+RENDER_PRUNE_SCHEDULE = crontab(hour="3", minute="30")
 
 
 def make_huey(environ: Mapping[str, str] = os.environ) -> Huey:
@@ -81,37 +85,86 @@ def init_app(app: Flask) -> None:
 
 
 @huey.task()
-def render_pdf_task(job_id: int, html: str) -> None:
-    """Render job ``job_id`` from ``html`` (the exact HTML its content hash was made from)."""
+def render_pdf_task(job_id: int, html: str | None = None) -> None:
+    """Render job ``job_id`` from ``html`` (the exact HTML its content hash was made from; the
+    sweep hands a job over without it, and the worker reads the HTML kept on the job)."""
     with _fresh_app_context():
         run_render_job(job_id, html)
 
 
-def run_render_job(job_id: int, html: str) -> None:
-    """Render, check and store one job, committing after every stage so pages see the progress.
+# Set while the consumer stops (webapp.worker hands its stop flag here): a render then gets
+# RENDER_SHUTDOWN_GRACE_SECONDS to finish before its job is handed back to the queue.
+_stopping: threading.Event | None = None
+
+
+def stop_renders_on(flag: threading.Event) -> None:
+    global _stopping
+    _stopping = flag
+
+
+class _LeaseLost(Exception):
+    """Another worker took the job (our lease ran out): our render must not be stored."""
+
+
+def run_render_job(job_id: int, html: str | None = None) -> None:
+    """Render, check and store one job, committing after every stage so pages see the progress,
+    and renewing the job's lease while the render runs (see rendering's module docstring).
 
     Any exception leaves the job failed with a message the chair can read; a publication
-    only ever takes the bytes of a job that is done.
+    only ever takes the bytes of a job that is done. A worker that stops mid-render hands the
+    job back; one that dies leaves a lease that runs out, and the next worker takes the job.
     """
-    from webapp.document.pdf import render_pdf_in_stages  # WeasyPrint: loaded by the worker only
-
-    job = rendering.start_job(job_id)
-    if job is None:  # already done (a repeated hand-over), or gone
-        db.session.rollback()
-        return
+    settings = rendering.RenderSettings.from_app()
+    worker_id = rendering.worker_identity()
+    job = rendering.claim_job(job_id, worker_id, settings)
     db.session.commit()
+    if job is None:  # already done or taken (a repeated hand-over), gone, or failed too often
+        return
+    html = html or rendering.job_html(job_id)
 
     def enter(stage: str) -> None:
         rendering.set_stage(job, stage)
+        keep_lease()
+
+    def keep_lease() -> None:
+        if not rendering.renew_lease(job, worker_id, settings):
+            raise _LeaseLost
         db.session.commit()
 
     try:
-        pdf, page_count = render_pdf_in_stages(html, lambda step: enter(rendering.STAGES[step]))
-        if rendering.needs_accessibility_check(job):
-            enter(rendering.STAGE_CHECKING)
-            rendering.check_accessibility(pdf)
+        if not html:
+            raise RuntimeError("the job has no HTML to render")
+        if settings.in_child_process:
+            result = render_process.render_in_child(
+                html,
+                check=rendering.needs_accessibility_check(job),
+                on_stage=lambda step: enter(rendering.STAGES_IN_CHILD[step]),
+                on_tick=keep_lease,
+                tick_seconds=max(settings.lease.total_seconds() / 4, 0.2),
+                stop=_stopping,
+                grace_seconds=settings.shutdown_grace_seconds,
+            )
+            pdf, page_count = result.pdf, result.page_count
+            rendering.refuse_if_inaccessible(result.problems)
+        else:  # in this process (the tests: their spies see the render)
+            from webapp.document.pdf import render_pdf_in_stages  # WeasyPrint: loaded by the worker only
+
+            pdf, page_count = render_pdf_in_stages(html, lambda step: enter(rendering.STAGES[step]))
+            if rendering.needs_accessibility_check(job):
+                enter(rendering.STAGE_CHECKING)
+                rendering.check_accessibility(pdf)
+        keep_lease()  # still ours, a lease longer: store it
         rendering.finish_job(job, pdf, page_count)
         db.session.commit()
+    except _LeaseLost:
+        logger.warning("Render job %s: another worker took it over; this render is dropped", job_id)
+        db.session.rollback()
+    except render_process.RenderAbandoned:
+        logger.warning("Render job %s: the worker is stopping; the job goes back to the queue", job_id)
+        db.session.rollback()
+        if rendering.hand_back(job_id, worker_id):
+            db.session.commit()
+            _hand_over(job_id)
     except Exception as error:
         if isinstance(error, rendering.RenderRefused):
             logger.warning("Render job %s refused: %s", job_id, error)
@@ -122,8 +175,52 @@ def run_render_job(job_id: int, html: str) -> None:
         db.session.commit()
 
 
+def _hand_over(job_id: int, html: str | None = None, delay: float = 0.0) -> None:
+    """Put a render job on the queue; when the queue cannot be reached, the job says so (the
+    pages show it) and the sweep tries again. Runs in a session of its own."""
+    with _fresh_app_context():
+        try:
+            if delay > 0 and not current_app.config.get("HUEY_IMMEDIATE"):
+                render_pdf_task.schedule((job_id, html), delay=delay)
+            else:
+                enqueue(render_pdf_task, job_id, html)
+        except Exception as error:
+            logger.exception("Render job %s could not be put on the queue", job_id)
+            rendering.note_enqueued(job_id, f"{type(error).__name__}: {error}")
+            db.session.commit()
+
+
+def recover_render_jobs(*, starting: bool = False) -> int:
+    """Hand lost render jobs to the queue again (see ``rendering.lost_jobs``); how many."""
+    with _fresh_app_context():
+        lost = rendering.lost_jobs(rendering.RenderSettings.from_app(), starting=starting)
+        for job_id, _delay in lost:
+            rendering.note_enqueued(job_id)
+        db.session.commit()
+    for job_id, delay in lost:
+        _hand_over(job_id, delay=delay)
+    if lost:
+        logger.info("Render jobs handed to the queue again: %s", [job_id for job_id, _ in lost])
+    return len(lost)
+
+
+@huey.periodic_task(RENDER_SWEEP_SCHEDULE)
+def recover_render_jobs_task() -> None:
+    """Every minute: jobs whose worker died, or that no worker took, go to the queue again."""
+    recover_render_jobs()
+
+
+@huey.periodic_task(RENDER_PRUNE_SCHEDULE)
+def prune_render_jobs_task() -> None:
+    """Each night: old render jobs and their PDFs go (RENDER_JOBS_KEEP_DAYS); publications stay."""
+    with _fresh_app_context():
+        pruned = rendering.prune_jobs(rendering.RenderSettings.from_app())
+        db.session.commit()
+    logger.info("Pruned %s old render jobs", pruned)
+
+
 def _queue_render(_sender: object, *, job_id: int, html: str) -> None:
-    enqueue(render_pdf_task, job_id, html)
+    _hand_over(job_id, html)
 
 
 # --- E-mail -------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ import os
 from flask import Flask
 from huey import RedisHuey
 
-from webapp import create_app
+from webapp import create_app, tasks
+from webapp.services.publishing import render_process
 from webapp.tasks import huey
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,12 @@ logger = logging.getLogger(__name__)
 # The SQLite queue is polled: from 0.1 s backing off to at most 0.5 s, so a render asked for
 # after a quiet spell starts within half a second (Redis blocks instead of polling).
 CONSUMER_OPTIONS = {"workers": 1, "worker_type": "thread", "initial_delay": 0.1, "backoff": 1.15, "max_delay": 0.5}
+# SIGTERM (what systemd and container runtimes send) stops gracefully: Huey's default would stop
+# at once and leave the running render's job behind. A render gets RENDER_SHUTDOWN_GRACE_SECONDS
+# to finish, then its job goes back to the queue (webapp.tasks.run_render_job); Huey waits this
+# much longer for that before it gives up. SIGINT (Ctrl+C) stops at once.
+GRACEFUL_STOP = {"graceful_signal": "TERM"}
+SHUTDOWN_MARGIN_SECONDS = 10
 # A render is a background chore: the worker runs at the lowest CPU priority (SCHED_IDLE where
 # Linux offers it, else this niceness), so the web server's requests get the CPU first and a
 # render uses what they leave (bench/publish_wait.py measures the effect on saves).
@@ -58,16 +65,31 @@ def run_consumer() -> None:
     from huey.consumer_options import ConsumerConfig
 
     priority = lower_cpu_priority()
-    config = ConsumerConfig(**CONSUMER_OPTIONS)
+    grace = float(consumer_app().config.get("RENDER_SHUTDOWN_GRACE_SECONDS", 20))
+    config = ConsumerConfig(**CONSUMER_OPTIONS, **GRACEFUL_STOP, shutdown_timeout=grace + SHUTDOWN_MARGIN_SECONDS)
     config.validate()
     for name in ("huey", "webapp"):
         config.setup_logger(logging.getLogger(name))
-    consumer_app()  # fail at start, not at the first task, if the app cannot be created
-    import webapp.document.pdf  # noqa: F401  (loading WeasyPrint takes a second: not in the first render)
+    if consumer_app().config.get("RENDER_IN_CHILD_PROCESS", True):
+        render_process.warm_up()  # the forkserver loads WeasyPrint once; each render forks from it
+    else:
+        import webapp.document.pdf  # noqa: F401  (loading WeasyPrint takes a second: not in the first render)
 
     storage = "Redis" if isinstance(huey, RedisHuey) else huey.storage.filename
     logger.info("IOP-rapport worker: one task at a time, CPU priority %s, queue in %s", priority, storage)
-    huey.create_consumer(**config.values).run()
+    consumer = huey.create_consumer(**config.values)
+    tasks.stop_renders_on(consumer.stop_flag)
+    _recover_render_jobs()
+    consumer.run()
+
+
+def _recover_render_jobs() -> None:
+    """Jobs the last worker left behind (killed mid-render, or never handed over) go to the queue."""
+    with consumer_app().app_context():
+        try:
+            tasks.recover_render_jobs(starting=True)
+        except Exception:  # a queue or database not there yet: the sweep each minute tries again
+            logger.exception("Could not look for lost render jobs at start-up")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ def _jobs(app, report_id=None) -> list[RenderJob]:
             statement = statement.where(RenderJob.report_id == report_id)
         jobs = list(db.session.scalars(statement))
         for job in jobs:
-            _ = job.pdf  # deferred: load it before leaving the session
+            _ = job.pdf, job.html  # deferred: load them before leaving the session
             db.session.expunge(job)
         db.session.remove()
     return jobs
@@ -156,7 +157,10 @@ def test_while_the_job_waits_the_page_polls_its_status(app, signed_in, monkeypat
     assert "Väntar på sin tur" in page and "<progress" in page
 
     with app.app_context():
-        db.session.execute(update(RenderJob).values(state=RenderState.RUNNING, stage=rendering.STAGE_PAGINATING))
+        leased = utcnow() + timedelta(minutes=1)  # a worker holds it
+        db.session.execute(
+            update(RenderJob).values(state=RenderState.RUNNING, stage=rendering.STAGE_PAGINATING, lease_until=leased)
+        )
         db.session.commit()
     poll = client.get(f"/reports/{OPEN_REPORT_ID}/renders/{job.id}", headers={"HX-Request": "true"})
     assert poll.status_code == 200
@@ -246,7 +250,8 @@ def test_a_lost_job_is_queued_again(app, signed_in, monkeypatch):
     _request_draft(client)
     assert len(handed_over) == 1  # still waiting: the same job, not handed over twice
     with app.app_context():
-        db.session.execute(update(RenderJob).values(created_at=utcnow() - rendering.STALE_AFTER * 2))
+        waited = utcnow() - timedelta(seconds=app.config["RENDER_QUEUE_PATIENCE_SECONDS"] * 2)
+        db.session.execute(update(RenderJob).values(created_at=waited, enqueued_at=waited))
         db.session.commit()
     _request_draft(client)
     assert len(handed_over) == 2 and handed_over[0] == handed_over[1]
@@ -441,3 +446,191 @@ def test_a_redis_queue_takes_render_tasks_when_redis_is_there():
     message = redis_huey.dequeue()
     assert message.args == (41, "<html></html>")
     redis_huey.flush()
+
+
+# --- Nothing stays stuck: leases, the sweep, the truth on the pages -------------------------------
+
+
+def _age(app, **values) -> None:
+    with app.app_context():
+        db.session.execute(update(RenderJob).values(**values))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_an_interrupted_render_says_so_and_its_retry_renders_it(app, signed_in, renders, monkeypatch):
+    """The worker died mid-render (its lease ran out): the page says so, the button renders it."""
+    import webapp.tasks as tasks
+
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *args: None)  # no worker takes it
+    client = signed_in(WRITER)
+    location = _request_draft(client).headers["Location"]
+    _age(app, state=RenderState.RUNNING, stage=rendering.STAGE_PAGINATING, lease_until=utcnow() - timedelta(seconds=1))
+    page = client.get(location).get_data(as_text=True)
+    assert "PDF:en avbröts innan den blev klar — försök igen." in page and "Försök igen" in page
+    assert "<progress" not in page
+
+    monkeypatch.undo()
+    install_render_spy(monkeypatch, remember=True)
+    assert _request_draft(client).headers["Location"] == location  # the same job, now rendered
+    [job] = _jobs(app)
+    assert job.state == RenderState.DONE and job.attempts == 1 and job.lease_until is None and job.html is None
+
+
+def test_a_job_no_worker_takes_says_it_waits_for_the_pdf_service(app, signed_in, monkeypatch):
+    import webapp.tasks as tasks
+
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *args: None)
+    client = signed_in(WRITER)
+    location = _request_draft(client).headers["Location"]
+    assert "Väntar på sin tur" in client.get(location).get_data(as_text=True)
+    waited = utcnow() - timedelta(seconds=app.config["RENDER_QUEUE_PATIENCE_SECONDS"] * 2)
+    _age(app, created_at=waited, enqueued_at=waited)
+    page = client.get(location).get_data(as_text=True)
+    assert "Väntar på PDF-tjänsten" in page and "Försök igen" in page and 'hx-trigger="every 1s"' in page
+
+
+def test_an_unreachable_queue_is_reported_and_the_sweep_hands_the_job_over(app, signed_in, renders, monkeypatch):
+    """Redis down when the request commits: the job waits, the page says why, the sweep recovers it."""
+    import redis
+
+    import webapp.tasks as tasks
+
+    def unreachable(task, *args):
+        raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks, "enqueue", unreachable)
+    client = signed_in(WRITER)
+    response = _request_draft(client)
+    assert response.status_code == 302  # the request itself succeeded: the job is stored
+    [job] = _jobs(app)
+    assert job.state == RenderState.QUEUED and "Connection refused" in job.enqueue_error
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Väntar på PDF-tjänsten: kön gick inte att nå." in page
+
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *args: task.call_local(*args))  # the queue is back
+    with app.app_context():
+        assert tasks.recover_render_jobs() == 1
+        db.session.remove()
+    [job] = _jobs(app)
+    assert job.state == RenderState.DONE and job.enqueue_error == "" and renders.count == 1
+
+
+def test_the_publish_page_tells_an_interrupted_final_render_and_retries_it(app, signed_in, renders, monkeypatch):
+    import webapp.tasks as tasks
+
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *args: None)
+    chair = signed_in(CHAIR)
+    chair.get(f"/reports/{LOCKED_REPORT_ID}/publish")
+    _age(app, state=RenderState.RUNNING, lease_until=utcnow() - timedelta(seconds=1))
+    page = chair.get(f"/reports/{LOCKED_REPORT_ID}/publish").get_data(as_text=True)
+    # A page load hands a lost job over again: it is queued (and waits for the worker) anew.
+    assert "skapas just nu" in page
+    _age(app, state=RenderState.RUNNING, lease_until=utcnow() - timedelta(seconds=1))
+    status = chair.get(
+        f"/reports/{LOCKED_REPORT_ID}/publish/renders/{_jobs(app)[0].id}", headers={"HX-Request": "true"}
+    )
+    assert "PDF:en avbröts innan den blev klar — försök igen." in status.get_data(as_text=True)
+
+    monkeypatch.undo()
+    install_render_spy(monkeypatch, remember=True)
+    assert post(chair, f"/reports/{LOCKED_REPORT_ID}/publish/render").status_code == 302
+    [job] = _jobs(app)
+    assert job.state == RenderState.DONE and job.kind == RenderKind.FINAL
+    assert "Den slutliga PDF:en är klar" in chair.get(f"/reports/{LOCKED_REPORT_ID}/publish").get_data(as_text=True)
+
+
+def test_a_job_whose_worker_died_too_often_fails_with_a_message(app, signed_in, monkeypatch):
+    import webapp.tasks as tasks
+
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *args: None)
+    _request_draft(signed_in(WRITER))
+    [job] = _jobs(app)
+    with app.app_context():
+        settings = rendering.RenderSettings.from_app()
+        for attempt in range(1, settings.max_attempts + 1):
+            taken = rendering.claim_job(job.id, f"worker-{attempt}", settings)
+            assert taken is not None and taken.attempts == attempt
+            # Another worker cannot take it while the lease holds; once it ran out, it can.
+            assert rendering.claim_job(job.id, "someone-else", settings) is None
+            db.session.execute(update(RenderJob).values(lease_until=utcnow() - timedelta(seconds=1)))
+            assert not rendering.renew_lease(taken, "someone-else", settings)
+        assert rendering.claim_job(job.id, "worker-last", settings) is None
+        db.session.commit()
+        db.session.remove()
+    [job] = _jobs(app)
+    assert job.state == RenderState.FAILED and f"avbröts {settings.max_attempts} gånger" in job.error
+
+
+def test_a_worker_that_stops_hands_its_job_back(app, signed_in, monkeypatch):
+    import webapp.tasks as tasks
+
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *args: None)
+    _request_draft(signed_in(WRITER))
+    [job] = _jobs(app)
+    with app.app_context():
+        settings = rendering.RenderSettings.from_app()
+        assert rendering.claim_job(job.id, "me", settings) is not None
+        assert not rendering.hand_back(job.id, "not-me")
+        assert rendering.hand_back(job.id, "me")
+        db.session.commit()
+        db.session.remove()
+    [job] = _jobs(app)
+    assert (job.state, job.attempts, job.worker_id, job.lease_until) == (RenderState.QUEUED, 0, "", None)
+
+
+# --- Pruning old jobs -------------------------------------------------------------------------------
+
+
+@pytest.mark.own_database_state
+def test_old_jobs_are_pruned_but_the_newest_and_the_published_stay(app, demo):
+    from webapp.models import Publication
+
+    long_ago = utcnow() - timedelta(days=400)
+    with app.app_context():
+        chair = db.session.scalar(select(User).where(User.email == CHAIR))
+        before = {p.id: p.sha256 for p in db.session.scalars(select(Publication))}
+
+        def job(report_id, kind, name, state=RenderState.DONE, when=long_ago):
+            row = RenderJob(report_id=report_id, kind=kind, content_hash=name.ljust(64, "0"), state=state)
+            row.pdf, row.created_at, row.finished_at = b"%PDF " + name.encode(), when, when
+            db.session.add(row)
+            db.session.flush()
+            return row.id
+
+        published = job(LOCKED_REPORT_ID, RenderKind.FINAL, "published")
+        old_draft = job(OPEN_REPORT_ID, RenderKind.DRAFT, "old-draft")
+        old_failed = job(OPEN_REPORT_ID, RenderKind.DRAFT, "old-failed", RenderState.FAILED)
+        newest_draft = job(OPEN_REPORT_ID, RenderKind.DRAFT, "newest-draft")
+        newest_final = job(LOCKED_REPORT_ID, RenderKind.FINAL, "newest-final")
+        recent = job(OPEN_REPORT_ID, RenderKind.FINAL, "recent", when=utcnow())
+        running = job(OPEN_REPORT_ID, RenderKind.FINAL, "running", RenderState.RUNNING)
+        version = len(before) + 100
+        db.session.add(
+            Publication(
+                report_id=LOCKED_REPORT_ID,
+                version=version,
+                content_hash="published".ljust(64, "0"),
+                pdf=b"%PDF published",
+                html="<p>",
+                sha256="0" * 64,
+                size=14,
+                page_count=1,
+                published_by_id=chair.id,
+            )
+        )
+        db.session.commit()
+        assert rendering.prune_jobs(rendering.RenderSettings.from_app()) == 2
+        db.session.commit()
+        left = set(db.session.scalars(select(RenderJob.id)))
+        assert {old_draft, old_failed} & left == set()
+        assert {published, newest_draft, newest_final, recent, running} <= left
+        after = {p.id: p.sha256 for p in db.session.scalars(select(Publication))}
+        assert {key: after[key] for key in before} == before and len(after) == len(before) + 1
+        db.session.remove()
+
+
+def test_the_age_of_pruning_is_a_setting(app, monkeypatch):
+    with app.app_context():
+        monkeypatch.setitem(app.config, "RENDER_JOBS_KEEP_DAYS", 2)
+        assert rendering.RenderSettings.from_app().keep_jobs == timedelta(days=2)

@@ -56,6 +56,17 @@ class RenderJob(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # The exact HTML to render, kept while the job may still need a worker (cleared once done),
+    # so a job whose worker died can be taken up again without rebuilding the document.
+    html: Mapped[str | None] = deferred(mapped_column(Text))
+    # Lease: the worker ``worker_id`` renders the job until ``lease_until`` and renews it while
+    # it works; a running job whose lease ran out lost its worker and is taken up again.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    worker_id: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    lease_until: Mapped[datetime | None]
+    # When the job was last handed to the queue, and why that failed (the queue was unreachable).
+    enqueued_at: Mapped[datetime | None]
+    enqueue_error: Mapped[str] = mapped_column(String(500), default="", server_default="")
 
 
 class Publication(Model):

@@ -31,6 +31,7 @@ def _final_panel_context(report: Report, job: RenderJob | None) -> dict:
         "retry_url": url_for("publishing.request_final_pdf", report_id=report.id),
         "progress": rendering.progress_of(job),
         "progress_steps": rendering.PROGRESS_STEPS,
+        "status": rendering.status_of(job),
     }
 
 

@@ -77,6 +77,7 @@ def render_panel_context(report_id: int, job: RenderJob) -> dict:
         "retry_url": url_for("reports.request_draft_pdf", report_id=report_id),
         "progress": rendering.progress_of(job),
         "progress_steps": rendering.PROGRESS_STEPS,
+        "status": rendering.status_of(job),
     }
 
 

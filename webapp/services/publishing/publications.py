@@ -137,6 +137,9 @@ def _render_item(job: RenderJob | None) -> CheckItem:
         return CheckItem("render", label, True, f"{job.page_count} sidor.")
     if job.state == RenderState.FAILED:
         return CheckItem("render", label, False, job.error or "PDF:en kunde inte skapas.")
+    status = rendering.status_of(job)
+    if status.message:  # interrupted, or waiting for a PDF service that has not taken it
+        return CheckItem("render", label, False, status.message)
     stage = (job.stage or rendering.STAGE_QUEUED).lower()
     return CheckItem("render", label, False, f"PDF:en skapas just nu ({stage}). Vänta tills den är klar.")
 
