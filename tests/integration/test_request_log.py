@@ -41,7 +41,7 @@ def test_a_request_is_one_json_line_with_its_fields(client, logged):
     (line,) = logged()
     assert line["level"] == "INFO" and line["logger"] == "webapp.request"
     assert line["method"] == "GET" and line["status"] == 200
-    assert line["route"] == "/healthz" and line["endpoint"] == "main.healthz"
+    assert line["route"] == "/healthz" and line["endpoint"].endswith(".healthz")  # its blueprint may move
     assert isinstance(line["duration_ms"], float) and 0 <= line["duration_ms"] < 10_000
     assert line["user_id"] is None
     assert line["request_id"] == response.headers["X-Request-ID"]
