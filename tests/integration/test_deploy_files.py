@@ -16,6 +16,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -146,18 +148,24 @@ def wait_until_serving(port: int, process: subprocess.Popen, seconds: float = 30
     raise AssertionError(f"gunicorn did not serve /healthz within {seconds} s")
 
 
-def test_gunicorn_serves_the_app_with_the_config_and_stops_on_sigterm(tmp_path):
-    port, graceful = free_port(), 5
+GRACEFUL = 5
+
+
+@contextmanager
+def running_gunicorn(tmp_path: Path, **settings: str) -> Iterator[tuple[subprocess.Popen, int]]:
+    """gunicorn with deploy/gunicorn.conf.py on a free port, serving; killed if the test did not stop it."""
+    port = free_port()
     env = {
         **{k: v for k, v in os.environ.items() if k not in GUNICORN_ENV},
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": "1",
         "GUNICORN_THREADS": "2",
-        "GUNICORN_GRACEFUL_TIMEOUT": str(graceful),
+        "GUNICORN_GRACEFUL_TIMEOUT": str(GRACEFUL),
         "LOG_FORMAT": "json",
         "SECRET_KEY": "gunicorn-test",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'gunicorn.sqlite'}",
         "HUEY_SQLITE_PATH": str(tmp_path / "huey.sqlite3"),
+        **settings,
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
@@ -170,25 +178,44 @@ def test_gunicorn_serves_the_app_with_the_config_and_stops_on_sigterm(tmp_path):
     )
     try:
         wait_until_serving(port, process)
+        yield process, port
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def stop(process: subprocess.Popen) -> list[dict]:
+    """SIGTERM, as systemd and container engines stop it: gone within the graceful timeout, exit 0.
+    Returns its log, every line of which must be JSON."""
+    stopped = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=GRACEFUL + 5)
+    assert process.returncode == 0 and time.monotonic() - stopped < GRACEFUL + 5
+    return [json.loads(line) for line in stderr.splitlines() if line.strip()]
+
+
+def test_gunicorn_serves_the_app_with_the_config_reloads_and_stops_on_sigterm(tmp_path):
+    with running_gunicorn(tmp_path) as (process, port):
         response = get(port, "/healthz?probe=1", {"X-Request-ID": "deploy-test-0001"})
         assert response.status == 200 and response.getheader("X-Request-ID") == "deploy-test-0001"
         process.send_signal(signal.SIGHUP)  # graceful reload: new workers, still serving
         time.sleep(1)
         wait_until_serving(port, process)
-        stopped = time.monotonic()
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=graceful + 5)
-        took = time.monotonic() - stopped
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0 and took < graceful + 5
-    lines = [json.loads(line) for line in stderr.splitlines() if line.strip()]  # every line is JSON
+        lines = stop(process)
     (request,) = [line for line in lines if line.get("request_id") == "deploy-test-0001"]
     assert request["route"] == "/healthz" and request["status"] == 200 and "probe" not in json.dumps(request)
     assert any(line["logger"] == "gunicorn.error" and "Handling signal: hup" in line["message"] for line in lines)
     assert any(line["logger"] == "gunicorn.error" and "Shutting down" in line["message"] for line in lines)
+
+
+def test_a_preloaded_app_serves_from_forked_workers(tmp_path):
+    """GUNICORN_PRELOAD=1: the master creates the app; post_fork gives each worker its own pool."""
+    with running_gunicorn(tmp_path, GUNICORN_PRELOAD="1", GUNICORN_WORKERS="2") as (process, port):
+        assert all(get(port, "/healthz").status == 200 for _ in range(6))
+        lines = stop(process)
+    assert sum("Booting worker" in line["message"] for line in lines) == 2
+    assert not [line for line in lines if line["level"] in ("ERROR", "CRITICAL")]
 
 
 def read_unit(path: Path) -> configparser.ConfigParser:
