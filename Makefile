@@ -9,7 +9,7 @@ SUDO      := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HOST      ?= 127.0.0.1
 PORT      ?= 5000
 
-.PHONY: run test test-postgres fuzz install system-deps browser-deps translations bench clean
+.PHONY: run test test-postgres fuzz install system-deps browser-deps translations bench clean lock lock-check audit
 
 # The background worker (python -m webapp.worker) renders full-report PDFs one at a time and
 # sends e-mail beside the web server; the trap stops it when the web server stops.
@@ -61,6 +61,38 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 
 translations: install
 	$(BIN)/pybabel compile -d translations -f --statistics 2>&1 | tail -n 1
+
+# requirements.lock pins every package of pyproject.toml (with the test extra) and all they
+# pull in, each with the hashes of its files on PyPI. Regenerate it whenever pyproject.toml's
+# dependencies change (`make lock-check`, run by .ci/run, says when); existing pins are kept
+# (LOCK_ARGS=--upgrade moves every package to its newest allowed version). Only PyPI is asked: this
+# machine's own wheel folders and mirrors (pip's config) are left out, so the hashes are PyPI's.
+# pip-tools and pip-audit live in a venv of their own inside .venv: none of their dependencies
+# mix with the app's.
+AUDIT_BIN := $(VENV)/audit-tools/bin
+
+$(AUDIT_BIN)/pip-audit:
+	python3 -m venv $(VENV)/audit-tools
+	$(AUDIT_BIN)/pip install --quiet 'pip-audit>=2.7,<3' 'pip-tools>=7.4,<8'
+
+lock: $(AUDIT_BIN)/pip-audit
+	env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(AUDIT_BIN)/pip-compile --quiet $(LOCK_ARGS) \
+	  --generate-hashes --allow-unsafe --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
+	  --output-file requirements.lock pyproject.toml
+
+lock-check: install
+	$(BIN)/python tools/dependency_lock.py check
+
+# Known vulnerabilities in the locked versions. With OSV_DB=<folder or all.zip> (an OSV dump of
+# the PyPI ecosystem) it works offline; without, pip-audit asks the OSV service. --strict: a
+# package that could not be looked up fails the audit instead of passing unaudited.
+audit: $(AUDIT_BIN)/pip-audit
+	@if [ -n "$(OSV_DB)" ]; then \
+	  $(BIN)/python tools/dependency_lock.py osv "$(OSV_DB)"; \
+	else \
+	  $(AUDIT_BIN)/pip-audit --strict --require-hashes --no-deps --disable-pip --vulnerability-service osv \
+	    --progress-spinner off --timeout 20 -r requirements.lock; \
+	fi
 
 bench: install system-deps translations
 	$(BIN)/python bench/run_all.py
