@@ -25,6 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    _trust_proxies(app)
     # The remember cookie signs in as much as the session cookie: never sent where that is not.
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     from webapp import request_log
@@ -46,6 +47,18 @@ def create_app(overrides: dict | None = None) -> Flask:
     templating.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Believe each X-Forwarded-* header from as many proxies as the config names (0: not at all)."""
+    hops = {f"x_{name}": int(app.config[f"PROXY_FIX_X_{name.upper()}"]) for name in PROXY_HEADERS}
+    if any(hops.values()):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, **hops)  # type: ignore[method-assign]
+
+
+PROXY_HEADERS = ("for", "proto", "host", "port", "prefix")
 
 
 def _init_extensions(app: Flask) -> None:

@@ -105,3 +105,17 @@ def notify_deadlines_command(days: int) -> None:
     rows = deadline_reminders(date.today(), days=days)
     db.session.commit()  # the worker e-mails them (webapp.tasks); it also runs this every morning
     click.echo(f"{len(rows)} påminnelser skapades; e-posten skickas av bakgrundsarbetaren.")
+    _warn_about_relative_links()
+
+
+def _warn_about_relative_links() -> None:
+    """Mail made outside a request can only link to the site if the config names its address."""
+    from webapp.services import mail
+
+    if mail.mail_enabled() and mail.site_address() is None:
+        click.echo(
+            "Obs: SERVER_NAME är inte satt, så länkarna i e-posten blir relativa och går inte att "
+            "öppna. Sätt SERVER_NAME (och PREFERRED_URL_SCHEME=https), se README.",
+            err=True,
+        )
+

@@ -78,6 +78,22 @@ class Config:
     # person may ask for this many (Flask-Limiter syntax) before a 429 with Retry-After.
     DOCUMENT_PREVIEWS_PER_USER = os.environ.get("DOCUMENT_PREVIEWS_PER_USER", "20/minute")
 
+    # Behind a reverse proxy (README: gunicorn behind nginx): how many proxies in front of the app
+    # set each X-Forwarded-* header the app may believe (Werkzeug's ProxyFix). 0 ignores the
+    # header: with no proxy that overwrites it, any client could claim another address or host.
+    PROXY_FIX_X_FOR = int(os.environ.get("PROXY_FIX_X_FOR", "0"))
+    PROXY_FIX_X_PROTO = int(os.environ.get("PROXY_FIX_X_PROTO", "0"))
+    PROXY_FIX_X_HOST = int(os.environ.get("PROXY_FIX_X_HOST", "0"))
+    PROXY_FIX_X_PORT = int(os.environ.get("PROXY_FIX_X_PORT", "0"))
+    PROXY_FIX_X_PREFIX = int(os.environ.get("PROXY_FIX_X_PREFIX", "0"))
+    # The site's public address (host[:port], e.g. iop.example.org), its scheme and path. Links in
+    # e-mail are built from them, also when the worker or the CLI makes the mail, and invitation
+    # and reset links never take the host a request claims. Since Flask 3.1 SERVER_NAME does not
+    # restrict which host names the app answers to.
+    SERVER_NAME = os.environ.get("SERVER_NAME") or None
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    APPLICATION_ROOT = os.environ.get("APPLICATION_ROOT", "/")
+
     # Invitation and new-password links stop working after this many days.
     ACCOUNT_LINK_VALID_DAYS = float(os.environ.get("ACCOUNT_LINK_VALID_DAYS", "7"))
 

@@ -217,7 +217,7 @@ def _link(block_id: int | None, report_id: int | None, base_url: str | None) -> 
         path = f"/reports/{report_id}"
     else:
         return None
-    return base_url.rstrip("/") + path if base_url else path
+    return mail.absolute_link(path, base_url)
 
 
 def _mail_for(row: Notification, user: User, base_url: str | None) -> EmailMessage:
@@ -238,7 +238,8 @@ def _mail_for(row: Notification, user: User, base_url: str | None) -> EmailMessa
 def send_notification_mail(ids: list[int], base_url: str | None = None) -> int:
     """E-mail the notifications ``ids`` not yet e-mailed; never raises. Returns how many were sent.
 
-    ``base_url`` (the site's address) makes the links in the mail absolute."""
+    The links in the mail are absolute on the configured address (SERVER_NAME …); without one,
+    on ``base_url`` (the address of the request that caused them), else relative."""
     if not ids or not mail.mail_enabled():
         return 0
     try:
