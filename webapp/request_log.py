@@ -66,11 +66,13 @@ def _finish(response: Response) -> Response:
         started = g.get("request_started")
         fields = request_fields(response.status_code, started)
         logger.info(
-            "%s %s %s %.1f ms",
+            "%s %s %s %.1f ms request_id=%s user_id=%s",  # the text format's line; JSON has the fields too
             fields["method"],
             fields["route"] or "-",
             fields["status"],
-            fields["duration_ms"],
+            fields["duration_ms"] or 0.0,
+            fields["request_id"],
+            fields["user_id"] or "-",
             extra={"fields": fields},
         )
     return response

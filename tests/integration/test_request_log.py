@@ -46,6 +46,7 @@ def test_a_request_is_one_json_line_with_its_fields(client, logged):
     assert line["user_id"] is None
     assert line["request_id"] == response.headers["X-Request-ID"]
     assert GENERATED_ID.fullmatch(line["request_id"])
+    assert line["message"] == f"GET /healthz 200 {line['duration_ms']:.1f} ms request_id={line['request_id']} user_id=-"
     assert "geheim" not in json.dumps(line) and "token" not in json.dumps(line)
 
 
