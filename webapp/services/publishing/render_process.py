@@ -16,6 +16,7 @@ shutdown grace period runs out.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import signal
 import threading
@@ -25,10 +26,13 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 
+from flask import current_app
+
 # What the forkserver loads once, so that every child starts with it in memory.
 PRELOAD = ["webapp.document.pdf", "webapp.document.accessibility"]
 _context_lock = threading.Lock()
 _context: ForkServerContext | None = None
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ def warm_up() -> None:
     forkserver.ensure_running()
 
 
-def _child(html: str, check: bool, conn: Connection) -> None:
+def _child(html: str, check: bool, static: tuple[str, str], conn: Connection) -> None:
     """The child's whole life: render, check, answer, exit.
 
     It ignores SIGINT and SIGTERM: a service manager or a Ctrl+C that signals the whole
@@ -78,10 +82,17 @@ def _child(html: str, check: bool, conn: Connection) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    _die_with_parent()
     try:
+        from flask import Flask
+
         from webapp.document.pdf import render_pdf_in_stages
 
-        pdf, pages = render_pdf_in_stages(html, lambda step: conn.send(("stage", step)))
+        # The renderer reads fonts and print CSS from the app's static folder, through an app
+        # context; a bare app with that folder is enough (no configuration, no database).
+        folder, url_path = static
+        with Flask("webapp", static_folder=folder, static_url_path=url_path).app_context():
+            pdf, pages = render_pdf_in_stages(html, lambda step: conn.send(("stage", step)))
         problems: list[str] = []
         if check:
             from webapp.document.accessibility import check_pdf
@@ -96,6 +107,16 @@ def _child(html: str, check: bool, conn: Connection) -> None:
         conn.close()
 
 
+def _die_with_parent() -> None:
+    """Linux: be killed when the forkserver goes, which it does when the worker dies (even by
+    SIGKILL), so no render outlives its worker. Elsewhere the render ends by itself."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
 def render_in_child(
     html: str,
     *,
@@ -105,20 +126,25 @@ def render_in_child(
     tick_seconds: float,
     stop: threading.Event | None = None,
     grace_seconds: float = 0.0,
+    on_start: Callable[[int], None] | None = None,
 ) -> RenderResult:
     """Render ``html`` in a child process; ``on_stage`` hears each step ("parse", "layout",
     "write", and "check" when ``check``), ``on_tick`` is called at least every ``tick_seconds``
     while waiting (the lease). Once ``stop`` is set, the child gets ``grace_seconds`` more to
-    finish, then it is killed and RenderAbandoned raised.
+    finish, then it is killed and RenderAbandoned raised. ``on_start`` hears the child's pid
+    (the memory bench and the tests watch it). Needs an app context (its static folder).
     """
     context = _forkserver()
     receiver, sender = context.Pipe(duplex=False)
     # daemon: a worker that exits never waits for (or leaves behind) its render.
-    process = context.Process(target=_child, args=(html, check, sender), name="pdf-render", daemon=True)
+    static = (str(current_app.static_folder), current_app.static_url_path or "/static")
+    process = context.Process(target=_child, args=(html, check, static, sender), name="pdf-render", daemon=True)
     process.start()
     sender.close()  # only the child writes: when it dies, the pipe reports EOF
     give_up_at: float | None = None
     try:
+        if on_start is not None and process.pid is not None:
+            on_start(process.pid)
         while True:
             if receiver.poll(tick_seconds):
                 try:
