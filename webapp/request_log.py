@@ -144,6 +144,8 @@ def logging_config(log_format: str, level: str = "INFO") -> dict[str, Any]:
             "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
             # WeasyPrint's font subsetter says at INFO what it keeps of every font of every render.
             "fontTools": {"level": "WARNING"},
+            # Flask-Migrate loads Alembic in every web worker, which lists its plugins at INFO.
+            "alembic": {"level": "WARNING"},
         },
     }
 
