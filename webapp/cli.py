@@ -1,7 +1,9 @@
-"""Command-line tasks: the demo, users, and rendering a report to PDF."""
+"""Command-line tasks: the demo, users, rendering a report to PDF, backup and restore."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -18,6 +20,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(render_pdf_command)
     app.cli.add_command(notify_deadlines_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("seed-demo")
@@ -119,3 +123,41 @@ def _warn_about_relative_links() -> None:
             err=True,
         )
 
+
+@click.command("backup")
+@with_appcontext
+@click.argument("outfile", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(outfile: Path) -> None:
+    """Write a consistent backup of the database to OUTFILE while the app runs."""
+    from webapp.services.backup import backup_database
+
+    with _refusal_as_usage_error():
+        result = backup_database(db.engine, outfile)
+    click.echo(f"Skrev säkerhetskopian {result.path} ({result.size} byte, schemarevision {result.revision}).")
+
+
+@click.command("restore")
+@with_appcontext
+@click.argument("infile", type=click.Path(dir_okay=False, path_type=Path))
+def restore_command(infile: Path) -> None:
+    """Restore a backup made by `backup` into the configured database, which must be empty."""
+    from alembic.script import ScriptDirectory
+
+    from webapp.services.backup import restore_database
+
+    with _refusal_as_usage_error():
+        revision = restore_database(db.engine, infile)
+    click.echo(f"Databasen återställdes från {infile} (schemarevision {revision}).")
+    head = ScriptDirectory(current_app.extensions["migrate"].directory).get_current_head()
+    if revision != head:
+        click.echo(f"Den här versionen av appen har revision {head}: kör `flask --app wsgi db upgrade`.")
+
+
+@contextmanager
+def _refusal_as_usage_error() -> Iterator[None]:
+    from webapp.services.backup import BackupRefused
+
+    try:
+        yield
+    except BackupRefused as error:
+        raise click.ClickException(str(error)) from error

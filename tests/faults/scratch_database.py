@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import NullPool
@@ -23,6 +24,10 @@ from sqlalchemy.pool import NullPool
 from webapp.config import PROJECT_ROOT
 
 _numbers = itertools.count()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory(str(PROJECT_ROOT / "migrations")).get_current_head()
 
 
 def on_postgresql() -> bool:

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import signal
 
-from alembic.script import ScriptDirectory
-
 from tests.faults.scratch_database import (
     flask,
+    head_revision,
     on_postgresql,
     revision,
     scratch_database,
     snapshot,
     table_names,
 )
-from webapp.config import PROJECT_ROOT
 
-HEAD = ScriptDirectory(str(PROJECT_ROOT / "migrations")).get_current_head()
+HEAD = head_revision()
 
 # Where an upgrade from nothing is killed: inside the first migration (organisations exists,
 # units not yet: the old retry failed with "table organisations already exists"), as the first
