@@ -11,7 +11,7 @@ os.environ.setdefault("OPENPYXL_LXML", "False")
 
 from flask import Flask
 
-from webapp.config import PROJECT_ROOT, Config, normalise_database_url
+from webapp.config import PROJECT_ROOT, Config, database_engine_options, normalise_database_url
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     _trust_proxies(app)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database_engine_options(app.config)
     # The remember cookie signs in as much as the session cookie: never sent where that is not.
     app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
     from webapp import request_log
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         capacity,
         comments,
         documents,
+        health,
         imports,
         live,
         main,
@@ -104,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
     )
 
     for blueprint in (
+        health.bp,
         auth.bp,
         main.bp,
         reports.bp,

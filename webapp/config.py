@@ -1,9 +1,12 @@
 """Configuration read from the environment; defaults suit a laptop demo."""
 
+import math
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
@@ -24,6 +27,16 @@ def _secret_key() -> str:
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def redis_timeouts(environ: Mapping[str, str] = os.environ) -> dict[str, float]:
+    """redis-py's socket timeouts for every Redis client (the queue, rate limits, readiness).
+
+    The read timeout must stay above the queue's blocking read (one second in Huey)."""
+    return {
+        "socket_connect_timeout": float(environ.get("REDIS_CONNECT_TIMEOUT", "2")),
+        "socket_timeout": float(environ.get("REDIS_SOCKET_TIMEOUT", "5")),
+    }
 
 
 class Config:
@@ -121,12 +134,48 @@ class Config:
     RATELIMIT_STRATEGY = "moving-window"
     RATELIMIT_KEY_PREFIX = "iop-rapport"
     RATELIMIT_HEADERS_ENABLED = True  # Retry-After on every 429
+    RATELIMIT_STORAGE_OPTIONS = redis_timeouts()  # a Redis store that stops answering fails fast
     # Failed sign-ins per account (normalised e-mail) and per client address (an office behind
     # one address shares it, hence the larger number). Only failures count.
     LOGIN_FAILURES_PER_ACCOUNT = os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "10 per 15 minutes")
     LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "50 per 15 minutes")
     # Invitation and reset links: unknown, used or expired links opened, and passwords posted.
     LINK_ATTEMPTS_PER_ADDRESS = os.environ.get("LINK_ATTEMPTS_PER_ADDRESS", "30 per 15 minutes")
+
+    # Timeouts, in seconds: a database or Redis that stops answering fails a request within
+    # seconds (503, "try again") instead of holding every web worker for half a minute.
+    # PostgreSQL: connecting (libpq counts whole seconds, at least 2), each statement (0: none;
+    # raise it for a long migration), and waiting for a free pooled connection. SQLite keeps
+    # its busy timeout (webapp.extensions). Redis: see redis_timeouts below.
+    DATABASE_CONNECT_TIMEOUT = float(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "30"))
+    DATABASE_POOL_TIMEOUT = float(os.environ.get("DATABASE_POOL_TIMEOUT", "10"))
+    # A 503 tells the client to come back after this many seconds (Retry-After).
+    RETRY_AFTER_SECONDS = int(os.environ.get("RETRY_AFTER_SECONDS", "30"))
+
+    # Readiness (/readyz, webapp/views/health.py): the database must answer within
+    # READY_DEADLINE seconds; the worker's heartbeat (every WORKER_HEARTBEAT_SECONDS) must be
+    # younger than READY_WORKER_MAX_AGE (0: do not ask for a worker); the disk holding
+    # READY_DISK_PATH (the instance folder: SQLite database, queue, secret key) must have
+    # READY_MIN_FREE_MB free.
+    READY_DEADLINE = float(os.environ.get("READY_DEADLINE", "2"))
+    WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "10"))
+    READY_WORKER_MAX_AGE = float(os.environ.get("READY_WORKER_MAX_AGE", "60"))
+    READY_DISK_PATH = os.environ.get("READY_DISK_PATH", str(INSTANCE_DIR))
+    READY_MIN_FREE_MB = float(os.environ.get("READY_MIN_FREE_MB", "200"))
+
+
+def database_engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """SQLALCHEMY_ENGINE_OPTIONS with the timeouts above, for the configured database."""
+    options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options.setdefault("pool_timeout", config["DATABASE_POOL_TIMEOUT"])
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        connect_args = dict(options.get("connect_args", {}))
+        connect_args.setdefault("connect_timeout", max(2, math.ceil(config["DATABASE_CONNECT_TIMEOUT"])))
+        statement_ms = round(config["DATABASE_STATEMENT_TIMEOUT"] * 1000)
+        connect_args.setdefault("options", f"-c statement_timeout={statement_ms}")
+        options["connect_args"] = connect_args
+    return options
 
 
 def normalise_database_url(url: str) -> str:

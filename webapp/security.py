@@ -24,7 +24,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 PUBLIC_ENDPOINTS = frozenset(
     {
         "auth.login",
-        "main.healthz",
+        "health.healthz",
+        "health.readyz",
         "main.set_language",
         "static",
         # One-time links: the link itself proves who is choosing a password.

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Mapping
 from datetime import date
 from email.message import EmailMessage
@@ -28,9 +29,10 @@ from flask import Flask, current_app, has_request_context, request
 from flask.ctx import AppContext
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.api import TaskWrapper
+from redis import ConnectionPool
 
 from webapp import signals
-from webapp.config import INSTANCE_DIR
+from webapp.config import INSTANCE_DIR, redis_timeouts
 from webapp.extensions import db
 from webapp.services import mail
 from webapp.services.notifications import deadline_reminders, send_notification_mail
@@ -51,7 +53,9 @@ def make_huey(environ: Mapping[str, str] = os.environ) -> Huey:
     """Redis when a Redis URL is configured, else SQLite in the instance folder."""
     redis_url = environ.get("HUEY_REDIS_URL") or environ.get("REDIS_URL")
     if redis_url:
-        return RedisHuey(QUEUE_NAME, url=redis_url, results=False)
+        # Timeouts: an unanswering Redis fails an enqueue in seconds instead of holding the request.
+        pool = ConnectionPool.from_url(redis_url, **redis_timeouts(environ))
+        return RedisHuey(QUEUE_NAME, connection_pool=pool, results=False)
     path = environ.get("HUEY_SQLITE_PATH") or str(INSTANCE_DIR / "huey.sqlite3")
     return SqliteHuey(QUEUE_NAME, filename=path, results=False)
 
@@ -259,3 +263,19 @@ def deadline_reminders_task() -> None:
     with _fresh_app_context():
         deadline_reminders(date.today(), days=REMINDER_DAYS)
         db.session.commit()
+
+
+# --- The worker's heartbeat ---------------------------------------------------------------------
+
+HEARTBEAT_KEY = "worker-heartbeat"
+
+
+def record_heartbeat() -> None:
+    """The consumer says it is alive, in the queue's own storage (SQLite file or Redis): /readyz
+    reads it back, which also proves the queue answers."""
+    huey.put(HEARTBEAT_KEY, {"at": time.time(), "pid": os.getpid()})
+
+
+def last_heartbeat() -> dict | None:
+    """The consumer's latest heartbeat ({"at": epoch seconds, "pid": …}), None if there is none."""
+    return huey.get(HEARTBEAT_KEY, peek=True)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import threading
+import time
 
 from flask import Flask
 from huey import RedisHuey
@@ -46,6 +48,24 @@ def consumer_app() -> Flask:
 def enter_app_context() -> None:
     """Runs in each worker thread as it starts: the tasks' ``current_app`` is the consumer's app."""
     consumer_app().app_context().push()
+
+
+@huey.on_startup()
+def start_heartbeat() -> None:
+    """Beat every WORKER_HEARTBEAT_SECONDS while this process lives: /readyz reads the beat.
+
+    A daemon thread, so a long render does not silence it; a worker that died stops beating."""
+    interval = float(consumer_app().config["WORKER_HEARTBEAT_SECONDS"])
+    threading.Thread(target=_beat, args=(interval,), name="heartbeat", daemon=True).start()
+
+
+def _beat(interval: float) -> None:
+    while True:
+        try:
+            tasks.record_heartbeat()
+        except Exception:  # the queue is away: /readyz says so; keep beating for when it is back
+            logger.warning("Could not record the worker's heartbeat", exc_info=True)
+        time.sleep(interval)
 
 
 def lower_cpu_priority() -> str:

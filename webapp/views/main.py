@@ -1,10 +1,8 @@
-"""The dashboard ("Mina bidrag"), health check and language choice."""
+"""The dashboard ("Mina bidrag") and language choice (health checks: webapp/views/health.py)."""
 
 from flask import Blueprint, current_app, redirect, render_template, request, session
 from flask_login import current_user
-from sqlalchemy import text
 
-from webapp.extensions import db
 from webapp.language import LANGUAGE_SESSION_KEY
 from webapp.redirects import safe_next
 from webapp.services import reports
@@ -35,9 +33,3 @@ def set_language():
     if language in current_app.config["LANGUAGES"]:
         session[LANGUAGE_SESSION_KEY] = language
     return redirect(safe_next(request.form.get("next")))
-
-
-@bp.get("/healthz")
-def healthz():
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
