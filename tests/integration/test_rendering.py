@@ -634,3 +634,21 @@ def test_the_age_of_pruning_is_a_setting(app, monkeypatch):
     with app.app_context():
         monkeypatch.setitem(app.config, "RENDER_JOBS_KEEP_DAYS", 2)
         assert rendering.RenderSettings.from_app().keep_jobs == timedelta(days=2)
+
+
+def test_the_worker_sweeps_every_minute_and_prunes_each_night():
+    from datetime import datetime
+
+    from webapp import tasks
+
+    assert tasks.recover_render_jobs_task.s().validate_datetime(datetime(2026, 12, 3, 14, 27))
+    prune = tasks.prune_render_jobs_task.s()
+    assert prune.validate_datetime(datetime(2026, 12, 3, 3, 30))
+    assert not prune.validate_datetime(datetime(2026, 12, 3, 14, 30))
+
+
+def test_sigterm_is_the_consumers_graceful_signal():
+    """Huey's default makes SIGTERM (what systemd sends) stop at once, leaving the render's job behind."""
+    from webapp import worker
+
+    assert worker.GRACEFUL_STOP == {"graceful_signal": "TERM"}
