@@ -41,10 +41,18 @@ pytestmark = pytest.mark.skipif(
 )
 
 # Saves blocks through the services until the stop file appears; every fifth commit also
-# adds a publication. Prints the number of commits after each one.
+# adds a publication. Prints the number of commits after each one. On SQLite its commits stay
+# in the WAL (no automatic checkpoint), where a copy of the database file would miss them.
 _WRITER_SCRIPT = f"""
 import hashlib, os, sys
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+
+@event.listens_for(Engine, "connect")
+def _keep_in_the_wal(dbapi_connection, _record):
+    if type(dbapi_connection).__module__ == "sqlite3":
+        dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
 from wsgi import app
 from webapp.extensions import db
 from webapp.models import Block, Publication, User
