@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> dict:
         os.environ["SECRET_KEY"] = common.BENCH_SECRET_KEY
         os.environ["DATABASE_URL"] = database.url
         from webapp import create_app
-        from webapp.content import _markdown, render_markdown, sanitize_html
+        from webapp.content import markdown_to_html, render_markdown, sanitize_html
 
         app = create_app({"SQLALCHEMY_DATABASE_URI": database.url})
         block_id = common.editable_blocks(database)[WRITER][0]
@@ -95,11 +95,7 @@ def run(args: argparse.Namespace) -> dict:
         render_times = timed(lambda: render_markdown(source), args.runs)
 
         def markdown_only():
-            md = _markdown()
-            try:
-                return md.convert(source)
-            finally:
-                md.reset()
+            return markdown_to_html(source)
 
         raw_html = markdown_only()
         markdown_times = timed(markdown_only, args.runs)

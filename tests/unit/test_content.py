@@ -63,7 +63,28 @@ def test_tables_lists_and_emphasis_are_kept():
 
 
 def test_rendering_is_stable_across_calls():
-    # One Markdown instance is reused per thread; state must not leak between calls.
+    # One parser instance is reused per thread; state must not leak between calls.
     first = render_markdown("[^1]: x\n\n# Rubrik")
     assert render_markdown("Bara text") == "<p>Bara text</p>"
     assert render_markdown("[^1]: x\n\n# Rubrik") == first
+
+
+def test_alignment_and_strikethrough_use_the_allowed_markup():
+    # markdown-it-py writes style="text-align:…" and <s>; the allow-list keeps align and <del>.
+    html = render_markdown("| V | M | H |\n|:--|:-:|--:|\n| a | b | c |\n\n~~struken~~ ~inte~")
+    assert '<th align="left">V</th>' in html and '<th align="center">M</th>' in html
+    assert '<td align="right">c</td>' in html and "style" not in html
+    assert "<del>struken</del> ~inte~" in html
+
+
+def test_ordered_and_bulleted_lists_stay_apart():
+    html = render_markdown("- ett\n- två\n1. första\n2. andra\n\n3. tredje")
+    assert html.count("<ul>") == 1 and html.count("<ol") == 1
+    assert "<li>två</li>\n</ul>\n<ol>" in html
+
+
+def test_line_breaks_headings_and_code():
+    assert render_markdown("rad ett  \nrad två\nrad tre") == "<p>rad ett<br>\nrad två\nrad tre</p>"
+    # Only h3–h6 are allowed: a block's # and ## headings become plain text, as before.
+    assert render_markdown("# Ett\n\n## Två\n\n### Tre") == "Ett\nTvå\n<h3>Tre</h3>"
+    assert render_markdown("```\n<b>kod</b>\n```") == "<pre><code>&lt;b&gt;kod&lt;/b&gt;\n</code></pre>"
