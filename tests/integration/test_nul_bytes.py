@@ -21,7 +21,9 @@ from tests.integration.account_helpers import ADMIN, unit_id
 from tests.integration.helpers import block_snapshot, block_version, current_text, find_block, post
 from webapp import input_guard
 from webapp.extensions import db
+from webapp.input_errors import InputRefused
 from webapp.models import BlockDraft, Organisation
+from webapp.services.accounts import people
 
 WRITER = "skribent.crossroads@demo.iop"
 NIGHT_WRITER = "skribent.stadsmissionen-natt@demo.iop"
@@ -108,6 +110,14 @@ def test_organisation_unit_and_person_names_with_nul_are_refused(app, signed_in)
     _refused(post(admin, "/admin/people/invite", person))
     _refused(post(admin, "/admin/people/invite", {**person, "name": "Ny kollega", "email": "ny\x00@exempel.se"}))
     assert _row_counts(app) == counts
+
+
+@pytest.mark.parametrize("email", ["ny\x00@exempel.se", "ny@exem\x01pel.se"])
+def test_the_invitation_service_refuses_a_control_character_in_an_email_itself(app, email):
+    """For callers outside a request (CLI, scripts): the service does not rely on the guard."""
+    with app.test_request_context(), pytest.raises(InputRefused) as refused:
+        people.clean_email(email)
+    assert refused.value.field == "email"
 
 
 def test_a_field_name_or_query_string_with_nul_is_refused(app, signed_in):

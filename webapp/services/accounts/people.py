@@ -28,8 +28,9 @@ from webapp.services.accounts import clean_name, end_sessions, find_user_by_emai
 from webapp.services.accounts.passwords import has_usable_password, unusable_password_hash
 
 MAX_EMAIL_LENGTH = 254
-# Deliberately loose: one @, something before it, a dotted domain after it, no spaces.
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Deliberately loose: one @, something before it, a dotted domain after it, no spaces and no
+# control characters (NUL cannot be stored in PostgreSQL; the request guard refuses it first).
+EMAIL_PATTERN = re.compile(r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
 # Roles whose last active holder is guarded, with the refusal for each kind of change.
 GUARDED_ROLES = {
     Role.ADMIN: (
