@@ -80,6 +80,19 @@ def lower_cpu_priority() -> str:
     return f"nice {os.nice(0)}"
 
 
+def configure_worker_logging(config, *, json_logs: bool) -> None:
+    """Huey's and the app's loggers at the consumer's level, written once.
+
+    With JSON logs the root handler (webapp/request_log.py) already writes every record;
+    Huey's own handler would repeat each line as plain text.
+    """
+    for name in ("huey", "webapp"):
+        if json_logs:
+            logging.getLogger(name).setLevel(config.loglevel)
+        else:
+            config.setup_logger(logging.getLogger(name))
+
+
 def run_consumer() -> None:
     """Run the Huey consumer in the foreground, one task at a time, until Ctrl+C / SIGTERM."""
     from huey.consumer_options import ConsumerConfig
@@ -88,8 +101,7 @@ def run_consumer() -> None:
     grace = float(consumer_app().config.get("RENDER_SHUTDOWN_GRACE_SECONDS", 20))
     config = ConsumerConfig(**CONSUMER_OPTIONS, **GRACEFUL_STOP, shutdown_timeout=grace + SHUTDOWN_MARGIN_SECONDS)
     config.validate()
-    for name in ("huey", "webapp"):
-        config.setup_logger(logging.getLogger(name))
+    configure_worker_logging(config, json_logs=consumer_app().config.get("LOG_FORMAT") == "json")
     if consumer_app().config.get("RENDER_IN_CHILD_PROCESS", True):
         render_process.warm_up()  # the forkserver loads WeasyPrint once; each render forks from it
     else:

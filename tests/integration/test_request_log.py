@@ -171,3 +171,16 @@ def test_the_text_format_is_the_default(app: Flask):
     config = request_log.logging_config("text")
     assert config["formatters"]["default"] == {"format": request_log.TEXT_FORMAT}
     assert request_log.logging_config("json")["formatters"]["default"]["()"].endswith("JsonFormatter")
+
+
+def test_the_worker_writes_each_record_once_in_json_mode(restored_logging):
+    from huey.consumer_options import ConsumerConfig
+
+    from webapp.worker import configure_worker_logging
+
+    config = ConsumerConfig(workers=1, verbose=False)
+    configure_worker_logging(config, json_logs=True)
+    assert not logging.getLogger("huey").handlers and not logging.getLogger("webapp").handlers
+    assert logging.getLogger("huey").level == config.loglevel
+    configure_worker_logging(config, json_logs=False)  # plain text: Huey's own handler, as before
+    assert logging.getLogger("huey").handlers
