@@ -7,9 +7,14 @@ row). ``webapp.forms.refusals.show_on_form`` puts them on the form; the page ans
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+
+# Text no field may hold: C0 control characters except tab, line feed and carriage return.
+# PostgreSQL refuses NUL in text; XML 1.0 (PDF metadata, .xlsx) cannot carry the others.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 @dataclass(frozen=True)

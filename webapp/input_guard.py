@@ -14,7 +14,6 @@ the page (``HX-Retarget``), so the form the writer was filling in stays as it wa
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 
 from flask import Flask, request
@@ -22,9 +21,9 @@ from flask_babel import gettext as _
 
 from webapp.errors import render_error
 from webapp.htmx import wants_fragment
+from webapp.input_errors import CONTROL_CHARACTERS
 
-# C0 controls except \t (09), \n (0A) and \r (0D).
-FORBIDDEN_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+FORBIDDEN_CHARACTERS = CONTROL_CHARACTERS  # C0 controls except \t (09), \n (0A) and \r (0D)
 _MAX_JSON_DEPTH = 50  # a deeper body is walked no further (Flask's JSON parser bounds it anyway)
 
 

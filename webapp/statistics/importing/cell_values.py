@@ -11,12 +11,13 @@ Cell values (see :func:`parse_integer`, :func:`parse_decimal`, :func:`parse_date
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+
+from webapp.input_errors import CONTROL_CHARACTERS
 
 from .. import cells
 from ..cells import ValueType
@@ -78,15 +79,13 @@ def _shown(value: Cell) -> str:
     return cells.shown_text(text)
 
 
-# C0 control characters but tab and line breaks: PostgreSQL cannot store NUL, XML 1.0 (the
-# PDF, .xlsx) none of them, and in a pasted or imported cell they are never meant. A file
-# that is mostly such characters is refused as binary before this (delimited.read_csv).
-_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-
-
 def _read_text(text: str, value_type: ValueType) -> ParsedCell:
-    """A text cell through the one Swedish cell parser the grid uses too; control characters dropped."""
-    reading = cells.read_cell(_CONTROL_CHARACTERS.sub("", text), value_type)
+    """A text cell through the one Swedish cell parser the grid uses too; control characters dropped.
+
+    In a pasted or imported cell they are never meant (a file that is mostly such characters is
+    refused as binary before this, in delimited.read_csv).
+    """
+    reading = cells.read_cell(CONTROL_CHARACTERS.sub("", text), value_type)
     if reading.message is not None:
         return ParsedCell(CellKind.ERROR, message=reading.message)
     if reading.cell.state is not cells.CellState.VALUE:
