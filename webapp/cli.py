@@ -60,14 +60,19 @@ def create_user_command(
     email: str, name: str, roles: tuple[str, ...], unit_keys: tuple[str, ...], password: str
 ) -> None:
     """Create a user who can sign in."""
-    from webapp.services.accounts import create_user
+    from webapp.input_errors import InputRefused
+    from webapp.services.accounts import clean_name, create_user, people
 
     units = list(db.session.scalars(select(Unit).where(Unit.key.in_(unit_keys)))) if unit_keys else []
     missing = set(unit_keys) - {u.key for u in units}
     if missing:
         raise click.UsageError(f"Okänd verksamhet: {', '.join(sorted(missing))}")
     try:
+        # The same checks as the admin's invitation form: no request guard runs here.
+        email, name = people.clean_email(email), clean_name(name)
         user = create_user(email, name, password, [Role(r) for r in roles], units)
+    except InputRefused as refused:
+        raise click.UsageError(str(refused.message) % refused.params) from refused
     except ValueError as error:
         raise click.UsageError(str(error)) from error
     db.session.commit()

@@ -1,5 +1,6 @@
 """The command-line tasks."""
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import sign_in
@@ -86,3 +87,24 @@ def test_render_pdf_of_an_unknown_report_is_a_clear_error(app, demo, tmp_path):
     result = app.test_cli_runner().invoke(args=["render-pdf", "99", str(tmp_path / "x.pdf")])
     assert result.exit_code != 0 and "Rapport 99 finns inte." in result.output
     assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "message"),
+    [
+        ("ny\x00@exempel.se", "Ny", "giltig e-postadress"),
+        ("inte-en-adress", "Ny", "giltig e-postadress"),
+        ("ny@exempel.se", "N\x00y", "inte kan sparas"),
+        ("ny@exempel.se", "   ", "Fyll i ett namn"),
+    ],
+)
+def test_create_user_refuses_what_the_invitation_form_refuses(app, demo, email, name, message):
+    """No request guard runs in the CLI: a NUL must not reach PostgreSQL."""
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(User))
+    result = app.test_cli_runner().invoke(
+        args=["create-user", "--email", email, "--name", name, "--password", "ett-långt-lösenord"]
+    )
+    assert result.exit_code == 2 and message in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == before

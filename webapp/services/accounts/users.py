@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
 from webapp.i18n import N_
-from webapp.input_errors import InputRefused
+from webapp.input_errors import CONTROL_CHARACTERS, InputRefused
 from webapp.models import Role, TokenPurpose, Unit, User, UserRole, UserToken
 from webapp.services import audit
 from webapp.services.accounts import tokens
@@ -105,6 +105,8 @@ def clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
         raise InputRefused(N_("Fyll i ett namn."), "name")
+    if CONTROL_CHARACTERS.search(name):  # outside a request (the CLI) no request guard ran
+        raise InputRefused(N_("Namnet innehåller ett tecken som inte kan sparas."), "name")
     if len(name) > MAX_NAME_LENGTH:
         raise InputRefused(N_("Namnet får ha högst %(max)s tecken."), "name", max=MAX_NAME_LENGTH)
     return name
