@@ -44,7 +44,7 @@ def test_session_cookie_is_http_only_and_same_site_lax(client, demo):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
-def test_health_reports_the_database(client):
+def test_liveness_answers_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json == {"status": "ok"}
 
