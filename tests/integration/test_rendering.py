@@ -466,9 +466,15 @@ def test_an_interrupted_render_says_so_and_its_retry_renders_it(app, signed_in, 
     client = signed_in(WRITER)
     location = _request_draft(client).headers["Location"]
     _age(app, state=RenderState.RUNNING, stage=rendering.STAGE_PAGINATING, lease_until=utcnow() - timedelta(seconds=1))
+    [job] = _jobs(app)
+    before = _row(app, job.id)
     page = client.get(location).get_data(as_text=True)
     assert "PDF:en avbröts innan den blev klar — försök igen." in page and "Försök igen" in page
     assert "<progress" not in page
+    poll = client.get(location, headers={"HX-Request": "true"})
+    assert poll.status_code == 200 and "PDF:en avbröts" in poll.get_data(as_text=True)
+    assert client.get(f"/reports/{OPEN_REPORT_ID}/draft.pdf").status_code == 200  # the offer to try again
+    assert _row(app, job.id) == before  # looking changed nothing
 
     monkeypatch.undo()
     install_render_spy(monkeypatch, remember=True)
@@ -516,28 +522,150 @@ def test_an_unreachable_queue_is_reported_and_the_sweep_hands_the_job_over(app, 
     assert job.state == RenderState.DONE and job.enqueue_error == "" and renders.count == 1
 
 
-def test_the_publish_page_tells_an_interrupted_final_render_and_retries_it(app, signed_in, renders, monkeypatch):
+def _row(app, job_id: int) -> dict:
+    """Every column of the job, to see that a request changed nothing."""
+    table = RenderJob.__table__
+    with app.app_context():
+        row = dict(db.session.execute(select(table).where(table.c.id == job_id)).mappings().one())
+        db.session.remove()
+    return row
+
+
+def _interrupt(app, job_id: int, worker_id: str = "dead-worker:4711") -> None:
+    """A worker takes the job and dies: the job stays running, its lease runs out."""
+    with app.app_context():
+        settings = rendering.RenderSettings.from_app()
+        rendering.claim_job(job_id, worker_id, settings)
+        db.session.execute(
+            update(RenderJob).where(RenderJob.id == job_id).values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+        db.session.commit()
+        db.session.remove()
+
+
+def _final_job_interrupted(app, chair, monkeypatch) -> int:
+    """The locked report's final render, taken by a worker that died (no worker takes it again)."""
+    import webapp.tasks as tasks
+
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *args: None)
+    chair.get(f"/reports/{LOCKED_REPORT_ID}/publish")  # the demo was seeded locked: this asks for it
+    [job] = _jobs(app)
+    _interrupt(app, job.id)
+    return job.id
+
+
+INTERRUPTED = "PDF:en avbröts innan den blev klar — försök igen."
+
+
+def test_loading_pages_leaves_an_interrupted_final_render_as_it_is(app, signed_in, monkeypatch):
+    """Looking changes nothing: the publish page, its poll, the render page and Publicera itself
+    leave the lost job exactly as it was and tell the truth, with a Försök igen that posts."""
+    chair = signed_in(CHAIR)
+    job_id = _final_job_interrupted(app, chair, monkeypatch)
+    before = _row(app, job_id)
+    assert (before["state"], before["attempts"]) == (RenderState.RUNNING, 1)
+
+    page = chair.get(f"/reports/{LOCKED_REPORT_ID}/publish").get_data(as_text=True)
+    assert INTERRUPTED in page and "skapas just nu" not in page and "<progress" not in page
+    assert f'<form method="post" action="/reports/{LOCKED_REPORT_ID}/publish/render"' in page
+    assert "Försök igen</button>" in page
+    poll = chair.get(f"/reports/{LOCKED_REPORT_ID}/publish/renders/{job_id}", headers={"HX-Request": "true"})
+    assert poll.status_code == 200 and INTERRUPTED in poll.get_data(as_text=True)
+    assert INTERRUPTED in chair.get(f"/reports/{LOCKED_REPORT_ID}/renders/{job_id}").get_data(as_text=True)
+    refused = post(chair, f"/reports/{LOCKED_REPORT_ID}/publish")
+    assert refused.status_code == 409 and INTERRUPTED in refused.get_data(as_text=True)
+    assert _row(app, job_id) == before
+
+
+def test_loading_the_page_leaves_a_job_no_worker_took_as_it_is(app, signed_in, monkeypatch):
     import webapp.tasks as tasks
 
     monkeypatch.setattr(tasks, "enqueue", lambda task, *args: None)
     chair = signed_in(CHAIR)
     chair.get(f"/reports/{LOCKED_REPORT_ID}/publish")
-    _age(app, state=RenderState.RUNNING, lease_until=utcnow() - timedelta(seconds=1))
+    [job] = _jobs(app)
+    waited = utcnow() - timedelta(seconds=app.config["RENDER_QUEUE_PATIENCE_SECONDS"] * 2)
+    _age(app, created_at=waited, enqueued_at=waited)
+    before = _row(app, job.id)
     page = chair.get(f"/reports/{LOCKED_REPORT_ID}/publish").get_data(as_text=True)
-    # A page load hands a lost job over again: it is queued (and waits for the worker) anew.
-    assert "skapas just nu" in page
-    _age(app, state=RenderState.RUNNING, lease_until=utcnow() - timedelta(seconds=1))
-    status = chair.get(
-        f"/reports/{LOCKED_REPORT_ID}/publish/renders/{_jobs(app)[0].id}", headers={"HX-Request": "true"}
-    )
-    assert "PDF:en avbröts innan den blev klar — försök igen." in status.get_data(as_text=True)
+    assert "Väntar på PDF-tjänsten" in page and "skapas just nu" not in page and "Försök igen</button>" in page
+    assert _row(app, job.id) == before
 
+
+def test_the_retry_button_queues_an_interrupted_final_render_again(app, signed_in, renders, monkeypatch):
+    chair = signed_in(CHAIR)
+    job_id = _final_job_interrupted(app, chair, monkeypatch)
     monkeypatch.undo()
     install_render_spy(monkeypatch, remember=True)
+    response = post(chair, f"/reports/{LOCKED_REPORT_ID}/publish/render")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/reports/{LOCKED_REPORT_ID}/publish")
+    [job] = _jobs(app)
+    assert (job.id, job.state, job.kind) == (job_id, RenderState.DONE, RenderKind.FINAL)
+    assert job.attempts == 2  # the try that was interrupted still counts
+    page = chair.get(f"/reports/{LOCKED_REPORT_ID}/publish").get_data(as_text=True)
+    assert "Den slutliga PDF:en är klar" in page and INTERRUPTED not in page
+
+
+def test_a_retry_keeps_the_attempts_of_a_lost_job_and_restarts_a_failed_one(app, signed_in, monkeypatch):
+    import webapp.tasks as tasks
+
+    chair = signed_in(CHAIR)
+    job_id = _final_job_interrupted(app, chair, monkeypatch)
+    _interrupt(app, job_id, "another-dead-worker:1")
+    assert post(chair, f"/reports/{LOCKED_REPORT_ID}/publish/render").status_code == 302
+    row = _row(app, job_id)
+    assert (row["state"], row["attempts"], row["worker_id"], row["lease_until"]) == (RenderState.QUEUED, 2, "", None)
+
+    _age(app, state=RenderState.FAILED, error="Det gick fel.")
+    handed_over = []
+    monkeypatch.setattr(tasks, "enqueue", lambda task, job_id, html: handed_over.append(job_id))
+    assert post(chair, f"/reports/{LOCKED_REPORT_ID}/publish/render").status_code == 302
+    row = _row(app, job_id)
+    assert (row["state"], row["attempts"], row["error"]) == (RenderState.QUEUED, 0, "")
+    assert handed_over == [job_id]
+
+
+def test_a_render_that_kills_every_worker_fails_after_the_sweeps_however_often_the_page_is_loaded(
+    app, signed_in, renders, monkeypatch
+):
+    """The sweep hands the lost job over again and again; each worker that takes it dies. Page
+    loads in between change nothing, so after RENDER_MAX_ATTEMPTS sweeps it has failed, and the
+    page says so and offers Försök igen, which (a person's decision) starts it afresh."""
+    import webapp.tasks as tasks
+
+    chair = signed_in(CHAIR)
+    job_id = _final_job_interrupted(app, chair, monkeypatch)
+    max_attempts = app.config["RENDER_MAX_ATTEMPTS"]
+
+    def dying_worker(task, job_id, html=None):
+        _interrupt(app, job_id, f"doomed:{len(swept)}")
+
+    swept: list[int] = []
+    monkeypatch.setattr(tasks, "enqueue", dying_worker)
+    for sweep in range(max_attempts):
+        before = _row(app, job_id)
+        assert before["state"] == RenderState.RUNNING and before["attempts"] == sweep + 1
+        assert INTERRUPTED in chair.get(f"/reports/{LOCKED_REPORT_ID}/publish").get_data(as_text=True)
+        assert _row(app, job_id) == before
+        with app.app_context():
+            swept.append(tasks.recover_render_jobs())
+            db.session.remove()
+    assert swept == [1] * max_attempts
+    [job] = _jobs(app)
+    assert job.state == RenderState.FAILED and f"avbröts {max_attempts} gånger" in job.error
+    with app.app_context():
+        assert tasks.recover_render_jobs() == 0  # a failed job is left alone
+        db.session.remove()
+    failed = _row(app, job_id)
+    page = chair.get(f"/reports/{LOCKED_REPORT_ID}/publish").get_data(as_text=True)
+    assert f"avbröts {max_attempts} gånger" in page and "Försök igen</button>" in page
+    assert "Ingenting har publicerats" in page
+    assert _row(app, job_id) == failed
+
+    monkeypatch.setattr(tasks, "enqueue", lambda task, *args: task.call_local(*args))
     assert post(chair, f"/reports/{LOCKED_REPORT_ID}/publish/render").status_code == 302
     [job] = _jobs(app)
-    assert job.state == RenderState.DONE and job.kind == RenderKind.FINAL
-    assert "Den slutliga PDF:en är klar" in chair.get(f"/reports/{LOCKED_REPORT_ID}/publish").get_data(as_text=True)
+    assert (job.state, job.attempts) == (RenderState.DONE, 1)
 
 
 def test_a_job_whose_worker_died_too_often_fails_with_a_message(app, signed_in, monkeypatch):

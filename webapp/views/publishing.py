@@ -51,7 +51,9 @@ def _publish_page(report: Report, job: RenderJob | None, form: PublishForm, *, e
 
 
 def _current_final_job(report: Report, *, retry: bool = False) -> RenderJob | None:
-    """The final render of the locked report's content as it is now, requested if there is none."""
+    """The final render of the locked report's content as it is now, requested if there is none.
+    An existing job is left as it is unless ``retry`` (the chair's POST): see
+    ``rendering.request_prepared``."""
     if not report.is_locked:
         return None
     return rendering.request_render(report.id, RenderKind.FINAL, current_user, retry=retry)
@@ -59,7 +61,8 @@ def _current_final_job(report: Report, *, retry: bool = False) -> RenderJob | No
 
 @bp.get("/<int:report_id>/publish")
 def publish_page(report_id: int):
-    """The checklist, the final PDF's progress and the Publicera button."""
+    """The checklist, the final PDF's progress and the Publicera button. Loading it never
+    re-queues or resets the render: an interrupted one says so and offers Försök igen."""
     publishing.require_chair(current_user)
     report = db.get_or_404(Report, report_id)
     job = _current_final_job(report)
@@ -90,7 +93,8 @@ def publish_status(report_id: int, job_id: int):
 
 @bp.post("/<int:report_id>/publish/render")
 def request_final_pdf(report_id: int):
-    """Make the final PDF again (after a failure)."""
+    """Make the final PDF again: after a failure, or when its render was interrupted or no
+    worker took it. The only place (besides the worker's sweep) that queues it again."""
     publishing.require_chair(current_user)
     report = db.get_or_404(Report, report_id)
     if not RenderRequestForm().validate_on_submit():

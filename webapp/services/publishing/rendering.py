@@ -11,8 +11,9 @@ Nothing stays stuck: a worker holds a lease on the job it renders and renews it 
 works; a running job whose lease ran out lost its worker (killed, out of memory, a full
 disk) and is taken up again by the next worker (``claim_job``), at most
 ``RENDER_MAX_ATTEMPTS`` times. A queued job that no worker took (the queue was unreachable,
-or no worker runs) is handed to the queue again by the worker's sweep (``lost_jobs``) and by
-the next request for it. ``status_of`` says which of these a page is looking at.
+or no worker runs) is handed to the queue again by the worker's sweep (``lost_jobs``). A page
+load never re-queues or resets a job: it shows the truth (``status_of``), and only a person's
+explicit retry (a POST) queues a lost or failed job again.
 """
 
 from __future__ import annotations
@@ -197,16 +198,24 @@ def request_render(report_id: int, kind: RenderKind, user: User, *, retry: bool 
 
 
 def request_prepared(prepared: PreparedRender, user: User, *, retry: bool = True) -> RenderJob:
-    """The job for ``prepared``: the existing one when it is queued, running or done; else a
-    queued one (a failed job is queued again only with ``retry``), handed to the worker
-    once the request commits.
+    """The job for ``prepared``, handed to the worker once the request commits if it is new or
+    queued again.
+
+    Without ``retry`` (a page load) an existing job is returned exactly as it is, whatever its
+    state: looking never re-queues or resets anything (``status_of`` tells the truth instead).
+    With ``retry`` (someone pressed a button) a job that is done, or queued or running in live
+    hands, is returned as it is; a lost one (``is_stale``) or a failed one is queued again.
+    A lost job keeps its count of attempts, so a render that always kills its worker still
+    fails after ``RENDER_MAX_ATTEMPTS`` however often it is retried; a failed job starts
+    afresh, because a person decided to try again after the worker gave up.
 
     Should a concurrent request create the same job first, only this job's savepoint is
     rolled back (the request's other writes stand) and the other request's job returned.
     """
     job = find_job(prepared.kind, prepared.content_hash)
-    if job is not None and not is_stale(job) and (job.state in ACTIVE_STATES or not retry):
+    if job is not None and (not retry or (job.state in ACTIVE_STATES and not is_stale(job))):
         return job
+    start_afresh = job is None or job.state == RenderState.FAILED
     try:
         with db.session.begin_nested():  # flushes the request's earlier writes first, outside it
             if job is None:
@@ -217,8 +226,9 @@ def request_prepared(prepared: PreparedRender, user: User, *, retry: bool = True
             job.state, job.stage, job.error = RenderState.QUEUED, STAGE_QUEUED, ""
             job.requested_by_id = user.id if user.is_authenticated else None
             job.created_at, job.started_at, job.finished_at, job.enqueued_at = now, None, None, now
-            # Someone asked again: the job gets its full number of attempts (and no old lease).
-            job.attempts, job.worker_id, job.lease_until, job.enqueue_error = 0, "", None, ""
+            if start_afresh:
+                job.attempts = 0
+            job.worker_id, job.lease_until, job.enqueue_error = "", None, ""
     except IntegrityError:
         existing = find_job(prepared.kind, prepared.content_hash)
         if existing is None:
