@@ -204,10 +204,9 @@ def request_prepared(prepared: PreparedRender, user: User, *, retry: bool = True
     Without ``retry`` (a page load) an existing job is returned exactly as it is, whatever its
     state: looking never re-queues or resets anything (``status_of`` tells the truth instead).
     With ``retry`` (someone pressed a button) a job that is done, or queued or running in live
-    hands, is returned as it is; a lost one (``is_stale``) or a failed one is queued again.
-    A lost job keeps its count of attempts, so a render that always kills its worker still
-    fails after ``RENDER_MAX_ATTEMPTS`` however often it is retried; a failed job starts
-    afresh, because a person decided to try again after the worker gave up.
+    hands, is returned as it is; a lost one (``is_stale``) or a failed one is queued again
+    with its full number of attempts: a person decided to try again, so a render that kills
+    every worker is tried ``RENDER_MAX_ATTEMPTS`` times per press of the button, never more.
 
     Should a concurrent request create the same job first, only this job's savepoint is
     rolled back (the request's other writes stand) and the other request's job returned.
@@ -215,7 +214,6 @@ def request_prepared(prepared: PreparedRender, user: User, *, retry: bool = True
     job = find_job(prepared.kind, prepared.content_hash)
     if job is not None and (not retry or (job.state in ACTIVE_STATES and not is_stale(job))):
         return job
-    start_afresh = job is None or job.state == RenderState.FAILED
     try:
         with db.session.begin_nested():  # flushes the request's earlier writes first, outside it
             if job is None:
@@ -226,9 +224,8 @@ def request_prepared(prepared: PreparedRender, user: User, *, retry: bool = True
             job.state, job.stage, job.error = RenderState.QUEUED, STAGE_QUEUED, ""
             job.requested_by_id = user.id if user.is_authenticated else None
             job.created_at, job.started_at, job.finished_at, job.enqueued_at = now, None, None, now
-            if start_afresh:
-                job.attempts = 0
-            job.worker_id, job.lease_until, job.enqueue_error = "", None, ""
+            # Someone asked again: the job gets its full number of attempts (and no old lease).
+            job.attempts, job.worker_id, job.lease_until, job.enqueue_error = 0, "", None, ""
     except IntegrityError:
         existing = find_job(prepared.kind, prepared.content_hash)
         if existing is None:
