@@ -10,6 +10,9 @@ tests then act as people do, over HTTP, with one cookie jar per person for both 
 notifications and the sign-in limits must agree across the instances.
 
 Without PostgreSQL or Redis on 127.0.0.1 the module is skipped; with CI set it fails instead.
+
+The last test needs no processes: on the suite's own database it runs the morning reminders
+twice at once, as two workers' schedulers do (each consumer schedules every periodic task).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -38,7 +42,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from webapp.config import PROJECT_ROOT
-from webapp.models import Block, RenderJob, RenderKind, RenderState, TemplateSection, Unit
+from webapp.extensions import db
+from webapp.models import Block, Notification, RenderJob, RenderKind, RenderState, Report, TemplateSection, Unit
 
 DEMO_PASSWORD = "demo-iop-2026"
 WRITER, WRITER_NAME = "skribent.stadsmissionen-natt@demo.iop", "Johan Bergström"
@@ -417,3 +422,48 @@ def test_failed_sign_ins_on_both_instances_count_against_one_limit(cluster: Clus
     refused = Browser().sign_in(cluster.b, LIMITED_ACCOUNT)  # the right password waits too
     assert refused.status == 429 and "För många försök" in refused.text
     assert int(refused.headers["Retry-After"]) > 0
+
+
+# --- Periodic tasks on every worker -------------------------------------------------------------
+
+
+def test_two_workers_running_the_morning_reminders_at_once_remind_each_writer_once(app, demo):
+    """Every worker's consumer schedules the periodic tasks, so with two workers the 07:00
+    reminders run twice at the same moment. The second run must wait for the first to commit
+    and then find its reminders, not read "none yet today" and write them all again."""
+    from webapp.services.notifications import DEADLINE_KIND, deadline_reminders
+
+    today = date.today()
+    with app.app_context():
+        db.session.get(Report, OPEN_REPORT_ID).deadline = today + timedelta(days=3)
+        db.session.commit()
+        db.session.remove()
+    first_wrote, may_commit = threading.Event(), threading.Event()
+    made: dict[str, list] = {}
+
+    def run(name: str, hold: bool) -> None:
+        with app.app_context():
+            made[name] = [row.id for row in deadline_reminders(today)]
+            db.session.flush()
+            if hold:  # the first run has written, not yet committed
+                first_wrote.set()
+                may_commit.wait(10)
+            db.session.commit()
+            db.session.remove()
+
+    first = threading.Thread(target=run, args=("first", True))
+    first.start()
+    assert first_wrote.wait(10)
+    second = threading.Thread(target=run, args=("second", False))
+    second.start()
+    second.join(0.5)
+    may_commit.set()
+    first.join(15)
+    second.join(15)
+    assert made["first"] and made["second"] == []
+    with app.app_context():
+        pairs = db.session.execute(
+            select(Notification.user_id, Notification.block_id).where(Notification.kind == DEADLINE_KIND)
+        ).all()
+        db.session.remove()
+    assert len(pairs) == len(set(pairs)) == len(made["first"])

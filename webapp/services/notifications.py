@@ -140,7 +140,8 @@ UNSUBMITTED = (BlockState.DRAFT, BlockState.CHANGES_REQUESTED)
 def deadline_reminders(today: date, days: int = 7) -> list[Notification]:
     """Remind the writers of blocks still unsubmitted in open reports due within ``days`` days.
 
-    At most one reminder per person and block per (UTC) day, so running it twice changes nothing.
+    At most one reminder per person and block per (UTC) day, so running it twice changes nothing,
+    also when two workers run it at the same moment (the runs take turns).
     """
     blocks = (
         db.session.scalars(
@@ -161,6 +162,7 @@ def deadline_reminders(today: date, days: int = 7) -> list[Notification]:
     )
     if not blocks:
         return []
+    _one_reminder_run_at_a_time()
     day_start = datetime.combine(utcnow().date(), time.min)
     already = set(
         db.session.execute(
@@ -189,6 +191,25 @@ def deadline_reminders(today: date, days: int = 7) -> list[Notification]:
         )
         rows.extend(notify(people, DEADLINE_KIND, message, block=block))
     return rows
+
+
+# Any constant of our own: the key of PostgreSQL's advisory lock that the reminder runs take turns on.
+_REMINDER_LOCK_KEY = 0x494F5052
+
+
+def _one_reminder_run_at_a_time() -> None:
+    """Every worker's consumer schedules the 07:00 reminders, and notify-deadlines may run
+    meanwhile: two runs must take turns, or each reads "none yet today" before the other
+    commits and both remind everyone. The lock lasts until the caller's commit: PostgreSQL's
+    transaction-scoped advisory lock (gone with the connection if the worker dies), SQLite's
+    one writer (BEGIN IMMEDIATE now, before the read, not at the first flush after it)."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(_REMINDER_LOCK_KEY)))
+    elif connection.dialect.name == "sqlite":
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection is not None and not dbapi_connection.in_transaction:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 # --- E-mail, sent by the worker once the notifications are committed ----------------------------
