@@ -211,20 +211,26 @@ def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Pop
         )
 
 
-def _stop(process: subprocess.Popen, stop_signal: signal.Signals) -> None:
-    """Stop the process and everything it started (its process group: render children too)."""
+def _signal_group(process: subprocess.Popen, sent: signal.Signals) -> None:
     try:
-        os.killpg(process.pid, stop_signal)
+        os.killpg(process.pid, sent)  # the process and all it started (render children too)
+    except ProcessLookupError:
+        pass
+
+
+def _stop(processes: list[subprocess.Popen], workers: list[subprocess.Popen]) -> None:
+    """Stop them all at once: SIGTERM lets gunicorn finish, SIGINT stops a worker at once (SIGTERM
+    would give a render its grace period); whatever is left of a group after that is killed."""
+    for process in processes:
+        _signal_group(process, signal.SIGINT if process in workers else signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for process in processes:
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+        _signal_group(process, signal.SIGKILL)
         process.wait(10)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait(10)
 
 
 def _wait_until_up(bases: list[str], worker_logs: list[Path], processes: list[subprocess.Popen]) -> None:
@@ -295,9 +301,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         _wait_until_up(bases, worker_logs, processes)
         yield Cluster(bases[0], bases[1], workers, worker_logs, engine)
     finally:
-        for process in processes:
-            # SIGINT stops a worker at once (SIGTERM would give a render its grace period).
-            _stop(process, signal.SIGINT if process in processes[2:] else signal.SIGTERM)
+        _stop(processes, processes[2:])
         engine.dispose()
         try:
             with admin.connect() as connection:
