@@ -2,7 +2,13 @@
 
 Each family builds a text of exactly ``size`` characters (200 000 is the block limit,
 MAX_BLOCK_BYTES; 10 000 the comment limit). The first ones are issue 15's list; the rest
-were found while measuring: they cost markdown-it-py the most per character.
+were found while measuring: they cost markdown-it-py the most per character, or made
+pulldown-cmark's HTML deep (the nesting cap in webapp/content.py) or dense (many elements
+per character, which nh3 pays for at about half a microsecond each).
+
+DENSE_FAMILIES are the densest block markup found: they stay over the 100 ms bar at the
+block limit (nh3's cost per element, see README), so bench/markdown_hostile.py prints them
+and the tests do not time them.
 """
 
 from __future__ import annotations
@@ -65,4 +71,15 @@ FAMILIES: dict[str, Callable[[int], str]] = {
     "\\ run": lambda size: repeat("\\", size),
     "~~a run": lambda size: repeat("~~a ", size),
     "hard breaks": lambda size: repeat("a  \n", size),
+    '< & " in code spans': lambda size: repeat('`<&"` ', size),
+    "- > markers past the cap, per line": lambda size: repeat("- > " * 10 + "a\n\n", size),
+    "tab-indented list, deeper each line": lambda size: _lines(lambda n: "\t" * n + "- x", size),
+}
+
+DENSE_FAMILIES: dict[str, Callable[[int], str]] = {
+    "quotes, a blank line between": lambda size: repeat(">a\n\n", size),
+    "bullets four deep on every line": lambda size: repeat("- - - - a\n", size),
+    "two quotes, a blank line between": lambda size: repeat(">>a\n\n", size),
+    "eight quotes, a blank line between": lambda size: repeat(">" * 8 + "a\n\n", size),
+    "bullets eight deep on every line": lambda size: repeat("- " * 8 + "a\n", size),
 }

@@ -4,20 +4,39 @@ Two layers: Markdown runs with raw HTML switched off (so `<script>` in a block i
 shown as text), then nh3 (Ammonia) keeps only an allow-list fit for report text
 and tables. Links may point to https: and mailto: only.
 
-The parser is markdown-it-py (CommonMark plus GFM tables and strikethrough): its
-time grows linearly with the input, where Python-Markdown's inline processing is
-quadratic on hostile text (`[` x 10 000 took 94 s). Its nesting limit (maxNesting)
-also keeps the HTML shallow, which nh3 needs: html5ever's cost grows with the square
-of the nesting depth. Figures and the alternatives measured: README, "Development".
+The parser is pyromark, Python bindings of pulldown-cmark (Rust; CommonMark plus GFM
+tables and strikethrough, the parser rustdoc uses): linear in the input and ≤ 25 ms
+on every hostile family at the 200 kB block limit, where the pure-Python parsers took
+up to 94 s (Python-Markdown) or 2.9 s (markdown-it-py). Figures: README, "Development".
+pulldown-cmark has no switch for raw HTML and no nesting limit, and html5ever (inside
+nh3) is slow on deep nesting and on ``&``, so three small passes surround it:
+
+1. Before parsing, each ``<`` that could open raw HTML (a tag, ``</``, ``<!``, ``<?``)
+   becomes a stand-in character, so no HTML reaches the output and the writer's
+   ``<b>`` is shown as text, in code too; autolinks (``<https://…>``) are untouched.
+   A single ``~`` becomes a stand-in as well: pulldown-cmark strikes ``~a~`` through,
+   markdown-it-py and Python-Markdown did not.
+   Each line's run of container markers (``>``, list markers and indentation) is cut at
+   MAX_CONTAINER_COLUMNS columns: every nesting level needs at least one column of it,
+   so the HTML is never deeper than that (200 000 ``>`` made 5.4 MB of nested quotes,
+   and ``- > `` repeated made nh3 take 110 s: html5ever's cost grows with the square of
+   the depth).
+2. Between parser and sanitizer, the entities the parser writes for ``<``, ``&`` and
+   ``"`` become stand-in characters and ``&gt;`` a plain ``>``: html5ever spends about
+   1 µs on every ``&`` (``&#`` × 100 000 took nh3 210 ms).
+3. After nh3 the stand-ins become ``&lt;``, ``&amp;``, ``&quot;`` and ``~`` again. nh3
+   has decided every tag and attribute by then; an entity is text and cannot add markup.
+
+The stand-ins are private-use characters; a writer's own (never seen in report text)
+become U+FFFD first, so they cannot pose as one.
 """
 
 from __future__ import annotations
 
-import threading
+import re
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.rules_core import StateCore
+import pyromark
 
 ALLOWED_TAGS = frozenset(
     {
@@ -58,40 +77,78 @@ ALLOWED_URL_PREFIXES = ("https://", "mailto:")
 # Tags whose whole content goes, not only the tag.
 DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "template", "svg", "math"})
 
-_local = threading.local()
+# What a line's leading run of container markers and indentation may hold: markers (each
+# opens or continues a quote or list) and columns (tabs to the next multiple of 4). Each
+# nesting level takes a marker or at least one column, so the HTML stays this shallow.
+MAX_CONTAINER_MARKERS = 8
+MAX_CONTAINER_COLUMNS = 64
+
+# Above this many characters of HTML the line breaks between tags go (see markdown_to_html);
+# ordinary blocks keep the parser's layout, readable in the database and in diffs.
+_COMPACT_ABOVE = 100_000
+
+_OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
+
+# Stand-ins, U+E000 to U+E003 (private use).
+_LT, _AMP, _QUOT, _TILDE = "\ue000", "\ue001", "\ue002", "\ue003"
+_OWN_STAND_INS = re.compile("[\ue000-\ue003]")
+# Where CommonMark could start raw HTML: an open tag, a closing tag, <!…> or <?…>.
+_HTML_START = re.compile(r"<(?=[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)|[/!?])")
+_LONE_TILDE = re.compile(r"(?<!~)~(?!~)")
+# A line whose leading container markers and indentation are longer than the cap could be
+# (tabs count up to four columns); only those lines reach _cap_containers.
+_CONTAINER_TOKEN = r"(?:[ \t]|>|(?:[-+*]|[0-9]{1,9}[.)])(?=[ \t]|$))"
+_LONG_CONTAINER_RUN = re.compile(
+    rf"^{_CONTAINER_TOKEN}{{{min(MAX_CONTAINER_MARKERS, MAX_CONTAINER_COLUMNS // 4) + 1},}}+", re.MULTILINE
+)
+_CONTAINER_TOKENS = re.compile(_CONTAINER_TOKEN, re.MULTILINE)
+_ALIGNED_CELL = {
+    f'<{cell} style="text-align: {side}">': f'<{cell} align="{side}">'
+    for cell in ("th", "td")
+    for side in ("left", "center", "right")
+}
 
 
-def _to_allowed_markup(state: StateCore) -> None:
-    """Write tables and strikethrough with the tags and attributes the allow-list keeps.
+def _cap_containers(match: re.Match[str]) -> str:
+    run = match[0]
+    marker_characters = len(run) - run.count(" ") - run.count("\t")
+    if marker_characters <= MAX_CONTAINER_MARKERS and len(run.expandtabs(4)) <= MAX_CONTAINER_COLUMNS:
+        return run  # indentation, mostly: nothing to cut
+    kept: list[str] = []
+    column = markers = 0
+    for token in _CONTAINER_TOKENS.findall(run):
+        column = (column // 4 + 1) * 4 if token == "\t" else column + len(token)
+        markers += not token.isspace()
+        if column > MAX_CONTAINER_COLUMNS or markers > MAX_CONTAINER_MARKERS:
+            break
+        kept.append(token)
+    else:
+        return run
+    if kept and not kept[-1].isspace():
+        kept.append(" ")  # a marker keeps the space that makes it one
+    return "".join(kept)
 
-    markdown-it-py aligns cells with ``style="text-align:…"`` and strikes with ``<s>``;
-    the allow-list has ``align`` (no inline style) and ``<del>``, as Python-Markdown wrote.
-    """
-    for token in state.tokens:
-        for child in [token, *(token.children or ())]:
-            if child.tag == "s":
-                child.tag = "del"
-            elif child.tag in ("th", "td"):
-                style = str(child.attrs.pop("style", ""))
-                if style.startswith("text-align:"):
-                    child.attrs["align"] = style.removeprefix("text-align:")
 
-
-def _parser() -> MarkdownIt:
-    """One parser per thread: cheap to build (0.2 ms), but nothing promises it is thread-safe."""
-    parser = getattr(_local, "parser", None)
-    if parser is None:
-        # The "commonmark" preset: no raw HTML (shown as text), no linkify, no typographer,
-        # maxNesting 20 (deeper blocks are dropped, deeper inline markup stays text).
-        parser = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-        parser.core.ruler.push("allowed_markup", _to_allowed_markup)
-        _local.parser = parser
-    return parser
+def _prepare(source: str) -> str:
+    source = _OWN_STAND_INS.sub("\ufffd", source)
+    source = _HTML_START.sub(_LT, source)
+    source = _LONE_TILDE.sub(_TILDE, source)
+    return _LONG_CONTAINER_RUN.sub(_cap_containers, source)
 
 
 def markdown_to_html(source: str) -> str:
-    """The parser's HTML, not yet sanitized: never show it without ``sanitize_html``."""
-    return _parser().render(source).rstrip("\n")
+    """The parser's HTML with stand-ins, not yet sanitized: only for ``render_markdown``."""
+    html = pyromark.html(_prepare(source), options=_OPTIONS).rstrip("\n")
+    if len(html) > _COMPACT_ABOVE:
+        # A line break between two tags is a text node for html5ever to build: 40 % of its
+        # time on dense block markup. (Text's own < and > are still entities here.) After h1
+        # and h2, which the sanitizer unwraps, it stays, or their words would run together.
+        html = html.replace(">\n<", "><").replace("</h1><", "</h1>\n<").replace("</h2><", "</h2>\n<")
+    if "text-align" in html:
+        for styled, aligned in _ALIGNED_CELL.items():
+            html = html.replace(styled, aligned)
+    # The parser writes &lt; &gt; &amp; &quot; and no other entity (it decodes the writer's).
+    return html.replace("&lt;", _LT).replace("&gt;", ">").replace("&amp;", _AMP).replace("&quot;", _QUOT)
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
@@ -115,4 +172,5 @@ def sanitize_html(html: str) -> str:
 
 def render_markdown(source: str) -> str:
     """Render a block's Markdown to HTML that is safe to show anywhere."""
-    return sanitize_html(markdown_to_html(source))
+    html = sanitize_html(markdown_to_html(source))
+    return html.replace(_LT, "&lt;").replace(_AMP, "&amp;").replace(_QUOT, "&quot;").replace(_TILDE, "~")

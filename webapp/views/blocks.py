@@ -123,10 +123,21 @@ def preview(block_id: int):
     form = PreviewForm()
     if not form.validate_on_submit():
         return render_template("blocks/_preview.html", preview_html="", errors=form.errors), 422
-    return render_template("blocks/_preview.html", preview_html=render_markdown(form.source.data or ""))
+    return render_template("blocks/_preview.html", preview_html=render_markdown(within_block_limit(form.source.data)))
+
+
+def within_block_limit(source: str | None) -> str:
+    """The posted text, refused (413, as a save refuses it) above the block limit: a request
+    may carry 2 MB, and nothing larger than a block may hold is rendered for a preview."""
+    source = source or ""
+    limit = current_app.config["MAX_BLOCK_BYTES"]
+    if len(source.replace("\r\n", "\n").encode("utf-8")) > limit:  # counted as the save counts
+        raise block_service.ContentTooLarge(limit)
+    return source
 
 
 def form_errors(block: Block, form: BlockForm):
+    within_block_limit(form.source.data)  # the editor it re-draws previews the posted text
     context = _editor_context(block, form=form, tables=posted_tables(block))
     if wants_fragment():
         return render_template("blocks/_editor.html", **context), 422
