@@ -5,9 +5,10 @@ shown as text), then nh3 (Ammonia) keeps only an allow-list fit for report text
 and tables. Links may point to https: and mailto: only.
 
 The parser is pyromark, Python bindings of pulldown-cmark (Rust; CommonMark plus GFM
-tables and strikethrough, the parser rustdoc uses): linear in the input and ≤ 25 ms
-on every hostile family at the 200 kB block limit, where the pure-Python parsers took
-up to 94 s (Python-Markdown) or 2.9 s (markdown-it-py). Figures: README, "Development".
+tables and strikethrough, the parser rustdoc uses): linear in the input and ≤ 85 ms
+(parse and nh3) on every hostile family at the 200 kB block limit, where the pure-Python
+parsers took up to 94 s (Python-Markdown) or 2.7 s (markdown-it-py). Figures: README,
+"Development"; families: tests/hostile_markdown.py.
 pulldown-cmark has no switch for raw HTML and no nesting limit, and html5ever (inside
 nh3) is slow on deep nesting and on ``&``, so three small passes surround it:
 
@@ -16,14 +17,15 @@ nh3) is slow on deep nesting and on ``&``, so three small passes surround it:
    ``<b>`` is shown as text, in code too; autolinks (``<https://…>``) are untouched.
    A single ``~`` becomes a stand-in as well: pulldown-cmark strikes ``~a~`` through,
    markdown-it-py and Python-Markdown did not.
-   Each line's run of container markers (``>``, list markers and indentation) is cut at
-   MAX_CONTAINER_COLUMNS columns: every nesting level needs at least one column of it,
-   so the HTML is never deeper than that (200 000 ``>`` made 5.4 MB of nested quotes,
-   and ``- > `` repeated made nh3 take 110 s: html5ever's cost grows with the square of
-   the depth).
+   Each line's leading run of container markers (``>``, list markers) and indentation
+   is cut after MAX_CONTAINER_MARKERS markers or MAX_CONTAINER_COLUMNS columns: every
+   nesting level needs a marker or a column of it on each line it reaches, so the HTML
+   is never deeper than that (200 000 ``>`` made 5.4 MB of nested quotes, and ``- > ``
+   repeated made nh3 take 110 s: html5ever's cost grows with the square of the depth).
 2. Between parser and sanitizer, the entities the parser writes for ``<``, ``&`` and
    ``"`` become stand-in characters and ``&gt;`` a plain ``>``: html5ever spends about
-   1 µs on every ``&`` (``&#`` × 100 000 took nh3 210 ms).
+   1 µs on every ``&`` (``&#`` × 100 000 took nh3 210 ms). A stand-in that the parser
+   percent-encoded in a link becomes what it stood for (``~``, ``%3C``).
 3. After nh3 the stand-ins become ``&lt;``, ``&amp;``, ``&quot;`` and ``~`` again. nh3
    has decided every tag and attribute by then; an entity is text and cannot add markup.
 
@@ -147,6 +149,9 @@ def markdown_to_html(source: str) -> str:
     if "text-align" in html:
         for styled, aligned in _ALIGNED_CELL.items():
             html = html.replace(styled, aligned)
+    # In a link the parser percent-encodes a stand-in: give the URL its own character back.
+    if "%EE%80%8" in html:
+        html = html.replace("%EE%80%80", "%3C").replace("%EE%80%83", "~")
     # The parser writes &lt; &gt; &amp; &quot; and no other entity (it decodes the writer's).
     return html.replace("&lt;", _LT).replace("&gt;", ">").replace("&amp;", _AMP).replace("&quot;", _QUOT)
 

@@ -117,3 +117,9 @@ def test_raw_html_stays_text_in_code_and_entities_survive():
     assert "&lt;i&gt;a&lt;/i&gt; &amp; © \ufffd" in html  # a private-use character cannot pose as a stand-in
     assert '<a href="https://a.se?b=1&amp;c=2" title="t&lt;&amp;&gt;" rel="noopener noreferrer nofollow">l</a>' in html
     assert render_markdown("<https://a.se> <mailto:e@a.se>").count("<a href=") == 2
+
+
+def test_links_keep_their_tilde_and_angle_bracket():
+    html = render_markdown("[a](https://a.se/~x) <https://a.se/~y> ~z~ [b](https://a.se/?q=<i>)")
+    assert 'href="https://a.se/~x"' in html and 'href="https://a.se/~y"' in html
+    assert "~z~" in html and 'href="https://a.se/?q=%3Ci%3E"' in html
