@@ -9,7 +9,8 @@ tests then act as people do, over HTTP, with one cookie jar per person for both 
 (cookies do not care about ports, browsers neither): a session, a save, a render, presence,
 notifications and the sign-in limits must agree across the instances.
 
-Without PostgreSQL or Redis on 127.0.0.1 the module is skipped; with CI set it fails instead.
+The processes run in the suite's PostgreSQL pass only (TEST_DATABASE_URL set, as .ci/run does);
+without PostgreSQL or Redis on 127.0.0.1 there the module is skipped, and with CI set it fails.
 
 The last test needs no processes: on the suite's own database it runs the morning reminders
 twice at once, as two workers' schedulers do (each consumer schedules every periodic task).
@@ -255,6 +256,10 @@ def _wait_until_up(bases: list[str], worker_logs: list[Path], processes: list[su
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    if not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
+        # The cluster is PostgreSQL whichever database the suite uses: once per CI run (its
+        # PostgreSQL pass, which fails when PostgreSQL is missing) is enough for 30 s of processes.
+        pytest.skip("runs in the PostgreSQL pass (TEST_DATABASE_URL=postgresql…)")
     if not _reachable("127.0.0.1", 6379):
         _unavailable("Redis on 127.0.0.1:6379")
     server = make_url(_postgresql_server())
