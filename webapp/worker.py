@@ -50,11 +50,12 @@ def enter_app_context() -> None:
     consumer_app().app_context().push()
 
 
-@huey.on_startup()
 def start_heartbeat() -> None:
     """Beat every WORKER_HEARTBEAT_SECONDS while this process lives: /readyz reads the beat.
 
-    A daemon thread, so a long render does not silence it; a worker that died stops beating."""
+    A daemon thread, so a long render does not silence it; a worker that died stops beating.
+    Started by run_consumer, once per worker process (not per consumer thread: a consumer the
+    tests start inside their own process must not leave a beat behind)."""
     interval = float(consumer_app().config["WORKER_HEARTBEAT_SECONDS"])
     threading.Thread(target=_beat, args=(interval,), name="heartbeat", daemon=True).start()
 
@@ -111,6 +112,7 @@ def run_consumer() -> None:
     logger.info("IOP-rapport worker: one task at a time, CPU priority %s, queue in %s", priority, storage)
     consumer = huey.create_consumer(**config.values)
     tasks.stop_renders_on(consumer.stop_flag)
+    start_heartbeat()
     _recover_render_jobs()
     consumer.run()
 

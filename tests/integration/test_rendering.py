@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -374,6 +375,9 @@ def test_a_real_consumer_renders_the_queued_job(app, signed_in, tmp_path, monkey
     assert job.state == RenderState.DONE, job.error
     assert renders.stages == ["parse", "layout", "write"]
     assert client.get(f"/reports/{OPEN_REPORT_ID}/renders/{job.id}.pdf").status_code == 200
+    # The heartbeat belongs to a worker process (run_consumer), not to every consumer: one left
+    # beating here would write this process's id into the next test's queue.
+    assert not [thread for thread in threading.enumerate() if thread.name == "heartbeat"]
 
 
 # --- Configuration ----------------------------------------------------------------------------------
