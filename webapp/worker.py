@@ -111,6 +111,9 @@ def run_consumer() -> None:
     storage = "Redis" if isinstance(huey, RedisHuey) else huey.storage.filename
     logger.info("IOP-rapport worker: one task at a time, CPU priority %s, queue in %s", priority, storage)
     consumer = huey.create_consumer(**config.values)
+    # Huey sets its signal handlers only after its worker thread has started, which may already
+    # have taken a job: a SIGTERM in between would kill the process instead of stopping it.
+    consumer._set_signal_handlers()
     tasks.stop_renders_on(consumer.stop_flag)
     start_heartbeat()
     _recover_render_jobs()
