@@ -6,9 +6,8 @@ were found while measuring: they cost markdown-it-py the most per character, or 
 pulldown-cmark's HTML deep (the nesting cap in webapp/content.py) or dense (many elements
 per character, which nh3 pays for at about half a microsecond each).
 
-DENSE_FAMILIES are the densest block markup found: they stay over the 100 ms bar at the
-block limit (nh3's cost per element, see README), so bench/markdown_hostile.py prints them
-and the tests do not time them.
+DENSE_FAMILIES are the densest block markup found: more tags than webapp.content.MAX_TAGS, so
+they are shown as typed (nh3 would pay for every element, see README); timed like the rest.
 """
 
 from __future__ import annotations

@@ -85,6 +85,12 @@ DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed"
 MAX_CONTAINER_MARKERS = 8
 MAX_CONTAINER_COLUMNS = 64
 
+# Above this many tags the parser's HTML is not kept: the text is shown as typed, in one <pre>.
+# html5ever (inside nh3) spends 0.4–0.8 µs on each element, and the densest block markup makes
+# one element per two or three characters (a quote or bullet per line, blank lines between):
+# 200 ms at the block limit. No report text comes near it; a 5 000-cell table makes ~11 000.
+MAX_TAGS = 60_000
+
 # Above this many characters of HTML the line breaks between tags go (see markdown_to_html);
 # ordinary blocks keep the parser's layout, readable in the database and in diffs.
 _COMPACT_ABOVE = 100_000
@@ -140,7 +146,10 @@ def _prepare(source: str) -> str:
 
 def markdown_to_html(source: str) -> str:
     """The parser's HTML with stand-ins, not yet sanitized: only for ``render_markdown``."""
-    html = pyromark.html(_prepare(source), options=_OPTIONS).rstrip("\n")
+    prepared = _prepare(source)
+    html = pyromark.html(prepared, options=_OPTIONS).rstrip("\n")
+    if html.count("<") > MAX_TAGS:  # text's own < are stand-ins by now: this counts tags
+        return _as_typed(prepared)
     if len(html) > _COMPACT_ABOVE:
         # A line break between two tags is a text node for html5ever to build: 40 % of its
         # time on dense block markup. (Text's own < and > are still entities here.) After h1
@@ -154,6 +163,12 @@ def markdown_to_html(source: str) -> str:
         html = html.replace("%EE%80%80", "%3C").replace("%EE%80%83", "~")
     # The parser writes &lt; &gt; &amp; &quot; and no other entity (it decodes the writer's).
     return html.replace("&lt;", _LT).replace("&gt;", ">").replace("&amp;", _AMP).replace("&quot;", _QUOT)
+
+
+def _as_typed(prepared: str) -> str:
+    """The prepared source as one preformatted text, its & < " as stand-ins like the parser's."""
+    text = prepared.replace("&", _AMP).replace("<", _LT).replace('"', _QUOT)
+    return f"<pre>{text}</pre>"
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
