@@ -8,6 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from webapp.database_timeouts import ROUND_TRIP_TIMEOUT
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 INSTANCE_DIR = PROJECT_ROOT / "instance"
 DATA_DIR = PROJECT_ROOT / "webapp" / "data"  # the template, the demo and the password list the app ships
@@ -150,6 +152,10 @@ class Config:
     DATABASE_CONNECT_TIMEOUT = float(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
     DATABASE_STATEMENT_TIMEOUT = float(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "30"))
     DATABASE_POOL_TIMEOUT = float(os.environ.get("DATABASE_POOL_TIMEOUT", "10"))
+    # Each round trip on an open PostgreSQL connection, bounded by the client
+    # (webapp.database_timeouts): a server frozen or cut off mid-conversation cannot enforce its
+    # own statement timeout. Unset: 5 s above the statement timeout, and none when that is 0.
+    DATABASE_CLIENT_TIMEOUT = os.environ.get("DATABASE_CLIENT_TIMEOUT")
     # A 503 tells the client to come back after this many seconds (Retry-After).
     RETRY_AFTER_SECONDS = int(os.environ.get("RETRY_AFTER_SECONDS", "30"))
 
@@ -174,8 +180,18 @@ def database_engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
         connect_args.setdefault("connect_timeout", max(2, math.ceil(config["DATABASE_CONNECT_TIMEOUT"])))
         statement_ms = round(config["DATABASE_STATEMENT_TIMEOUT"] * 1000)
         connect_args.setdefault("options", f"-c statement_timeout={statement_ms}")
+        connect_args.setdefault(ROUND_TRIP_TIMEOUT, client_timeout(config))
         options["connect_args"] = connect_args
     return options
+
+
+def client_timeout(config: Mapping[str, Any]) -> float:
+    """Seconds the client waits for each PostgreSQL round trip (0: no bound)."""
+    configured = config.get("DATABASE_CLIENT_TIMEOUT")
+    if configured is not None and configured != "":
+        return float(configured)
+    statement = float(config["DATABASE_STATEMENT_TIMEOUT"])
+    return statement + 5 if statement > 0 else 0.0
 
 
 def normalise_database_url(url: str) -> str:

@@ -12,6 +12,8 @@ from sqlalchemy import MetaData, Table, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from webapp.database_timeouts import connect_with_round_trip_bound
+
 # Stable constraint names so Alembic migrations are reproducible on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -45,6 +47,10 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+# PostgreSQL connections whose every round trip is bounded on the client (DATABASE_CLIENT_TIMEOUT).
+event.listen(Engine, "do_connect", connect_with_round_trip_bound)
 
 
 @event.listens_for(Engine, "connect")
