@@ -57,6 +57,12 @@ def test_the_chair_publishes_and_a_writer_downloads(
     expect(checklist).to_contain_text("Alla bidrag är godkända")
     status = chair.locator("#final-render")
     publish_button = chair.get_by_role("button", name="Publicera", exact=True)
+    # The demo was seeded locked, without the final render locking asks for; opening the page
+    # starts nothing (a GET), it offers the button.
+    expect(status).to_contain_text("Det finns ingen slutlig PDF av rapporten som den är nu.")
+    expect(publish_button).to_be_disabled()
+    check_accessibility(chair, "publish page without a final PDF")
+    chair.get_by_role("button", name="Skapa den slutliga PDF:en").click()
     # The worker has only just been handed the job (a render takes seconds): the page shows
     # the stage, polls, and the button waits.
     expect(status).to_contain_text("PDF:en skapas")

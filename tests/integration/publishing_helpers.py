@@ -127,3 +127,12 @@ def real_worker(app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         yield
     finally:
         consumer.stop(graceful=True)
+
+
+def request_final(client, report_id: int) -> None:
+    """The chair's "Skapa den slutliga PDF:en": loading Publicera asks for nothing (a GET), and
+    the demo's locked report was seeded locked, without the final render locking asks for."""
+    from tests.integration.helpers import post
+
+    response = post(client, f"/reports/{report_id}/publish/render")
+    assert response.status_code == 302, response.status_code

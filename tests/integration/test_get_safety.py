@@ -115,3 +115,18 @@ def test_previews_answer_429_with_retry_after_beyond_the_limit(app, signed_in, m
 
 def test_the_preview_limit_comes_from_the_config(app):
     assert app.config["DOCUMENT_PREVIEWS_PER_USER"] == "20/minute"
+
+
+@pytest.mark.parametrize("headers", [{}, CROSS_SITE], ids=["same-site", "cross-site"])
+def test_opening_publicera_starts_no_final_render(app, signed_in, no_worker, headers):
+    from tests.integration.publishing_helpers import CHAIR, LOCKED_REPORT_ID
+
+    chair = signed_in(CHAIR)
+    page = chair.get(f"/reports/{LOCKED_REPORT_ID}/publish", headers=headers)
+    assert page.status_code == 200 and _job_count(app) == 0 and not no_worker
+    html = page.get_data(as_text=True)
+    assert f'action="/reports/{LOCKED_REPORT_ID}/publish/render"' in html and "Skapa den slutliga PDF:en" in html
+    assert post(chair, f"/reports/{LOCKED_REPORT_ID}/publish/render").status_code == 302
+    assert _job_count(app) == 1 and len(no_worker) == 1
+    chair.get(f"/reports/{LOCKED_REPORT_ID}/publish", headers=headers)
+    assert _job_count(app) == 1 and len(no_worker) == 1

@@ -21,6 +21,7 @@ from tests.integration.publishing_helpers import (
     counts,
     pdf_pages,
     publication_count,
+    request_final,
     squeeze,
 )
 from webapp.extensions import db
@@ -104,6 +105,7 @@ def check_published_pdf(app, data: bytes) -> None:
 
 def test_the_chair_publishes_the_locked_report_as_version_one(app, signed_in, renders):
     chair = signed_in(CHAIR)
+    request_final(chair, LOCKED_REPORT_ID)
     page = chair.get(f"/reports/{LOCKED_REPORT_ID}/publish")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
@@ -230,7 +232,7 @@ def _correct_a_block(app, chair) -> None:
 
 def test_a_correction_is_published_as_version_two_beside_version_one(app, signed_in, renders):
     chair = signed_in(CHAIR)
-    chair.get(f"/reports/{LOCKED_REPORT_ID}/publish")  # the page asks for the final render
+    request_final(chair, LOCKED_REPORT_ID)
     assert _publish(chair).status_code == 302
     [first] = _publications(app)
     assert first.version == 1
@@ -274,6 +276,7 @@ def test_publishing_before_the_first_visit_to_the_page_waits_for_the_render(app,
 
 def test_the_status_poll_swaps_in_the_checklist_when_the_render_is_done(app, signed_in, renders):
     chair = signed_in(CHAIR)
+    request_final(chair, LOCKED_REPORT_ID)
     chair.get(f"/reports/{LOCKED_REPORT_ID}/publish")
     [job] = _final_jobs(app)
     poll = chair.get(f"/reports/{LOCKED_REPORT_ID}/publish/renders/{job.id}", headers={"HX-Request": "true"})
@@ -297,6 +300,7 @@ def test_a_failed_render_leaves_no_publication_and_tells_the_chair(app, signed_i
 
     monkeypatch.setattr(pdf_module, "render_pdf_in_stages", broken)
     chair = signed_in(CHAIR)
+    request_final(chair, LOCKED_REPORT_ID)
     page = chair.get(f"/reports/{LOCKED_REPORT_ID}/publish").get_data(as_text=True)
     assert "tabellen får inte plats" in page and "Ingenting har publicerats" in page and "Försök igen" in page
     [job] = _final_jobs(app)
@@ -321,6 +325,7 @@ def test_a_pdf_failing_the_accessibility_check_is_not_published(app, signed_in, 
 
     monkeypatch.setattr(accessibility, "check_pdf", lambda pdf, **_: ["Tabellen saknar rubrikceller."])
     chair = signed_in(CHAIR)
+    request_final(chair, LOCKED_REPORT_ID)
     page = chair.get(f"/reports/{LOCKED_REPORT_ID}/publish").get_data(as_text=True)
     assert "Tillgänglighetskontrollen hittade fel i PDF:en: Tabellen saknar rubrikceller." in page
     assert _publish(chair).status_code == 409
@@ -344,6 +349,7 @@ def test_open_threads_are_left_open_only_with_the_chairs_reason(app, signed_in, 
         db.session.commit()
         db.session.remove()
     chair = signed_in(CHAIR)
+    request_final(chair, LOCKED_REPORT_ID)
     page = chair.get(f"/reports/{LOCKED_REPORT_ID}/publish").get_data(as_text=True)
     assert "1 öppen tråd" in page and "Lämna de öppna trådarna öppna" in page
     assert re.search(r'<button type="submit" class="button primary">\s*Publicera', page)  # a choice, not a block
@@ -465,7 +471,7 @@ def test_the_orm_refuses_to_change_or_delete_a_publication(app, demo):
 
 def test_the_pages_load_in_a_bounded_number_of_queries(app, signed_in, count_queries, renders):
     chair = signed_in(CHAIR)
-    chair.get(f"/reports/{LOCKED_REPORT_ID}/publish")  # the render is made (once)
+    request_final(chair, LOCKED_REPORT_ID)
     with count_queries() as counter:
         assert chair.get(f"/reports/{LOCKED_REPORT_ID}/publish").status_code == 200
     assert counter.count <= 30, counter.statements

@@ -23,6 +23,7 @@ from tests.integration.publishing_helpers import (
     install_render_spy,
     pdf_pages,
     real_worker,
+    request_final,
 )
 from webapp.extensions import db
 from webapp.models import RenderJob, RenderKind, RenderState, User
@@ -335,7 +336,7 @@ def test_a_final_render_is_done_only_after_the_accessibility_check(app, signed_i
         return real_check(pdf, **kwargs)
 
     monkeypatch.setattr(accessibility, "check_pdf", observed)
-    signed_in(CHAIR).get(f"/reports/{LOCKED_REPORT_ID}/publish")
+    request_final(signed_in(CHAIR), LOCKED_REPORT_ID)
     assert seen == [("running", "Kontrollerar tillgängligheten")]
     [job] = _jobs(app)
     assert job.state == RenderState.DONE and job.kind == RenderKind.FINAL
@@ -552,7 +553,7 @@ def _final_job_interrupted(app, chair, monkeypatch) -> int:
     import webapp.tasks as tasks
 
     monkeypatch.setattr(tasks, "enqueue", lambda task, *args: None)
-    chair.get(f"/reports/{LOCKED_REPORT_ID}/publish")  # the demo was seeded locked: this asks for it
+    request_final(chair, LOCKED_REPORT_ID)  # the demo was seeded locked, without its final render
     [job] = _jobs(app)
     _interrupt(app, job.id)
     return job.id
@@ -586,7 +587,7 @@ def test_loading_the_page_leaves_a_job_no_worker_took_as_it_is(app, signed_in, m
 
     monkeypatch.setattr(tasks, "enqueue", lambda task, *args: None)
     chair = signed_in(CHAIR)
-    chair.get(f"/reports/{LOCKED_REPORT_ID}/publish")
+    request_final(chair, LOCKED_REPORT_ID)
     [job] = _jobs(app)
     waited = utcnow() - timedelta(seconds=app.config["RENDER_QUEUE_PATIENCE_SECONDS"] * 2)
     _age(app, created_at=waited, enqueued_at=waited)

@@ -46,6 +46,7 @@ def _publish_page(report: Report, job: RenderJob | None, form: PublishForm, *, e
         error=error,
         publications=publishing.publications_of(report.id),
         human_size=publishing.human_size,
+        may_request_final=report.is_locked and job is None,
         **_final_panel_context(report, job),
     ), status
 
@@ -62,14 +63,12 @@ def _current_final_job(report: Report, *, retry: bool = False) -> RenderJob | No
 @bp.get("/<int:report_id>/publish")
 def publish_page(report_id: int):
     """The checklist, the final PDF's progress and the Publicera button. Loading it never
-    re-queues or resets the render: an interrupted one says so and offers Försök igen."""
+    requests, re-queues or resets the render: an interrupted one says so and offers Försök igen."""
     publishing.require_chair(current_user)
     report = db.get_or_404(Report, report_id)
-    job = _current_final_job(report)
-    db.session.commit()  # a newly requested render reaches the worker only now
-    if job is not None:
-        db.session.refresh(job)
-    return _publish_page(report, job, PublishForm())
+    # A GET starts nothing (a link on another site could make the chair's browser follow it):
+    # locking asks for the final PDF; without one, the page offers the button that does.
+    return _publish_page(report, _existing_final_job(report), PublishForm())
 
 
 @bp.get("/<int:report_id>/publish/renders/<int:job_id>")
@@ -93,8 +92,9 @@ def publish_status(report_id: int, job_id: int):
 
 @bp.post("/<int:report_id>/publish/render")
 def request_final_pdf(report_id: int):
-    """Make the final PDF again: after a failure, or when its render was interrupted or no
-    worker took it. The only place (besides the worker's sweep) that queues it again."""
+    """Make the final PDF: when there is none for the locked content, or again after a failure,
+    an interrupted render or one no worker took. With locking, the only place (besides the
+    worker's sweep) that queues it."""
     publishing.require_chair(current_user)
     report = db.get_or_404(Report, report_id)
     if not RenderRequestForm().validate_on_submit():
