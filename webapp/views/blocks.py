@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -69,7 +69,7 @@ def _editor_context(
 def _grids(block: Block, tables: dict) -> tuple:
     if not statistics.block_specs(block):
         return ()
-    previous = reports.previous_period_block(block)
+    previous = _previous_period_block(block)
     return tuple(statistics.build_grid(t) for t in statistics.block_tables(block, tables, previous))
 
 
@@ -79,8 +79,17 @@ def _workflow(block: Block, grids: tuple, source: str | None, tables: dict) -> r
     return review.block_workflow(current_user, block, problems, is_empty=review.is_empty_content(source, tables))
 
 
+def _previous_period_block(block: Block) -> Block | None:
+    """The block of the period before, looked up once per request: the grids and the page's
+    "förra perioden" panel both need it."""
+    found = g.setdefault("previous_period_blocks", {})
+    if block.id not in found:
+        found[block.id] = reports.previous_period_block(block)
+    return found[block.id]
+
+
 def _page_context(block: Block) -> dict:
-    previous = reports.previous_period_block(block)
+    previous = _previous_period_block(block)
     return {
         "events": reports.activity(block.report_id, block_id=block.id, limit=20),
         "history": reports.block_history(block),
@@ -252,16 +261,27 @@ def tables(block_id: int):
     )
 
 
+@bp.get("/<int:block_id>/history")
+def history(block_id: int):
+    """The block's versions below ``before``, a page at a time: the rows to append in place
+    for htmx ("Visa alla versioner"), else a page of its own (no JavaScript)."""
+    block = _load_readable_block(block_id)
+    before = request.args.get("before", type=int)
+    page = reports.block_history(block, before=before, limit=reports.HISTORY_MORE_SIZE)
+    if wants_fragment():
+        return render_template("blocks/_history_more.html", block=block, history=page)
+    return render_template("blocks/history.html", block=block, history=page)
+
+
 def _load_revision(block: Block, number: int) -> Revision:
-    return or_404(next((r for r in reports.block_history(block) if r.number == number), None))
+    return or_404(reports.load_revision(block, number))
 
 
 @bp.get("/<int:block_id>/revisions/<int:number>")
 def revision(block_id: int, number: int):
     block = _load_readable_block(block_id)
-    history = reports.block_history(block)
-    current = or_404(next((r for r in history if r.number == number), None))
-    before = next((r for r in history if r.number < number), None)
+    current = _load_revision(block, number)
+    before = reports.preceding_revision(block, number)
     return render_template(
         "blocks/revision.html",
         block=block,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from webapp.extensions import db
 from webapp.models import (
@@ -238,15 +238,78 @@ def load_block_for_update(block_id: int) -> Block | None:
     return db.session.get(Block, block_id, options=[joinedload(Block.report), joinedload(Block.current_revision)])
 
 
-def block_history(block: Block) -> list[Revision]:
-    return list(
-        db.session.scalars(
-            select(Revision)
-            .where(Revision.block_id == block.id)
-            .options(joinedload(Revision.author))
-            .order_by(Revision.number.desc())
+# The block page lists this many of the newest revisions; "Visa alla" pages through the rest.
+HISTORY_PAGE_SIZE = 20
+# Each further page of the history ("Visa alla versioner") holds this many.
+HISTORY_MORE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """A run of a block's revisions, newest first, with the columns the list shows only."""
+
+    revisions: list[Revision]
+    # Versions from this page's first down to version 1 (on the first page: all of them).
+    total: int
+    # The next page starts below this number; None when this page reaches version 1.
+    more_before: int | None
+
+    @property
+    def remaining(self) -> int:
+        return self.total - len(self.revisions) if self.more_before is not None else 0
+
+
+def _listed_revisions():
+    """What a history row shows (number, time, author, comment, current or not): never a
+    revision's body (Markdown, HTML, tables), which would make the page grow with history."""
+    return (
+        select(Revision)
+        .options(
+            load_only(Revision.id, Revision.number, Revision.created_at, Revision.note, Revision.author_id),
+            joinedload(Revision.author).load_only(User.id, User.name),
         )
+        .order_by(Revision.number.desc())
     )
+
+
+def block_history(block: Block, *, before: int | None = None, limit: int = HISTORY_PAGE_SIZE) -> HistoryPage:
+    """The block's newest ``limit`` revisions (below number ``before`` if given), newest first.
+
+    Paged by revision number, not by offset, so a version saved meanwhile is never listed twice.
+    The total is counted only when there is more to show.
+    """
+    statement = _listed_revisions().where(Revision.block_id == block.id).limit(limit + 1)
+    if before is not None:
+        statement = statement.where(Revision.number < before)
+    revisions = list(db.session.scalars(statement))
+    if len(revisions) <= limit:
+        return HistoryPage(revisions, len(revisions), None)
+    revisions = revisions[:limit]
+    counted = select(func.count()).select_from(Revision).where(Revision.block_id == block.id)
+    if before is not None:
+        counted = counted.where(Revision.number < before)
+    total = db.session.scalar(counted)
+    return HistoryPage(revisions, total or 0, revisions[-1].number)
+
+
+def load_revision(block: Block, number: int) -> Revision | None:
+    """One revision of the block by its number, with its author."""
+    return db.session.scalars(
+        select(Revision)
+        .where(Revision.block_id == block.id, Revision.number == number)
+        .options(joinedload(Revision.author))
+    ).first()
+
+
+def preceding_revision(block: Block, number: int) -> Revision | None:
+    """The revision before number ``number`` (what its diff compares with), by one keyed query."""
+    return db.session.scalars(
+        select(Revision)
+        .where(Revision.block_id == block.id, Revision.number < number)
+        .options(load_only(Revision.id, Revision.number, Revision.source, Revision.tables))
+        .order_by(Revision.number.desc())
+        .limit(1)
+    ).first()
 
 
 def previous_period_block(block: Block) -> Block | None:
