@@ -94,6 +94,8 @@ def refusal(name: str, key: str) -> Refusal | None:
 
     Checks only; counts nothing. Call it before the costly work (a password hash).
     """
+    if not limiter.enabled:  # RATELIMIT_ENABLED = False: Flask-Limiter's own switch
+        return None
     item = _item(name)
     if limiter.limiter.test(item, name, key):
         return None
@@ -109,7 +111,8 @@ def first_refusal(*checks: tuple[str, str]) -> Refusal | None:
 
 def count(name: str, key: str) -> None:
     """One more attempt against the limit ``name`` for ``key``."""
-    limiter.limiter.hit(_item(name), name, key)
+    if limiter.enabled:
+        limiter.limiter.hit(_item(name), name, key)
 
 
 # --- What the views limit -------------------------------------------------------------------------

@@ -233,3 +233,14 @@ def test_both_cookies_are_secure_when_the_session_cookie_is(app, demo):
     finally:
         with secure_app.app_context():
             db.engine.dispose()
+
+
+def test_with_limits_switched_off_sign_in_works_and_nothing_is_counted(app, demo, tiny_windows, monkeypatch):
+    """RATELIMIT_ENABLED = False (Flask-Limiter's switch, e.g. for a benchmark) must not break sign-in."""
+    from webapp.rate_limits import limiter
+
+    monkeypatch.setattr(limiter, "enabled", False)
+    client = app.test_client()
+    for _ in range(5):
+        assert attempt(client, WRITER, WRONG).status_code == 422
+    assert attempt(client, WRITER, DEMO_PASSWORD).status_code == 302
