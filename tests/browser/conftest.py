@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Response, expect, sync_playwright
 from werkzeug.serving import make_server
 
 from tests.conftest import DEMO_PASSWORD, PROJECT_ROOT
@@ -126,6 +126,20 @@ def new_context(browser: Browser, live_server: str, console: ConsoleLog) -> Iter
 def page(new_context: Callable[[], BrowserContext], console: ConsoleLog) -> Page:
     page = new_context().new_page()
     return page
+
+
+@pytest.fixture
+def post_statuses(page: Page) -> list[tuple[str, int]]:
+    """(last path segment, status) of every POST the page makes, in order: what the server said
+    to each save, preview or autosave while the test acts as the writer."""
+    statuses: list[tuple[str, int]] = []
+
+    def remember(response: Response) -> None:
+        if response.request.method == "POST":
+            statuses.append((response.url.rsplit("/", 1)[-1], response.status))
+
+    page.on("response", remember)
+    return statuses
 
 
 # --- helpers the tests share -----------------------------------------------------------------

@@ -9,7 +9,7 @@ database. When the database is back, the same Spara saves.
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Page, expect
 from sqlalchemy.exc import OperationalError
 
 from tests.browser.conftest import check_accessibility, sign_in
@@ -27,16 +27,10 @@ def _database_gone(*_args, **_kwargs):
 
 
 def test_a_save_while_the_database_is_away_says_so_and_keeps_the_text(
-    app, demo, page: Page, live_server, console, monkeypatch: pytest.MonkeyPatch
+    app, demo, page: Page, live_server, console, post_statuses, monkeypatch: pytest.MonkeyPatch
 ):
     block_id = find_block(app, "dag-besok", "crossroads")
-    statuses: list[tuple[str, int]] = []
-
-    def remember(response: Response) -> None:
-        if response.request.method == "POST":
-            statuses.append((response.url.rsplit("/", 1)[-1], response.status))
-
-    page.on("response", remember)
+    statuses = post_statuses
     sign_in(page, live_server, WRITER)
     page.goto(f"{live_server}/blocks/{block_id}")
     page.locator("#source").fill(TEXT)

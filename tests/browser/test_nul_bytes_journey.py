@@ -6,7 +6,7 @@ at the top of the page, so the editor, the preview and the textarea the writer t
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import check_accessibility, sign_in
 from tests.integration.helpers import find_block, revision_count
@@ -16,15 +16,11 @@ PASTED = "Besöken ökade\u0000 under vintern."
 MESSAGE = "osynligt styrtecken (U+0000)"
 
 
-def test_a_pasted_nul_is_refused_with_a_message_and_the_text_stays(app, demo, page: Page, live_server, console):
+def test_a_pasted_nul_is_refused_with_a_message_and_the_text_stays(
+    app, demo, page: Page, live_server, console, post_statuses
+):
     block_id = find_block(app, "dag-besok", "crossroads")
-    statuses: list[tuple[str, int]] = []
-
-    def remember(response: Response) -> None:
-        if response.request.method == "POST":
-            statuses.append((response.url.rsplit("/", 1)[-1], response.status))
-
-    page.on("response", remember)
+    statuses = post_statuses
     sign_in(page, live_server, WRITER)
     page.goto(f"{live_server}/blocks/{block_id}")
     expect(page.locator("#history")).to_contain_text("Inga versioner ännu.")
