@@ -5,14 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
 from webapp.extensions import db
-from webapp.models import AuditEvent
+from webapp.models import AuditEvent, User
+from webapp.services.paging import Cursor, Page, after, count_rows, parse_cursor
 
 ADMIN_AREAS = ("template", "organisation", "unit", "user")
 # What the event is about, read from its details: the first of these that is present.
 _SUBJECT_KEYS = ("name", "email", "template_key", "key")
+# The log shows this many events at a time; "Visa fler" pages on.
+ACTIVITY_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -21,17 +24,41 @@ class AdminEvent:
     subject: str
 
 
-def admin_events(area: str | None = None, *, limit: int = 200) -> list[AdminEvent]:
-    """The latest administration events, newest first; ``area`` narrows to one of ADMIN_AREAS."""
+def admin_events(area: str | None = None, *, cursor: str | None = None, limit: int | None = None) -> Page[AdminEvent]:
+    """Administration events, newest first, ``limit`` after ``cursor`` (a malformed one starts
+    from the newest); ``area`` narrows to one of ADMIN_AREAS.
+
+    Keyed on (created_at, id): an event logged while the admin pages on never shifts the next page.
+    Only the columns the log shows are loaded.
+    """
+    limit = limit or ACTIVITY_PAGE_SIZE  # read per call, so a test can make a page small
     areas = (area,) if area in ADMIN_AREAS else ADMIN_AREAS
-    statement = (
-        select(AuditEvent)
-        .where(or_(*(AuditEvent.action.startswith(f"{prefix}.") for prefix in areas)))
-        .options(joinedload(AuditEvent.user))
-        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-        .limit(limit)
+    matching = select(AuditEvent).where(or_(*(AuditEvent.action.startswith(f"{prefix}.") for prefix in areas)))
+    start = parse_cursor(cursor)
+    rest = (
+        matching
+        if start is None
+        else matching.where(after(AuditEvent.created_at, AuditEvent.id, start, descending=True))
     )
-    return [AdminEvent(event, _subject(event.details or {})) for event in db.session.scalars(statement)]
+    events = list(
+        db.session.scalars(
+            rest.options(
+                load_only(
+                    AuditEvent.id, AuditEvent.created_at, AuditEvent.action, AuditEvent.details, AuditEvent.user_id
+                ),
+                joinedload(AuditEvent.user).load_only(User.id, User.name),
+            )
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
+    remaining = 0
+    if len(events) == limit:
+        last = Cursor(events[-1].created_at, events[-1].id)
+        following = matching.where(after(AuditEvent.created_at, AuditEvent.id, last, descending=True))
+        remaining = count_rows(following, AuditEvent.id)
+    next_cursor = Cursor(events[-1].created_at, events[-1].id).encode() if remaining else None
+    return Page([AdminEvent(event, _subject(event.details or {})) for event in events], remaining, next_cursor)
 
 
 def _subject(details: dict) -> str:

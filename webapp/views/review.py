@@ -16,6 +16,7 @@ from webapp.services import blocks as block_service
 from webapp.services import reports, review
 from webapp.services.blocks import statistics
 from webapp.services.publishing import rendering
+from webapp.services.reports import queue as review_queue
 from webapp.templating import action_label
 from webapp.views import blocks as block_views
 from webapp.views.loading import or_404
@@ -116,23 +117,19 @@ def _int_arg(name: str) -> int | None:
 
 @bp.get("/review")
 def queue():
-    """ "Att granska": every submitted block, the longest-waiting first."""
+    """ "Att granska": submitted blocks, the longest-waiting first, a page at a time.
+
+    ``after`` continues from a cursor: for htmx ("Visa fler") the rows to append in place,
+    else the page itself from there (works without JavaScript).
+    """
     if not is_reviewer(current_user):
         raise PermissionDenied(_("Granskningskön är för samverkansgruppens granskare."))
     chapter_id, unit_id = _int_arg("chapter"), _int_arg("unit")
-    blocks = reports.review_queue(chapter_id=chapter_id, unit_id=unit_id)
-    everything = reports.review_queue()
-    chapters = {b.section.chapter.id: b.section.chapter for b in everything}
-    units = {b.unit.id: b.unit for b in everything}
-    return render_template(
-        "review/queue.html",
-        blocks=blocks,
-        total=len(everything),
-        chapters=sorted(chapters.values(), key=lambda c: c.position),
-        units=sorted(units.values(), key=lambda u: u.name),
-        chapter_id=chapter_id,
-        unit_id=unit_id,
-    )
+    found = review_queue.review_queue_page(chapter_id=chapter_id, unit_id=unit_id, cursor=request.args.get("after"))
+    context = {"queue": found, "blocks": found.page.items, "chapter_id": chapter_id, "unit_id": unit_id}
+    if wants_fragment() and request.args.get("after"):
+        return render_template("review/_queue_more.html", **context)
+    return render_template("review/queue.html", **context)
 
 
 @bp.get("/reports/<int:report_id>/activity")
