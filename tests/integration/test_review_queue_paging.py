@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.integration.account_helpers import ADMIN
 from tests.integration.helpers import OPEN_REPORT_ID
@@ -17,6 +17,7 @@ from webapp.extensions import db
 from webapp.models import AuditEvent, Block, BlockState
 from webapp.models.base import utcnow
 from webapp.services import admin_log
+from webapp.services.reports import activity_log
 from webapp.services.reports import queue as review_queue
 
 WRITER = "skribent.crossroads@demo.iop"
@@ -180,6 +181,21 @@ def add_admin_events(app, count: int) -> None:
         db.session.commit()
 
 
+def follow_log(client, page: str, keep: str) -> list[str]:
+    """Every "Visa fler" of an activity log after ``page``, as htmx asks for them: the fragments.
+    Each link keeps the filter ``keep``; each fragment is rows only, the first of them focused."""
+    fragments = []
+    link = more_link(page, "activity-more")
+    while link is not None:
+        assert keep in link
+        fragment = client.get(link, headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert "<html" not in fragment and "autofocus" in fragment.split("</li>", 1)[0]
+        fragments.append(fragment)
+        link = more_link(fragment, "activity-more")
+    assert "Visa fler" not in fragments[-1]
+    return fragments
+
+
 def listed_names(page: str) -> list[str]:
     return re.findall(r"<em>(Organisation \d{3})</em>", page)
 
@@ -190,15 +206,9 @@ def test_the_admin_log_pages_newest_first_without_duplicates_or_gaps(app, demo, 
     page = admin.get("/admin/activity?area=organisation").get_data(as_text=True)
     seen = listed_names(page)
     assert len(seen) == PAGE and "Visa fler (8 till)" in page
-    link = more_link(page, "activity-more")
-    while link is not None:
-        assert "area=organisation" in link
-        fragment = admin.get(link, headers={"HX-Request": "true"}).get_data(as_text=True)
-        assert "<html" not in fragment and "autofocus" in fragment
+    for fragment in follow_log(admin, page, "area=organisation"):
         seen += listed_names(fragment)
-        link = more_link(fragment, "activity-more")
     assert seen == [f"Organisation {index:03d}" for index in reversed(range(13))]
-    assert "Visa fler" not in fragment
 
 
 def test_the_admin_log_without_javascript_and_with_a_bad_cursor(app, demo, signed_in, small_pages):
@@ -222,3 +232,67 @@ def test_the_admin_log_costs_the_same_queries_at_one_and_three_pages(app, demo, 
             assert admin.get("/admin/activity").status_code == 200
         counts[pages] = counter.count
     assert counts[1] <= counts[3] <= counts[1] + 1, counts
+
+
+CHAIR = "ordforande@demo.iop"
+
+
+def add_report_events(app, count: int) -> None:
+    with app.app_context():
+        start = utcnow() + timedelta(days=1)  # newer than the demo's own events
+        for index in range(count):
+            db.session.add(
+                AuditEvent(
+                    action="block.restored",
+                    report_id=OPEN_REPORT_ID,
+                    created_at=start + timedelta(seconds=index // 2),
+                    reason=f"Händelse {index:03d}",
+                )
+            )
+        db.session.commit()
+
+
+def listed_reasons(page: str) -> list[str]:
+    return re.findall(r'<div class="reason">(Händelse \d{3})</div>', page)
+
+
+def test_the_report_log_pages_newest_first_keeping_its_filter(app, demo, signed_in, monkeypatch):
+    monkeypatch.setattr(activity_log, "ACTIVITY_PAGE_SIZE", PAGE)
+    add_report_events(app, 12)
+    chair = signed_in(CHAIR)
+    url = f"/reports/{OPEN_REPORT_ID}/activity?action=block.restored"
+    page = chair.get(url).get_data(as_text=True)
+    with app.app_context():
+        total = db.session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.report_id == OPEN_REPORT_ID, AuditEvent.action == "block.restored"
+            )
+        )
+    assert len(listed_reasons(page)) == PAGE and f"Visa fler ({total - PAGE} till)" in page
+    seen = listed_reasons(page)
+    items = page.split('id="activity-list">', 1)[1].split("</ol>", 1)[0].count("<li")
+    for fragment in follow_log(chair, page, "action=block.restored"):
+        seen += listed_reasons(fragment)
+        items += fragment.count("<li")
+    # Ours (the newest) in order, then the demo's own: every event once.
+    assert seen == [f"Händelse {index:03d}" for index in reversed(range(12))]
+    assert items == total
+    plain = chair.get(more_link(page, "activity-more")).get_data(as_text=True)
+    assert "<html" in plain and listed_reasons(plain) == [f"Händelse {i:03d}" for i in range(6, 1, -1)]
+    bad = chair.get(f"{url}&after=bad_1")
+    assert bad.status_code == 200 and listed_reasons(bad.get_data(as_text=True)) == seen[:PAGE]
+
+
+def test_the_report_log_costs_the_same_queries_at_one_and_three_pages(app, demo, signed_in, count_queries):
+    chair = signed_in(CHAIR)
+    url = f"/reports/{OPEN_REPORT_ID}/activity"
+    counts = {}
+    for extra in (0, 120):
+        add_report_events(app, extra)
+        chair.get(url)
+        with count_queries() as counter:
+            assert chair.get(url).status_code == 200
+        counts[extra] = counter.count
+        listing = [s for s in counter.statements if "ORDER BY audit_events.created_at DESC" in s]
+        assert len(listing) == 1 and "LIMIT" in listing[0] and "details" not in listing[0].split("FROM")[0]
+    assert counts[0] <= counts[120] <= counts[0] + 1, counts

@@ -39,7 +39,7 @@ def parse_cursor(text: str | None) -> Cursor | None:
     return Cursor(moment, int(row_id)) if moment.tzinfo is None else None
 
 
-def after(time_column: Any, id_column: Any, cursor: Cursor, *, descending: bool = False) -> Any:
+def after(time_column: Any, id_column: Any, cursor: Cursor, descending: bool = False) -> Any:
     """The rows past ``cursor`` in the order (time, id), ascending or descending."""
     if descending:
         return or_(time_column < cursor.at, and_(time_column == cursor.at, id_column < cursor.id))

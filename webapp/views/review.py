@@ -16,6 +16,7 @@ from webapp.services import blocks as block_service
 from webapp.services import reports, review
 from webapp.services.blocks import statistics
 from webapp.services.publishing import rendering
+from webapp.services.reports import activity_log
 from webapp.services.reports import queue as review_queue
 from webapp.templating import action_label
 from webapp.views import blocks as block_views
@@ -140,5 +141,8 @@ def activity(report_id: int):
     action = request.args.get("action") or None
     if action is not None and action not in ACTION_LABELS:
         action = None
-    events = reports.activity(report_id, action=action)
-    return render_template("review/activity.html", report=report, events=events, action=action, actions=ACTION_LABELS)
+    cursor = request.args.get("after")
+    page = activity_log.report_activity(report_id, action=action, cursor=cursor)
+    # "Visa fler" with htmx: the next events to append in place; without JavaScript the page from there.
+    template = "review/_activity_more.html" if wants_fragment() and cursor else "review/activity.html"
+    return render_template(template, report=report, page=page, events=page.items, action=action, actions=ACTION_LABELS)
