@@ -28,7 +28,6 @@ from webapp.services.reports.outline import (
     preceding_revision,
     previous_period_block,
     progress_matrix,
-    review_queue,
     schedule_entries,
 )
 
@@ -54,7 +53,6 @@ __all__ = [
     "progress_matrix",
     "ProgressMatrix",
     "ReportOutline",
-    "review_queue",
     "schedule_entries",
     "SectionView",
 ]

@@ -335,23 +335,6 @@ def previous_period_block(block: Block) -> Block | None:
     ).first()
 
 
-def review_queue(*, chapter_id: int | None = None, unit_id: int | None = None) -> list[Block]:
-    """Submitted blocks of open reports, the longest-waiting first."""
-    statement = (
-        select(Block)
-        .join(Block.report)
-        .join(Block.section)
-        .where(Block.state == BlockState.SUBMITTED, Report.state == ReportState.OPEN)
-        .options(*_block_loading(), joinedload(Block.report))
-        .order_by(Block.updated_at, Block.id)
-    )
-    if chapter_id is not None:
-        statement = statement.where(TemplateSection.chapter_id == chapter_id)
-    if unit_id is not None:
-        statement = statement.where(Block.unit_id == unit_id)
-    return list(db.session.scalars(statement).unique())
-
-
 @dataclass(frozen=True)
 class ProgressMatrix:
     """Sections × units, each cell the unit's block in that section (or None)."""
