@@ -10,9 +10,11 @@ database as written (``ensure_demo`` / ``ensure_empty`` then rebuild it).
 from __future__ import annotations
 
 import re
+import time
 
 from sqlalchemy import event, insert, select, text, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from webapp.db_guards import create_publication_guards, drop_publication_guards
 from webapp.extensions import db
@@ -20,13 +22,27 @@ from webapp.extensions import db
 Rows = dict[str, list[dict]]
 
 
+def _truncate(connection: Connection, tables: list[str], attempts: int = 5) -> None:
+    """TRUNCATE, again after a deadlock: a request the last browser test's page sent as it
+    closed (a presence "leave" beacon) may still be writing in the live server's thread."""
+    for attempt in range(1, attempts + 1):
+        try:
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            connection.commit()
+            return
+        except OperationalError as error:
+            connection.rollback()
+            if getattr(error.orig, "sqlstate", None) != "40P01" or attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
+
+
 def empty_all_tables() -> None:
     db.session.remove()
     tables = [table.name for table in reversed(db.metadata.sorted_tables)]
     with db.engine.connect() as connection:
         if connection.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            connection.commit()
+            _truncate(connection, tables)
             return
         # Blocks and revisions point at each other; emptying them needs the checks off.
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
