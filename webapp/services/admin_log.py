@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, load_only
 
-from webapp.extensions import db
 from webapp.models import AuditEvent, User
-from webapp.services.paging import Cursor, Page, after, count_rows, parse_cursor
+from webapp.services.paging import Page, keyset_page
 
 ADMIN_AREAS = ("template", "organisation", "unit", "user")
 # What the event is about, read from its details: the first of these that is present.
@@ -34,31 +33,20 @@ def admin_events(area: str | None = None, *, cursor: str | None = None, limit: i
     limit = limit or ACTIVITY_PAGE_SIZE  # read per call, so a test can make a page small
     areas = (area,) if area in ADMIN_AREAS else ADMIN_AREAS
     matching = select(AuditEvent).where(or_(*(AuditEvent.action.startswith(f"{prefix}.") for prefix in areas)))
-    start = parse_cursor(cursor)
-    rest = (
-        matching
-        if start is None
-        else matching.where(after(AuditEvent.created_at, AuditEvent.id, start, descending=True))
+    found = keyset_page(
+        matching,
+        AuditEvent.created_at,
+        AuditEvent.id,
+        cursor=cursor,
+        limit=limit,
+        descending=True,
+        options=(
+            load_only(AuditEvent.id, AuditEvent.created_at, AuditEvent.action, AuditEvent.details, AuditEvent.user_id),
+            joinedload(AuditEvent.user).load_only(User.id, User.name),
+        ),
     )
-    events = list(
-        db.session.scalars(
-            rest.options(
-                load_only(
-                    AuditEvent.id, AuditEvent.created_at, AuditEvent.action, AuditEvent.details, AuditEvent.user_id
-                ),
-                joinedload(AuditEvent.user).load_only(User.id, User.name),
-            )
-            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-            .limit(limit)
-        )
-    )
-    remaining = 0
-    if len(events) == limit:
-        last = Cursor(events[-1].created_at, events[-1].id)
-        following = matching.where(after(AuditEvent.created_at, AuditEvent.id, last, descending=True))
-        remaining = count_rows(following, AuditEvent.id)
-    next_cursor = Cursor(events[-1].created_at, events[-1].id).encode() if remaining else None
-    return Page([AdminEvent(event, _subject(event.details or {})) for event in events], remaining, next_cursor)
+    events = [AdminEvent(event, _subject(event.details or {})) for event in found.items]
+    return Page(events, found.remaining, found.next_cursor)
 
 
 def _subject(details: dict) -> str:

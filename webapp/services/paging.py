@@ -60,3 +60,29 @@ def count_rows(statement: Any, id_column: Any) -> int:
     return int(
         db.session.scalar(select(func.count()).select_from(statement.with_only_columns(id_column).subquery())) or 0
     )
+
+
+def keyset_page(
+    matching: Any,
+    time_column: Any,
+    id_column: Any,
+    *,
+    cursor: str | None,
+    limit: int,
+    options: tuple = (),
+    descending: bool = False,
+) -> Page[Any]:
+    """``limit`` rows of ``matching`` after ``cursor`` (a malformed one starts from the top) in
+    the order (time, id), how many follow them (a COUNT) and the cursor to the next page.
+
+    The rows need the attributes the columns name, ``created_at``/``updated_at`` and ``id``.
+    """
+    order = (time_column.desc(), id_column.desc()) if descending else (time_column, id_column)
+    start = parse_cursor(cursor)
+    rest = matching if start is None else matching.where(after(time_column, id_column, start, descending))
+    rows = list(db.session.scalars(rest.options(*options).order_by(*order).limit(limit)).unique())
+    if len(rows) < limit:
+        return Page(rows, 0, None)
+    last = Cursor(getattr(rows[-1], time_column.key), rows[-1].id)
+    remaining = count_rows(matching.where(after(time_column, id_column, last, descending)), id_column)
+    return Page(rows, remaining, last.encode() if remaining else None)

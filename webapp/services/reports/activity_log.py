@@ -6,9 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only
 
-from webapp.extensions import db
 from webapp.models import AuditEvent, Block, TemplateSection, Unit, User
-from webapp.services.paging import Cursor, Page, after, count_rows, parse_cursor
+from webapp.services.paging import Page, keyset_page
 
 ACTIVITY_PAGE_SIZE = 50
 
@@ -22,35 +21,29 @@ def report_activity(
     matching = select(AuditEvent).where(AuditEvent.report_id == report_id)
     if action:
         matching = matching.where(AuditEvent.action == action)
-    start = parse_cursor(cursor)
-    rest = matching if start is None else matching.where(after(AuditEvent.created_at, AuditEvent.id, start, True))
-    events = list(
-        db.session.scalars(
-            rest.options(
-                load_only(
-                    AuditEvent.id,
-                    AuditEvent.created_at,
-                    AuditEvent.action,
-                    AuditEvent.user_id,
-                    AuditEvent.block_id,
-                    AuditEvent.from_state,
-                    AuditEvent.to_state,
-                    AuditEvent.reason,
-                ),
-                joinedload(AuditEvent.user).load_only(User.id, User.name),
-                joinedload(AuditEvent.block)
-                .load_only(Block.id, Block.section_id, Block.unit_id)
-                .joinedload(Block.section)
-                .load_only(TemplateSection.id, TemplateSection.title),
-                joinedload(AuditEvent.block).joinedload(Block.unit).load_only(Unit.id, Unit.name),
-            )
-            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
-            .limit(limit)
-        )
+    return keyset_page(
+        matching,
+        AuditEvent.created_at,
+        AuditEvent.id,
+        cursor=cursor,
+        limit=limit,
+        descending=True,
+        options=(
+            load_only(
+                AuditEvent.id,
+                AuditEvent.created_at,
+                AuditEvent.action,
+                AuditEvent.user_id,
+                AuditEvent.block_id,
+                AuditEvent.from_state,
+                AuditEvent.to_state,
+                AuditEvent.reason,
+            ),
+            joinedload(AuditEvent.user).load_only(User.id, User.name),
+            joinedload(AuditEvent.block)
+            .load_only(Block.id, Block.section_id, Block.unit_id)
+            .joinedload(Block.section)
+            .load_only(TemplateSection.id, TemplateSection.title),
+            joinedload(AuditEvent.block).joinedload(Block.unit).load_only(Unit.id, Unit.name),
+        ),
     )
-    remaining = 0
-    if len(events) == limit:
-        last = Cursor(events[-1].created_at, events[-1].id)
-        remaining = count_rows(matching.where(after(AuditEvent.created_at, AuditEvent.id, last, True)), AuditEvent.id)
-    next_cursor = Cursor(events[-1].created_at, events[-1].id).encode() if remaining else None
-    return Page(events, remaining, next_cursor)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, load_only
 
 from webapp.extensions import db
 from webapp.models import Block, BlockState, Report, ReportState, Revision, TemplateChapter, TemplateSection, Unit, User
-from webapp.services.paging import Cursor, Page, after, count_rows, parse_cursor
+from webapp.services.paging import Page, count_rows, keyset_page
 
 QUEUE_PAGE_SIZE = 50
 
@@ -90,16 +90,7 @@ def review_queue_page(
     """
     limit = limit or QUEUE_PAGE_SIZE  # read per call, so a test can make a page small
     matching = _filtered(_waiting(), chapter_id, unit_id)
-    start = parse_cursor(cursor)
-    rest = matching if start is None else matching.where(after(Block.updated_at, Block.id, start))
-    blocks = list(
-        db.session.scalars(rest.options(*_listed()).order_by(Block.updated_at, Block.id).limit(limit)).unique()
-    )
-    remaining = 0
-    if len(blocks) == limit:
-        last = blocks[-1]
-        remaining = _count(matching.where(after(Block.updated_at, Block.id, Cursor(last.updated_at, last.id))))
-    next_cursor = Cursor(blocks[-1].updated_at, blocks[-1].id).encode() if remaining else None
+    page = keyset_page(matching, Block.updated_at, Block.id, cursor=cursor, limit=limit, options=_listed())
     waiting_ids = _waiting().with_only_columns(Block.id)
     chapters = db.session.scalars(
         select(TemplateChapter)
@@ -119,7 +110,7 @@ def review_queue_page(
         .order_by(Unit.name, Unit.id)
     ).all()
     return ReviewQueue(
-        page=Page(blocks, remaining, next_cursor),
+        page=page,
         total=_count(_waiting()),
         matching=_count(matching),
         chapters=list(chapters),
