@@ -802,7 +802,10 @@ def test_every_demo_table_page_opens_and_saving_it_unchanged_is_no_edit(app, adm
             "months_as": "rows",
             "categories": "stadsmissionen = Stadsmissionen\nfa-arsta = FA Årsta\nfa-liljeholmen = FA Liljeholmen",
             "measures": "places = Platser\ntickets = Biljetter",
-            "extra_columns": "no_place = Inte plats | Inte fått plats, Ej plats",
+            "extra_columns": (
+                "no_place = Inte plats | Inte fått plats, Ej plats\nnights = Nätter | Öppna nätter, Antal nätter"
+            ),
+            "ratios": "tickets_per_night = Biljetter per natt | total.tickets / nights | 1",
         },
     )
     assert response.status_code == 302

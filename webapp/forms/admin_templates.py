@@ -181,6 +181,18 @@ OPTIONS_HINT = _l(
 )
 
 
+RATIO_HINT = _l(
+    "En kvot per rad: nyckel = Etikett | täljare / nämnare | decimaler, t.ex. "
+    "”per_natt = Gäster per natt | guests / nights | 1”. Täljare och nämnare är kolumnernas "
+    "nycklar; summaraden räknas ur summorna, inte som ett medelvärde."
+)
+PERIOD_FIGURE_HINT = _l(
+    "En siffra per rad som verksamheten anger för hela perioden: nyckel = Etikett | jämförs med | "
+    "procent decimaler, t.ex. ”eu_andel = Andel EU/EES, % | eu_eea_share | procent 0”. Skiljer den "
+    "sig från det beräknade blir det en varning som ska förklaras."
+)
+
+
 class TableEditForm(AdminForm):
     title = _title_field(_l("Tabellens rubrik"), _l("Ge tabellen en rubrik."))
     # Shown only for the kinds that take them, so they may be missing from a post; the entry
@@ -208,6 +220,10 @@ class TableEditForm(AdminForm):
     )
     totals = BooleanField(_l("Visa en summarad"))
     columns = TextAreaField(_l("Kolumner"), description=COLUMN_HINT, validators=[Length(max=20_000)])
+    ratios = TextAreaField(_l("Kvoter (inte procent)"), description=RATIO_HINT, validators=[Length(max=5_000)])
+    period_figures = TextAreaField(
+        _l("Siffror för hela perioden som kontrolleras"), description=PERIOD_FIGURE_HINT, validators=[Length(max=5_000)]
+    )
     options = TextAreaField(
         _l("Övriga inställningar (JSON)"), description=OPTIONS_HINT, validators=[Length(max=20_000)]
     )

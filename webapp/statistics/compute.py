@@ -23,6 +23,7 @@ from webapp.statistics.cells import Cell, CellState, TableData, ValueProblemErro
 from webapp.statistics.figures import CountryCode, Figure, FigureState, Number
 from webapp.statistics.periods import nights_between, parse_month_key
 from webapp.statistics.specs import (
+    ROW_KINDS,
     Column,
     ComputedColumn,
     ComputedKind,
@@ -231,6 +232,8 @@ def _row_value(column: ComputedColumn, cells: Mapping[str, Figure], context: Com
         return fig.total(operands, decimals=column.decimals)
     if column.kind in (ComputedKind.SHARE, ComputedKind.RATIO):
         return fig.percentage(operands[0], operands[1], decimals=column.decimals)
+    if column.kind is ComputedKind.QUOTIENT:
+        return fig.quotient(operands[0], operands[1], decimals=column.decimals)
     if column.kind is ComputedKind.PRODUCT:
         return fig.product(operands, decimals=column.decimals)
     if column.kind is ComputedKind.NIGHTS:
@@ -322,13 +325,7 @@ def derive(
     rows = [dict(r.cells) for r in resolved]
     totals = _totals_inputs(spec, rows, figures) if spec.totals else None
     for column in spec.computed:
-        if column.kind in (
-            ComputedKind.SUM,
-            ComputedKind.SHARE,
-            ComputedKind.RATIO,
-            ComputedKind.PRODUCT,
-            ComputedKind.NIGHTS,
-        ):
+        if column.kind in ROW_KINDS:
             for cells in rows:
                 cells[column.key] = _with_fallback(_row_value(column, cells, context), cells, column)
             if totals is not None:
@@ -336,7 +333,7 @@ def derive(
                     totals[column.key] = fig.state(FigureState.EMPTY)
                 elif column.kind in (ComputedKind.PRODUCT, ComputedKind.NIGHTS):
                     totals[column.key] = fig.total((r[column.key] for r in rows), decimals=column.decimals)
-                else:
+                else:  # a share, ratio or quotient of the totals, never an average of the rows'
                     totals[column.key] = _row_value(column, totals, context)
         elif column.kind is ComputedKind.SHARE_OF_TOTAL:
             base = _base(column, rows, figures)

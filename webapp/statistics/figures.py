@@ -157,6 +157,29 @@ def percentage(part: Figure, whole: Figure, *, decimals: int = 1) -> Figure:
     )
 
 
+def quotient(numerator: Figure, denominator: Figure, *, decimals: int = 1) -> Figure:
+    """numerator / denominator as a plain number (guests per night), exact to 28 significant digits.
+
+    Not a percentage: no "%" and no limit at 100. *Ej tillämpligt* in either gives *ej
+    tillämpligt*, *uppgift saknas* gives *uppgift saknas*, anything else that is not a number
+    *ofullständigt*, and a zero denominator *not computable*: never an exception or infinity.
+    """
+    operands = (numerator.state, denominator.state)
+    if FigureState.NOT_APPLICABLE in operands:
+        return state(FigureState.NOT_APPLICABLE, decimals=decimals)
+    top, bottom = numerator.number, denominator.number
+    if top is None or bottom is None:
+        known = {s for s in operands if s is not FigureState.VALUE}
+        missing = known == {FigureState.MISSING}
+        return state(FigureState.MISSING if missing else FigureState.INCOMPLETE, decimals=decimals)
+    if bottom == 0:
+        return state(FigureState.NOT_COMPUTABLE, decimals=decimals)
+    with localcontext() as context:
+        context.prec = 28
+        value = Decimal(top) / Decimal(bottom)
+    return number(value, decimals=decimals, approximate=numerator.approximate or denominator.approximate)
+
+
 def percent_of(part: Number, whole: Number) -> Decimal:
     with localcontext() as context:
         context.prec = 28

@@ -40,6 +40,11 @@ def _round(value: Number, decimals: int) -> Decimal:
     return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
 
 
+def round_half_up(value: Number, decimals: int) -> Decimal:
+    """The value as a table shows it with ``decimals`` (half up), for comparing with a stated figure."""
+    return _round(value, decimals)
+
+
 def format_number(value: Number, decimals: int = 0) -> str:
     """14245 → '14 245'; 2.5 with decimals=1 → '2,5'."""
     rounded = _round(value, decimals)

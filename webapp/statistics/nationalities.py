@@ -22,7 +22,8 @@ from webapp.statistics.specs import TableKind, TableSpec
 
 COUNTRY, COUNT, SHARE, PERCENT, RANK = "country", "count", "share", "percent", "rank"
 BASE, NATIONALITY_COUNT = "base", "nationality_count"
-COMPLETE_LIST = Decimal("99.5")  # listed shares this high cover everyone (reported shares are rounded)
+COMPLETE_LIST = Decimal("99.5")
+HUNDRED = Decimal(100)  # listed shares this high cover everyone (reported shares are rounded)
 
 
 def _split(table: ComputedTable) -> tuple[list[tuple[str, Figure, Figure]], bool]:
@@ -72,6 +73,13 @@ def summarize(table: ComputedTable) -> dict[str, Figure]:
         else fig.state(FigureState.INCOMPLETE, percent=True)
     )
     summary["listed_share"] = _percent(known)
+    # What the others could add: a stated EU/EEA or third-country share is checked against
+    # the range from the listed share to the listed share plus everyone not placed.
+    other = summary["other_share"].number
+    for group in ("eu_eea", "third_country"):
+        listed_group = shares[group].number
+        if listed_group is not None and other is not None:
+            summary[f"{group}_share_max"] = _percent(fig.number(min(listed_group + other, HUNDRED)))
     reported = table.figures.get(NATIONALITY_COUNT)
     if reported is not None and reported.is_number:
         summary["nationalities"] = reported

@@ -60,6 +60,8 @@ COMMON_FIELDS = frozenset(
         "aliases",
         "required",
         "decimals",
+        "ratios",
+        "period_figures",
     }
 )
 # Each kind's own fields; keyed by TableKind, a StrEnum, so an entry's kind string finds them too.
@@ -90,6 +92,7 @@ def build_spec(raw: object, period_start: date, period_end: date) -> TableSpec:
         raise SpecError(f"tabell {key!r}: okänt fält {sorted(unknown)[0]!r} för sorten {kind}.")
     months = period_months(period_start, period_end)
     spec = _BUILDERS[kind](entry, months, needs_year(period_start, period_end))
+    spec = _with_period_figures(_with_ratios(spec, entry), entry)
     return _apply_overrides(spec, entry)
 
 
@@ -492,6 +495,95 @@ _BUILDERS: dict[TableKind, Callable[[dict, tuple, bool], TableSpec]] = {
     TableKind.LOG: _log,
     TableKind.FACTS: _facts,
 }
+
+
+# --- ratios and stated period figures, for any kind ----------------------------------------------
+
+RATIO_FIELDS = frozenset({"key", "label", "numerator", "denominator", "decimals", "group"})
+PERIOD_FIGURE_FIELDS = frozenset({"key", "label", "checks", "type", "percent", "decimals"})
+DEFAULT_RATIO_DECIMALS = 1
+
+
+def _entries(entry: dict, name: str, allowed: frozenset[str], spec: TableSpec) -> list[dict]:
+    raw = entry.get(name, [])
+    where = f"tabell {spec.key!r}: {name}"
+    if not isinstance(raw, list):
+        raise SpecError(f"{where} ska vara en lista.")
+    items = []
+    for number, item in enumerate(raw, start=1):
+        if not isinstance(item, dict) or not isinstance(item.get("label"), str) or not item["label"].strip():
+            raise SpecError(f"{where}: post {number} behöver en etikett (label).")
+        unknown = set(item) - allowed
+        if unknown:
+            raise SpecError(f"{where}: post {number} har okänt fält {sorted(unknown)[0]!r}.")
+        items.append({**item, "key": item.get("key") or slug(item["label"])})
+    return items
+
+
+def _decimals(value: object, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SpecError(f"{where}: decimaler ska vara ett heltal.")
+    return value
+
+
+def _with_ratios(spec: TableSpec, entry: dict) -> TableSpec:
+    """``ratios = [{ key, label, numerator, denominator, decimals = 1 }]``: quotients that are not
+    percentages (guests per night), added after the kind's own computed columns."""
+    items = _entries(entry, "ratios", RATIO_FIELDS, spec)
+    if not items:
+        return spec
+    added = []
+    for item in items:
+        where = f"tabell {spec.key!r}: kvoten {item['label']!r}"
+        numerator, denominator = item.get("numerator"), item.get("denominator")
+        if not isinstance(numerator, str) or not isinstance(denominator, str):
+            raise SpecError(f"{where} behöver en täljare och en nämnare (kolumnernas nycklar).")
+        added.append(
+            ComputedColumn(
+                str(item["key"]),
+                item["label"].strip(),
+                ComputedKind.QUOTIENT,
+                (numerator, denominator),
+                decimals=_decimals(item.get("decimals", DEFAULT_RATIO_DECIMALS), where),
+                group=item.get("group") or None,
+            )
+        )
+    order = (*spec.order, *(c.key for c in added)) if spec.order else ()
+    return replace(spec, computed=(*spec.computed, *added), order=order)
+
+
+def _with_period_figures(spec: TableSpec, entry: dict) -> TableSpec:
+    """``period_figures = [{ key, label, checks, type, percent, decimals }]``: figures for the whole
+    period as the unit states them (an EU/EES share, a total), shown as stated and, with
+    ``checks``, compared with what the engine computes (a warning to justify when they differ)."""
+    items = _entries(entry, "period_figures", PERIOD_FIGURE_FIELDS, spec)
+    if not items:
+        return spec
+    added = []
+    for item in items:
+        where = f"tabell {spec.key!r}: uppgiften {item['label']!r}"
+        percent = bool(item.get("percent", False))
+        try:
+            value_type = ValueType(item.get("type", "decimal" if percent else "integer"))
+        except ValueError as error:
+            raise SpecError(f"{where}: okänd typ {item.get('type')!r}.") from error
+        if value_type not in (ValueType.INTEGER, ValueType.DECIMAL):
+            raise SpecError(f"{where}: en periodsiffra är ett heltal eller decimaltal.")
+        checks = item.get("checks")
+        if checks is not None and not isinstance(checks, str):
+            raise SpecError(f"{where}: checks ska vara en kolumns nyckel.")
+        added.append(
+            InputColumn(
+                str(item["key"]),
+                item["label"].strip(),
+                value_type,
+                max_value=HUNDRED if percent else None,
+                decimals=_decimals(item.get("decimals", 1 if percent else 0), where),
+                percent=percent,
+                checks=checks or None,
+            )
+        )
+    return replace(spec, figures=(*spec.figures, *added))
 
 
 # --- overrides ---------------------------------------------------------------------------------

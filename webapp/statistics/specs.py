@@ -15,9 +15,12 @@ computed from other columns by a few named kinds:
 - ``nights``         nights from a date column to another, clipped to the period
 - ``share_of_total`` a column as % of a base figure, or of the column total (country share)
 - ``rank``           position by a column, largest first, ties sharing a place
+- ``quotient``       numerator / denominator as a plain number with chosen decimals, not a
+                     percentage (guests per night = guests / nights, 1 decimal); a template
+                     entry's ``ratios`` adds them to any table kind
 
-Totals rows are recomputed from summed inputs, never averaged: ``share`` and ``ratio`` (and a
-``sum``) are worked out again from the totals row; ``product`` and ``nights`` add up their rows.
+Totals rows are recomputed from summed inputs, never averaged: ``share``, ``ratio`` and
+``quotient`` (and a ``sum``) are worked out again from the totals row; ``product`` and ``nights`` add up their rows.
 """
 
 from __future__ import annotations
@@ -65,12 +68,21 @@ class ComputedKind(StrEnum):
     NIGHTS = "nights"
     SHARE_OF_TOTAL = "share_of_total"
     RANK = "rank"
+    QUOTIENT = "quotient"  # a ratio that is not a percentage
 
 
 PERCENT_KINDS = frozenset({ComputedKind.SHARE, ComputedKind.RATIO, ComputedKind.SHARE_OF_TOTAL})
 ROW_KINDS = frozenset(
-    {ComputedKind.SUM, ComputedKind.SHARE, ComputedKind.RATIO, ComputedKind.PRODUCT, ComputedKind.NIGHTS}
+    {
+        ComputedKind.SUM,
+        ComputedKind.SHARE,
+        ComputedKind.RATIO,
+        ComputedKind.PRODUCT,
+        ComputedKind.NIGHTS,
+        ComputedKind.QUOTIENT,
+    }
 )
+MAX_DECIMALS = 6
 _ARITY = {
     ComputedKind.SUM: (1, 100),
     ComputedKind.SHARE: (2, 2),
@@ -79,8 +91,14 @@ _ARITY = {
     ComputedKind.NIGHTS: (2, 2),
     ComputedKind.SHARE_OF_TOTAL: (1, 1),
     ComputedKind.RANK: (1, 1),
+    ComputedKind.QUOTIENT: (2, 2),
 }
 CHARTS = (None, "gender_bars", "occupancy")
+# Summary figures a stated period figure may be checked against, per kind (see InputColumn.checks).
+SUMMARY_CHECKS: dict[str, tuple[str, ...]] = {
+    "nationalities": ("eu_eea_share", "third_country_share"),
+    "log": ("rows",),
+}
 _KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")
 
 
@@ -135,6 +153,10 @@ class InputColumn:
     decimals: int = 0
     percent: bool = False
     group: str | None = None  # upper header line, e.g. the shelter above "Platser"
+    # A period figure only: what the engine computes that the stated figure should agree with,
+    # a column's key (its totals-row value) or a summary key of the kind (``SUMMARY_CHECKS``).
+    # A stated figure that differs is a warning to be justified, never a replacement.
+    checks: str | None = None
 
     @property
     def numeric(self) -> bool:
@@ -257,6 +279,8 @@ def _check(spec: TableSpec) -> None:
     for computed in spec.computed:
         _check_key(computed.key, where)
         low, high = _ARITY[computed.kind]
+        if computed.kind is ComputedKind.QUOTIENT:
+            _check_quotient(spec, computed, keys, where)
         if not low <= len(computed.columns) <= high:
             raise SpecError(f"{where}: kolumnen {computed.key!r} ({computed.kind}) har fel antal operander.")
         for operand in computed.columns:
@@ -276,6 +300,8 @@ def _check(spec: TableSpec) -> None:
         raise SpecError(f"{where}: två figurer har samma nyckel.")
     for column in spec.inputs:
         _check_input(spec, column, where)
+    for figure in spec.figures:
+        _check_stated(spec, figure, keys, where)
     if spec.row_source is RowSource.FREE:
         if spec.rows:
             raise SpecError(f"{where}: fria rader kan inte ha fasta rader.")
@@ -296,6 +322,40 @@ def _check(spec: TableSpec) -> None:
         raise SpecError(f"{where}: kolumnordningen ska nämna varje kolumn en gång.")
     if spec.chart not in CHARTS:
         raise SpecError(f"{where}: okänt diagram {spec.chart!r}.")
+
+
+def _check_quotient(spec: TableSpec, computed: ComputedColumn, keys: list[str], where: str) -> None:
+    """A ratio names two numeric columns before it, not itself; its decimals are 0–6."""
+    name = f"kvoten {computed.label!r} ({computed.key})"
+    if len(computed.columns) != 2:
+        raise SpecError(f"{where}: {name} behöver en täljare och en nämnare.")
+    for role, operand in zip(("täljaren", "nämnaren"), computed.columns):
+        if operand == computed.key:
+            raise SpecError(f"{where}: {name} kan inte räknas ut ur sig själv ({role}).")
+        if operand not in keys:
+            raise SpecError(f"{where}: {role} i {name} är en okänd kolumn {operand!r}.")
+        column = spec.column(operand)
+        if column is None or not column.numeric:
+            raise SpecError(f"{where}: {role} i {name}, {operand!r}, är ingen sifferkolumn.")
+    if not isinstance(computed.decimals, int) or not 0 <= computed.decimals <= MAX_DECIMALS:
+        raise SpecError(f"{where}: {name} ska ha 0–{MAX_DECIMALS} decimaler.")
+
+
+def _check_stated(spec: TableSpec, figure: InputColumn, keys: list[str], where: str) -> None:
+    """A stated period figure checks a numeric column of a table with totals, or a summary figure."""
+    target = figure.checks
+    if target is None:
+        return
+    if not figure.numeric:
+        raise SpecError(f"{where}: uppgiften {figure.key!r} kan bara jämföras om den är ett tal.")
+    if target in SUMMARY_CHECKS.get(spec.kind, ()):
+        return
+    column = spec.column(target)
+    if column is None:
+        possible = ", ".join((*keys, *SUMMARY_CHECKS.get(spec.kind, ())))
+        raise SpecError(f"{where}: uppgiften {figure.key!r} jämförs med okänd kolumn {target!r} (möjliga: {possible}).")
+    if not column.numeric or not spec.totals:
+        raise SpecError(f"{where}: uppgiften {figure.key!r} kan inte jämföras med {target!r}, som saknar en summa.")
 
 
 def _check_key(key: str, where: str) -> None:
@@ -360,6 +420,7 @@ def _column_to_dict(column: InputColumn) -> dict:
         "decimals": column.decimals,
         "percent": column.percent,
         "group": column.group,
+        "checks": column.checks,
     }
 
 

@@ -33,6 +33,7 @@ from webapp.statistics.compute import TOTAL_KEY, ComputeContext, ComputedTable, 
 from webapp.statistics.countries import country_by_code
 from webapp.statistics.figures import Figure, FigureState, Number
 from webapp.statistics.formatting import PERCENT_SPACE, format_number, format_percent
+from webapp.statistics.formatting import round_half_up as _round
 from webapp.statistics.periods import parse_month_key
 from webapp.statistics.specs import ComputedKind, DefaultKind, InputColumn, RowSource, TableSpec
 
@@ -359,6 +360,59 @@ def _check_figures(
             )
 
 
+def _decimals_of(value: Number) -> int:
+    """How many decimals a stated figure was given with: 66 → 0, 65,6 → 1."""
+    exponent = Decimal(value).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _shown(value: Number, column: InputColumn, decimals: int) -> str:
+    return format_percent(value, decimals) if column.percent else format_number(value, decimals)
+
+
+def _check_stated(out: _Collector, spec: TableSpec, table: ComputedTable) -> None:
+    """A stated period figure (InputColumn.checks) against what the engine computes.
+
+    The computed figure is rounded as the stated one was given (66 % agrees with 65,6 %). A
+    share the list cannot settle (top-N with a base) is a range: from what is listed to that
+    plus everyone not placed; a stated figure inside it agrees. Nothing to compare, no warning.
+    """
+    for column in spec.figures:
+        if column.checks is None:
+            continue
+        stated = table.figures[column.key].number
+        if stated is None:
+            continue
+        if table.spec.column(column.checks) is not None:
+            computed = table.total[column.checks] if table.total is not None else None
+            high = None
+        else:
+            computed, high = table.summary.get(column.checks), table.summary.get(f"{column.checks}_max")
+        low_number = None if computed is None else computed.number
+        if low_number is None:
+            continue
+        high_number = low_number if high is None or high.number is None else high.number
+        decimals = max(_decimals_of(stated), 0)
+        low_rounded, high_rounded = _round(low_number, decimals), _round(high_number, decimals)
+        if low_rounded <= stated <= high_rounded:
+            continue
+        shown_decimals = max(decimals, column.decimals)
+        expected = (
+            _shown(low_number, column, shown_decimals)
+            if low_rounded == high_rounded
+            else f"{_shown(low_number, column, shown_decimals)}–{_shown(high_number, column, shown_decimals)}"
+        )
+        out.warning(
+            "stated_mismatch",
+            None,
+            column.key,
+            None,
+            column.label,
+            f"angiven siffra {_shown(stated, column, shown_decimals)} skiljer sig från den beräknade "
+            f"{expected}; kontrollera siffrorna eller förklara skillnaden.",
+        )
+
+
 def _check_computed(out: _Collector, table: ComputedTable) -> None:
     spec = table.spec
     for row in table.all_rows:
@@ -484,6 +538,7 @@ def validate(
     out = _Collector()
     _check_rows(out, spec, data, context)
     _check_figures(out, spec, data, table, context)
+    _check_stated(out, spec, table)
     _check_computed(out, table)
     _check_countries(out, table)
     _check_changes(out, table, previous)

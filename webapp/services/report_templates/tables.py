@@ -6,13 +6,16 @@ extra columns, figures, log columns — one per line, and every other option the
 as a small JSON object. Lines read ``nyckel = Etikett | alias, alias`` (log columns:
 ``nyckel = Etikett | typ [krävs] | alias, alias``); a line without a key gets one made from
 its label, and a shown line always carries its key, so renaming a label keeps the key the
-figures are stored under. Pure functions; the engine itself checks the finished entry.
+figures are stored under. Every kind also takes ratios (``nyckel = Etikett | täljare / nämnare |
+decimaler``) and stated period figures (``nyckel = Etikett | jämförs med | procent decimaler``).
+Pure functions; the engine itself checks the finished entry.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from webapp.services.report_templates.rules import TemplateInputError, check_table_entry, make_key
@@ -55,6 +58,8 @@ class TableFormValues:
     value_type: str = "integer"
     totals: bool = False
     options: str = ""
+    ratios: str = ""
+    period_figures: str = ""
 
 
 def new_entry(kind: str, title: str, key: str | None, taken: set[str]) -> dict:
@@ -69,7 +74,28 @@ def new_entry(kind: str, title: str, key: str | None, taken: set[str]) -> dict:
     return {"key": key, "kind": kind, "title": title.strip()}
 
 
+# Fields every kind shows, with their own line syntax (so the JSON options may not set them).
+ALL_KINDS_FIELDS = ("ratios", "period_figures")
+PERCENT_WORDS = frozenset({"procent", "%", "percent"})
+
 # --- entry → form ------------------------------------------------------------------------------
+
+
+def _ratio_line(item: object) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    line = (
+        f"{item.get('key', '')} = {item.get('label', '')} | {item.get('numerator', '')} / {item.get('denominator', '')}"
+    )
+    return line + f" | {item['decimals']}" if "decimals" in item else line
+
+
+def _period_figure_line(item: object) -> str:
+    if not isinstance(item, dict):
+        return str(item)
+    line = f"{item.get('key', '')} = {item.get('label', '')} | {item.get('checks') or ''}"
+    words = [*(["procent"] if item.get("percent") else []), *([str(item["decimals"])] if "decimals" in item else [])]
+    return line + (f" | {' '.join(words)}" if words else "")
 
 
 def _item_line(item: object) -> str:
@@ -101,7 +127,11 @@ def form_values(entry: dict) -> TableFormValues:
     """What the edit form shows for an entry."""
     kind = entry.get("kind")
     structured = _STRUCTURED.get(kind, set()) if isinstance(kind, str) else set()
-    rest = {name: value for name, value in entry.items() if name not in {"key", "kind", "title"} | structured}
+    rest = {
+        name: value
+        for name, value in entry.items()
+        if name not in {"key", "kind", "title", *ALL_KINDS_FIELDS} | structured
+    }
     lines = {
         name: "\n".join(_item_line(item) for item in entry.get(name) or ())
         for name in ("categories", "measures", "extra_columns", "figures")
@@ -115,6 +145,8 @@ def form_values(entry: dict) -> TableFormValues:
         value_type=str(entry.get("type", "integer")),
         totals=bool(entry.get("totals", False)) if kind == TableKind.FACTS else False,
         options=json.dumps(rest, ensure_ascii=False, indent=2, sort_keys=True) if rest else "",
+        ratios="\n".join(_ratio_line(item) for item in entry.get("ratios") or ()),
+        period_figures="\n".join(_period_figure_line(item) for item in entry.get("period_figures") or ()),
         **lines,
     )
 
@@ -141,18 +173,10 @@ def _aliases(text: str) -> list[str]:
 
 
 def _parse_lines(text: str, field: str, columns: bool = False) -> list[dict]:
-    items: list[dict] = []
-    keys: set[str] = set()
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = [part.strip() for part in line.split("|")]
-        if len(parts) > (3 if columns else 2):
-            raise TemplateInputError(f"Rad {number}: för många '|'.", field)
-        key, label = _split_head(parts[0], field, number)
-        item: dict = {"key": key or make_key(label, keys, fallback="rad"), "label": label}
+    def read(number: int, parts: list[str]) -> dict:
+        item: dict = {}
         if columns:
-            words = parts[1].split() if len(parts) > 1 else []
+            words = parts[0].split() if parts else []
             value_type = "integer"
             for word in words:
                 if word.casefold() in REQUIRED_WORDS:
@@ -167,16 +191,67 @@ def _parse_lines(text: str, field: str, columns: bool = False) -> list[dict]:
                     )
             if value_type != "integer":
                 item["type"] = value_type
-            alias_part = parts[2] if len(parts) > 2 else ""
-        else:
             alias_part = parts[1] if len(parts) > 1 else ""
+        else:
+            alias_part = parts[0] if parts else ""
         if _aliases(alias_part):
             item["aliases"] = _aliases(alias_part)
+        return item
+
+    return _parse_items(text, field, 3 if columns else 2, "rad", read)
+
+
+def _parse_items(text: str, field: str, most_parts: int, fallback: str, read: Callable[[int, list[str]], dict]) -> list:
+    """Lines ``nyckel = Etikett | …`` as entries: ``read`` gives what the parts after the label add."""
+    items: list[dict] = []
+    keys: set[str] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.split("|")]
+        if len(parts) > most_parts:
+            raise TemplateInputError(f"Rad {number}: för många '|'.", field)
+        key, label = _split_head(parts[0], field, number)
+        item = {"key": key or make_key(label, keys, fallback=fallback), "label": label, **read(number, parts[1:])}
         if item["key"] in keys:
             raise TemplateInputError(f"Rad {number}: nyckeln '{item['key']}' finns redan på en annan rad.", field)
         keys.add(item["key"])
         items.append(item)
     return items
+
+
+def _ratio_parts(number: int, parts: list[str]) -> dict:
+    """``täljare / nämnare | decimaler`` (decimals default to 1 in the engine)."""
+    numerator, slash, denominator = (parts[0] if parts else "").partition("/")
+    if not slash or not numerator.strip() or not denominator.strip():
+        raise TemplateInputError(
+            f"Rad {number}: ange täljare och nämnare med ett snedstreck emellan, t.ex. "
+            "”per_natt = Gäster per natt | guests / nights | 1”.",
+            "ratios",
+        )
+    item: dict = {"numerator": numerator.strip(), "denominator": denominator.strip()}
+    if len(parts) > 1 and parts[1]:
+        if not parts[1].isdigit():
+            raise TemplateInputError(f"Rad {number}: antalet decimaler ska vara ett heltal, t.ex. 1.", "ratios")
+        item["decimals"] = int(parts[1])
+    return item
+
+
+def _period_figure_parts(number: int, parts: list[str]) -> dict:
+    """``jämförs med | procent decimaler``, both optional."""
+    item: dict = {}
+    if parts and parts[0]:
+        item["checks"] = parts[0]
+    for word in parts[1].split() if len(parts) > 1 else ():
+        if word.casefold() in PERCENT_WORDS:
+            item["percent"] = True
+        elif word.isdigit():
+            item["decimals"] = int(word)
+        else:
+            raise TemplateInputError(
+                f"Rad {number}: okänt ord '{word}' (skriv ”procent” och/eller antal decimaler).", "period_figures"
+            )
+    return item
 
 
 def _options(text: str, kind: str) -> dict:
@@ -194,11 +269,13 @@ def _options(text: str, kind: str) -> dict:
     for name in options:
         if name in {"key", "kind", "title"}:
             raise TemplateInputError(f"'{name}' ställs inte in bland övriga inställningar.", "options")
-        if name in _STRUCTURED.get(kind, set()):
+        if name in _STRUCTURED.get(kind, set()) or name in ALL_KINDS_FIELDS:
             raise TemplateInputError(f"'{name}' ställs in i fältet ovan, inte bland övriga inställningar.", "options")
         if name not in COMMON_FIELDS | KIND_FIELDS[kind]:
             allowed = sorted(
-                (COMMON_FIELDS | KIND_FIELDS[kind]) - {"key", "kind", "title"} - _STRUCTURED.get(kind, set())
+                (COMMON_FIELDS | KIND_FIELDS[kind])
+                - {"key", "kind", "title", *ALL_KINDS_FIELDS}
+                - _STRUCTURED.get(kind, set())
             )
             raise TemplateInputError(
                 f"Okänd inställning '{name}' för sorten {kind} (möjliga: {', '.join(allowed)}).", "options"
@@ -233,7 +310,28 @@ def entry_from_form(key: str, kind: str, values: TableFormValues) -> dict:
         if values.totals:
             entry["totals"] = True
     entry.update(_options(values.options, kind))
+    ratios = _parse_items(values.ratios, "ratios", 3, "kvot", _ratio_parts)
+    if ratios:
+        entry["ratios"] = ratios
+    period_figures = _parse_items(values.period_figures, "period_figures", 3, "uppgift", _period_figure_parts)
+    if period_figures:
+        entry["period_figures"] = period_figures
+    _blame_field(entry)
     return entry
+
+
+def _blame_field(entry: dict) -> None:
+    """The engine's refusal of a ratio or a stated figure, shown at the field it was written in."""
+    if not entry.get("ratios") and not entry.get("period_figures"):
+        return
+    try:
+        check_table_entry(entry)
+    except SpecError as error:
+        message = str(error)
+        if "kvoten" in message or ": ratios" in message:
+            raise TemplateInputError(message, "ratios") from error
+        if "uppgiften" in message or ": period_figures" in message:
+            raise TemplateInputError(message, "period_figures") from error
 
 
 def preview_spec(entry: dict) -> TableSpec | None:

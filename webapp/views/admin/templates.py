@@ -612,6 +612,8 @@ def template_table_update(template_id: int, section_id: int, table_key: str):
         value_type=form.value_type.data or "integer",
         totals=bool(form.totals.data),
         options=form.options.data or "",
+        ratios=form.ratios.data or "",
+        period_figures=form.period_figures.data or "",
     )
     try:
         entry = template_tables.entry_from_form(table_key, table["kind"], values)
