@@ -14,9 +14,13 @@ from sqlalchemy import func, select
 
 from tests.conftest import csrf_token
 from tests.integration.helpers import OPEN_REPORT_ID, block_snapshot, block_version, find_block, post
+from tests.integration.test_demo_tables import _block, _context, _data, _spec
 from webapp.extensions import db
 from webapp.models import AuditEvent, Block, ReportTemplate, TemplateChapter, TemplateSection
 from webapp.services.blocks.statistics import unresolved_problems
+from webapp.statistics.compute import compute
+from webapp.statistics.presets import KIND_HOOKS
+from webapp.statistics.validate import validate
 
 ADMIN = "admin@demo.iop"
 INSKRIVNING = "skribent.ng-inskrivning@demo.iop"
@@ -209,3 +213,27 @@ def test_a_stated_share_that_the_list_contradicts_needs_a_justification(app, sig
         db.session.remove()
     snapshot = block_snapshot(app, block_id)
     assert snapshot[3] >= 2
+
+
+def test_the_demo_shows_tickets_per_night_and_crossroads_stated_shares(app, signed_in, demo):
+    """What ``make run`` shows: the closed 2021–22 report's tickets table and Crossroads' stated split."""
+
+    with app.app_context():
+        block = _block("natt-biljetter", "ng-inskrivning")
+        spec = _spec(block, "tickets")
+        table = compute(spec, _data(block, "tickets"), _context(block))
+        assert table.row("2021-11")["tickets_per_night"].text == "14,7"  # 442 / 30
+        assert table.total["tickets_per_night"].text == "15,6"  # 2 827 / 181
+        crossroads = _block("dag-nationaliteter", "crossroads")
+        spec = _spec(crossroads, "nationalities")
+        data = _data(crossroads, "nationalities")
+        listed = compute(spec, data, _context(crossroads), KIND_HOOKS)
+        assert listed.figures["stated_eu_eea_share"].text == "66\u00a0%"
+        # 66 % and 33 % fit what the top five (with the base) leave open: no warning.
+        assert not [
+            i for i in validate(spec, data, _context(crossroads), computed=listed) if i.code == "stated_mismatch"
+        ]
+        db.session.remove()
+    html = signed_in(ADMIN).get("/reports/1/edition.html").get_data(as_text=True)
+    assert "Biljetter per natt" in html and "15,6" in html
+    assert "EU/EES-medborgare enligt verksamhetens statistik" in html
