@@ -147,6 +147,10 @@ def aggregate(spec: TableSpec, units: Iterable[UnitTable], context: ComputeConte
     return JointTable(table, tuple(u.unit_name for u in ordered), tuple(gaps))
 
 
+# Computed columns a unit summary can work out again from each unit's totals.
+_SUMMARY_KINDS = (ComputedKind.SUM, ComputedKind.SHARE, ComputedKind.RATIO, ComputedKind.QUOTIENT)
+
+
 def summary_spec(spec: TableSpec, units: Iterable[UnitTable]) -> TableSpec:
     """One row per unit; the columns are the spec's summed inputs and what can be worked out from them."""
     inputs = [
@@ -162,7 +166,7 @@ def summary_spec(spec: TableSpec, units: Iterable[UnitTable]) -> TableSpec:
     known = {c.key for c in inputs}
     computed = []
     for column in spec.computed:
-        if column.kind in (ComputedKind.SUM, ComputedKind.SHARE, ComputedKind.RATIO) and set(column.columns) <= known:
+        if column.kind in _SUMMARY_KINDS and set(column.columns) <= known:
             computed.append(replace(column, fallback=None))
             known.add(column.key)
     keys = [c.key for c in inputs] + [c.key for c in computed]

@@ -286,3 +286,42 @@ def test_ratios_and_period_figures_round_trip_through_the_table_form():
     assert entry_from_form("ekn", "log", percent)["period_figures"] == [
         {"key": "eu", "label": "EU", "percent": True, "decimals": 0}
     ]
+
+
+# --- joint tables -----------------------------------------------------------------------------------
+
+VISITS = {
+    "key": "visits",
+    "kind": "visits",
+    "ratios": [{"key": "women_per_man", "label": "Kvinnor per man", "numerator": "women", "denominator": "men"}],
+}
+
+
+def _visits(values) -> TableData:
+    return TableData(tuple(Row(m, None, {"women": Cell.of(w), "men": Cell.of(n)}) for m, (w, n) in zip(MONTHS, values)))
+
+
+unit_months = st.lists(
+    st.tuples(st.integers(min_value=0, max_value=900), st.integers(min_value=1, max_value=900)), min_size=6, max_size=6
+)
+
+
+@FAST
+@given(st.lists(unit_months, min_size=1, max_size=4))
+def test_joint_ratios_divide_the_joint_sums(units):
+    from webapp.statistics.aggregate import UnitTable, aggregate, unit_summary
+
+    spec = build_spec(VISITS, START, END)
+    tables = [UnitTable(f"u{i}", f"Enhet {i}", _visits(values), CONTEXT) for i, values in enumerate(units)]
+    joint = aggregate(spec, tables, CONTEXT).table
+    for index, month in enumerate(MONTHS):
+        women = sum(values[index][0] for values in units)
+        men = sum(values[index][1] for values in units)
+        assert joint.row(month)["women_per_man"].value == Decimal(women) / Decimal(men)
+    summary = unit_summary(spec, tables, CONTEXT).table
+    for row, values in zip(summary.rows, units):
+        assert row["women_per_man"].value == Decimal(sum(w for w, _ in values)) / Decimal(sum(n for _, n in values))
+    all_women = sum(w for values in units for w, _ in values)
+    all_men = sum(n for values in units for _, n in values)
+    assert summary.total["women_per_man"].value == Decimal(all_women) / Decimal(all_men)
+    assert joint.total["women_per_man"].value == summary.total["women_per_man"].value
