@@ -16,12 +16,16 @@ from webapp.services import blocks as block_service
 from webapp.services import reports, review
 from webapp.services.blocks import presence, statistics
 from webapp.services.blocks.revisions import line_diff
+from webapp.services.reports.activity_log import block_activity
 from webapp.services.review import comments
 from webapp.services.review.changes import changes_since_review
 from webapp.views.capacity import capacity_panel
 from webapp.views.loading import or_404
 
 bp = Blueprint("blocks", __name__, url_prefix="/blocks")
+
+# The block page's "Händelser": its newest events (the report's activity page has them all).
+BLOCK_EVENTS = 20
 
 
 def _load_readable_block(block_id: int, *, for_update: bool = False) -> Block:
@@ -91,7 +95,7 @@ def _previous_period_block(block: Block) -> Block | None:
 def _page_context(block: Block) -> dict:
     previous = _previous_period_block(block)
     return {
-        "events": reports.activity(block.report_id, block_id=block.id, limit=20),
+        "events": block_activity(block, limit=BLOCK_EVENTS),
         "history": reports.block_history(block),
         "previous_block": previous,
         "guidance_html": render_markdown(block.section.guidance),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only
 
+from webapp.extensions import db
 from webapp.models import AuditEvent, Block, TemplateSection, Unit, User
 from webapp.services.paging import Page, keyset_page
 
@@ -46,4 +47,24 @@ def report_activity(
             .load_only(TemplateSection.id, TemplateSection.title),
             joinedload(AuditEvent.block).joinedload(Block.unit).load_only(Unit.id, Unit.name),
         ),
+    )
+
+
+def block_activity(block: Block, *, limit: int) -> list[AuditEvent]:
+    """The block's newest ``limit`` events, newest first (its page's "Händelser"), in one query
+    that costs the same at its 5th event as at its 5 000th.
+
+    Newest by id: events are recorded as they happen (audit.record, never back-dated), so ids
+    follow their times, and the walk down the block_id index stops after ``limit`` rows where
+    ordering by (created_at, id) sorted every event of the block. Who acted is joined; the
+    block, its section and unit are the page's own, already loaded (no query, no columns).
+    """
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.block_id == block.id)
+            .options(joinedload(AuditEvent.user).load_only(User.id, User.name))
+            .order_by(AuditEvent.id.desc())
+            .limit(limit)
+        )
     )

@@ -1,0 +1,114 @@
+"""What the block page costs does not grow with its history (issue 16): the same queries at one
+version as at sixty, its events by one keyed query, and the rows of both lists built from
+per-request constants (the link and label of a version, the user's zone and language for the
+times) instead of a url_for, a translation and a Babel call per row."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, timedelta
+
+import pytest
+from flask_babel import format_datetime
+from sqlalchemy import select
+
+from tests.integration.helpers import find_block
+from tests.integration.test_block_history import WRITER, add_revisions, history_section, listed_numbers
+from webapp.extensions import db
+from webapp.models import AuditEvent, Block, Revision, User
+from webapp.models.base import utcnow
+
+
+@pytest.fixture
+def block_id(app, demo):
+    """Crossroads' (empty) visits block in the open 2022–23 report."""
+    return find_block(app, "dag-besok", "crossroads")
+
+
+def add_events(app, block_id: int, count: int) -> None:
+    """``count`` "saved" events of the block, an hour apart, the last one newest."""
+    with app.app_context():
+        author = db.session.scalars(select(User).where(User.email == WRITER)).one()
+        block = db.session.get(Block, block_id)
+        start = utcnow() - timedelta(days=count)
+        db.session.add_all(
+            AuditEvent(
+                action="block.saved",
+                user_id=author.id,
+                block_id=block_id,
+                report_id=block.report_id,
+                created_at=start + timedelta(hours=n),
+                details={"revision": n},
+            )
+            for n in range(1, count + 1)
+        )
+        db.session.commit()
+        db.session.remove()
+
+
+def events_section(page: str) -> str:
+    return page.split('<h2 id="events-heading">', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_block_page_makes_the_same_queries_at_one_version_as_at_sixty(app, signed_in, block_id, count_queries):
+    """The "Visa alla versioner (N)" total comes from the version numbers, not a COUNT; the
+    events come by one keyed query that stops at the 20 newest."""
+    client = signed_in(WRITER)
+    statements = {}
+    total = 0
+    for count in (1, 20, 21, 60):
+        add_revisions(app, block_id, count, first=total + 1)
+        add_events(app, block_id, count - total)
+        total = count
+        client.get(f"/blocks/{block_id}")  # warm
+        with count_queries() as counter:
+            page = client.get(f"/blocks/{block_id}").get_data(as_text=True)
+        statements[count] = counter.statements
+        assert not [s for s in counter.statements if "count(" in s.lower() and "FROM revisions" in s]
+        section = history_section(page)
+        assert listed_numbers(section) == list(range(count, max(count - 20, 0), -1))
+        assert (f"Visa alla versioner ({count})" in section) is (count > 20)
+        events = [s for s in counter.statements if "FROM audit_events" in s]
+        assert len(events) == 1 and "ORDER BY audit_events.id DESC" in events[0] and "LIMIT" in events[0], events
+        # The block, its section and unit are the page's own: not joined again for each event.
+        assert "template_sections" not in events[0] and "password_hash" not in events[0], events[0]
+    assert len({len(s) for s in statements.values()}) == 1, {n: len(s) for n, s in statements.items()}
+
+
+def test_the_events_are_the_newest_twenty_of_the_block_newest_first(app, signed_in, block_id):
+    add_events(app, block_id, 30)
+    page = signed_in(WRITER).get(f"/blocks/{block_id}").get_data(as_text=True)
+    with app.app_context():
+        newest = db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.block_id == block_id)
+            .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+            .limit(20)
+        ).all()
+        expected = [f'<time datetime="{e.created_at.isoformat()}Z">' for e in newest]
+        db.session.remove()
+    section = events_section(page)
+    assert re.findall(r'<time datetime="[^"]+">', section) == expected
+    assert section.count("<strong>") == 20
+
+
+def test_a_history_row_shows_link_label_author_time_and_comment(app, signed_in, block_id):
+    """The same row as when each was built by url_for, a translation and Babel."""
+    add_revisions(app, block_id, 25)
+    client = signed_in(WRITER)
+    section = history_section(client.get(f"/blocks/{block_id}").get_data(as_text=True))
+    rows = re.findall(r"<li>(.*?)</li>", section, re.S)
+    assert len(rows) == 20
+    with app.test_request_context():
+        revisions = {
+            r.number: (r.created_at, r.author.name, r.note)
+            for r in db.session.scalars(select(Revision).where(Revision.block_id == block_id, Revision.number > 5))
+        }
+        for number, row in zip(range(25, 5, -1), rows, strict=True):
+            at, author, note = revisions[number]
+            assert f'<a href="/blocks/{block_id}/revisions/{number}">Version {number}</a>' in row
+            assert ('<span class="badge">aktuell</span>' in row) is (number == 25)
+            stamp = format_datetime(at.replace(tzinfo=UTC), "d MMM y HH:mm")
+            assert f'{author},\n    <time datetime="{at.isoformat()}Z">{stamp}</time>' in row, row
+            assert f'<div class="small">{note}</div>' in row
+        db.session.remove()
