@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 
+from babel import dates as babel_dates
 from flask import Flask, current_app
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, get_locale, get_timezone
 from flask_wtf.csrf import generate_csrf
 
 from webapp.labels import ACTION_LABELS, STATE_LABELS
@@ -30,10 +32,32 @@ def human_date(value: date | None) -> str:
 
 
 def human_datetime(value: datetime | None) -> str:
-    # Stored as naive UTC; Flask-Babel converts to Europe/Stockholm when it knows it is UTC.
-    from datetime import UTC
+    """A stored time as the user reads it: Babel's "d MMM y HH:mm" in her zone ("3 dec. 2026 21:01")."""
+    return HumanClock()(value)
 
-    return format_datetime(value.replace(tzinfo=UTC), "d MMM y HH:mm") if value else ""
+
+class HumanClock:
+    """``human_datetime`` with the user's zone and language looked up once, for a list that shows
+    a time per row (versions, events): ``{% set when = human_clock() %}`` … ``{{ when(t) }}``.
+
+    Babel took 90 µs a time; here the hour and minute come from the zone conversion (times are
+    stored as naive UTC) and the day's words from Babel once per day and language.
+    """
+
+    def __init__(self) -> None:
+        self.zone = get_timezone()
+        self.locale = str(get_locale())
+
+    def __call__(self, value: datetime | None) -> str:
+        if not value:
+            return ""
+        local = value.replace(tzinfo=UTC).astimezone(self.zone)
+        return f"{_human_day(self.locale, local.date())} {local:%H:%M}"
+
+
+@lru_cache(maxsize=4096)
+def _human_day(locale: str, day: date) -> str:
+    return babel_dates.format_date(day, "d MMM y", locale=locale)
 
 
 def period_label(start: date, end: date) -> str:
@@ -44,7 +68,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         state_label=state_label, action_label=action_label, human_date=human_date, human_datetime=human_datetime
     )
-    app.jinja_env.globals.update(period_label=period_label, csrf_token=generate_csrf)
+    app.jinja_env.globals.update(period_label=period_label, csrf_token=generate_csrf, human_clock=HumanClock)
     app.jinja_env.globals["table_layout"] = table_layout  # what statistics/_table.html prints
 
     @app.context_processor
