@@ -135,6 +135,7 @@ def test_the_admin_adds_a_ratio_in_its_own_field_and_the_page_shows_it(app, sign
     page = admin.get(url).get_data(as_text=True)
     assert "per_night = Gäster per natt | guests / nights | 2" in page  # shown as written, not as JSON
     assert "<code>per_night</code></td><td>Gäster per natt</td>" in page
+    assert "räknas fram: <code>guests</code> ÷ <code>nights</code>, 2 decimaler" in page
 
 
 @pytest.mark.parametrize(
@@ -237,3 +238,13 @@ def test_the_demo_shows_tickets_per_night_and_crossroads_stated_shares(app, sign
     html = signed_in(ADMIN).get("/reports/1/edition.html").get_data(as_text=True)
     assert "Biljetter per natt" in html and "15,6" in html
     assert "EU/EES-medborgare enligt verksamhetens statistik" in html
+
+
+def test_the_admin_sees_what_a_stated_figure_is_compared_with(app, signed_in, demo):
+    admin = signed_in(ADMIN)
+    template_id, section_id = _template_and_section(app, "dag-nationaliteter")
+    page = admin.get(f"/admin/templates/{template_id}/sections/{section_id}/tables/nationalities")
+    html = page.get_data(as_text=True)
+    line = "stated_eu_eea_share = EU/EES-medborgare enligt verksamhetens statistik, % | eu_eea_share | procent 0"
+    assert line in html
+    assert "uppgift för hela perioden; jämförs med <code>eu_eea_share</code>" in html
