@@ -248,3 +248,18 @@ def test_the_admin_sees_what_a_stated_figure_is_compared_with(app, signed_in, de
     line = "stated_eu_eea_share = EU/EES-medborgare enligt verksamhetens statistik, % | eu_eea_share | procent 0"
     assert line in html
     assert "uppgift för hela perioden; jämförs med <code>eu_eea_share</code>" in html
+
+
+def test_the_printed_section_keeps_the_ratio_a_swedish_number(app, signed_in, demo):
+    from tests.pdf_tools import page_texts, squeeze
+
+    with app.app_context():
+        section_id = db.session.get(Block, find_block(app, "natt-biljetter", "ng-inskrivning", report_id=1)).section_id
+        db.session.remove()
+    response = signed_in(ADMIN).get(f"/reports/1/sections/{section_id}/preview.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = " ".join(page_texts(response.data))
+    assert "Biljetterpernatt" in squeeze(text)  # the header may wrap
+    assert re.search(r"November .* 30 14,7\n", text)  # 442 tickets over 30 nights
+    assert re.search(r"Totalt .* 181 15,6\n", text)  # 2 827 over 181: from the totals
+    assert "15,6 %" not in text and "15,6\u00a0%" not in text
