@@ -325,3 +325,13 @@ def test_joint_ratios_divide_the_joint_sums(units):
     all_men = sum(n for values in units for _, n in values)
     assert summary.total["women_per_man"].value == Decimal(all_women) / Decimal(all_men)
     assert joint.total["women_per_man"].value == summary.total["women_per_man"].value
+
+
+def test_a_stated_number_of_nights_is_checked_against_the_log_rows():
+    entry = {**LOG, "period_figures": [{"key": "stated_nights", "label": "Antal nätter", "checks": "rows"}]}
+    spec = build_spec(entry, START, END)
+    rows = log_data([(Cell.of(27), Cell.of(1)), (Cell.of(29), Cell.of(1))]).rows
+    for stated, warned in (("2", False), ("11", True)):
+        data = TableData(rows, figures={"stated_nights": Cell.of(stated)})
+        issues = validate(spec, data, CONTEXT, computed=compute(spec, data, CONTEXT))
+        assert bool(_stated(issues)) is warned
