@@ -120,7 +120,16 @@ def test_admin_retires_liljeholmen_and_its_history_stays_readable(page: Page, li
     row.get_by_role("link", name=CLOSING_UNIT).click()
     page.get_by_role("link", name="Verksamhetsrapport IOP 2021-11-01 – 2022-04-30").click()
     expect(page.get_by_role("heading", level=1, name="Verksamhetsrapport IOP 2021-11-01 – 2022-04-30")).to_be_visible()
-    block_link = page.locator("table.listing.outline tr", has_text=CLOSING_UNIT).get_by_role("link").first
+    # The progress matrix: the unit's column (its header in the second header row) holds its blocks.
+    column = (
+        page.locator("#progress-matrix thead tr")
+        .nth(1)
+        .locator("th")
+        .evaluate_all("(ths, name) => ths.findIndex(th => th.textContent.trim() === name)", CLOSING_UNIT)
+    )
+    assert column >= 0
+    offset = 1 + page.locator("#progress-matrix thead th.joint").count()  # td:nth-of-type counts from 1
+    block_link = page.locator(f"#progress-matrix tbody tr td:nth-of-type({column + offset}) a").first
     expect(block_link).to_be_visible()
     block_link.click()
     expect(page.locator("main")).to_contain_text(CLOSING_UNIT)

@@ -49,7 +49,7 @@ def add_revisions(app, block_id: int, count: int, *, first: int = 1, email: str 
         ]
         db.session.add_all(revisions)
         db.session.flush()
-        db.session.get(Block, block_id).current_revision_id = revisions[-1].id
+        db.session.get(Block, block_id).current_revision = revisions[-1]  # keeps is_empty right
         db.session.commit()
         db.session.remove()
 

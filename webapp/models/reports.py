@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, event, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import Model
@@ -115,6 +115,9 @@ class Block(Model):
     round_started_at: Mapped[datetime | None]
     # Set when a writer submits an empty block on purpose ("inget att rapportera").
     nothing_to_report: Mapped[str | None] = mapped_column(String(2000))
+    # The current revision has no text (or there is none yet): kept with the pointer (see
+    # _keep_is_empty below), so lists show "tomt" without loading any revision body.
+    is_empty: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     report: Mapped[Report] = relationship(back_populates="blocks")
     section: Mapped[TemplateSection] = relationship()
@@ -124,10 +127,6 @@ class Block(Model):
     current_revision: Mapped[Revision | None] = relationship(foreign_keys=[current_revision_id], post_update=True)
 
     __mapper_args__ = {"version_id_col": version}
-
-    @property
-    def is_empty(self) -> bool:
-        return self.current_revision is None or not self.current_revision.source.strip()
 
 
 class Revision(Model):
@@ -175,6 +174,18 @@ class BlockDraft(Model):
 
 
 Index("ix_revisions_block_id_number", Revision.block_id, Revision.number)
+
+
+def is_blank(source: str | None) -> bool:
+    """A revision's text counts as empty when it is only whitespace (its tables aside)."""
+    return not (source or "").strip()
+
+
+@event.listens_for(Block.current_revision, "set")
+def _keep_is_empty(block: Block, revision: Revision | None, _old, _initiator) -> None:
+    """Every path that moves a block to another revision (saving, restoring, importing,
+    seeding) sets this relationship, so the flag follows the pointer here, in one place."""
+    block.is_empty = revision is None or is_blank(revision.source)
 
 
 @event.listens_for(Revision, "before_update")

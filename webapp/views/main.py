@@ -6,6 +6,8 @@ from flask_login import current_user
 from webapp.language import LANGUAGE_SESSION_KEY
 from webapp.redirects import safe_next
 from webapp.services import reports
+from webapp.templating import human_date
+from webapp.views.listing import id_url_prefix, state_labels
 
 bp = Blueprint("main", __name__)
 
@@ -24,6 +26,10 @@ def dashboard():
         total=len(mine),
         state=state,
         reports=reports.list_reports(),
+        # Computed once per request, not once per row:
+        state_labels=state_labels(),
+        block_url=id_url_prefix("blocks.show", "block_id"),
+        deadlines={block.report_id: human_date(block.report.deadline) for block in mine},
     )
 
 

@@ -1,6 +1,8 @@
 """The report overview, its document preview and draft PDFs (rendered by the background worker)."""
 
-from flask import Blueprint, abort, redirect, render_template, url_for
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,6 +17,7 @@ from webapp.services.publishing import rendering
 from webapp.services.reports.documents import build_document
 from webapp.services.review import comments
 from webapp.views.downloads import send_stored_file
+from webapp.views.listing import empty_block_labels, id_url_prefix, open_thread_labels, state_labels
 from webapp.views.loading import or_404
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -31,19 +34,72 @@ def _require_reader() -> None:
 @bp.get("/<int:report_id>")
 def overview(report_id: int):
     _require_reader()
-    outline = or_404(reports.load_outline(report_id))
+    outline = or_404(reports.load_progress(report_id))
     report_actions = review.allowed_report_actions(current_user, outline.report, outline.blocks)
     return render_template(
         "reports/overview.html",
         outline=outline,
         report=outline.report,
         report_actions=report_actions,
-        matrix=reports.progress_matrix(outline),
-        open_threads=comments.open_thread_counts(report_id),
         publications=publishing.publications_of(report_id),
         human_size=publishing.human_size,
         can_publish=is_chair(current_user) and outline.report.is_locked,
+        **_matrix_context(outline, _expanded_organisations()),
     )
+
+
+# --- The progress matrix: a part of the overview, swapped alone when an organisation opens ------
+
+
+def _expanded_organisations() -> frozenset[int]:
+    """The organisations whose units the matrix shows (``?visa=<organisation id>``, repeatable)."""
+    return frozenset(int(value) for value in request.args.getlist("visa") if value.isdigit() and len(value) < 10)
+
+
+def _matrix_context(outline: reports.ReportProgress, expanded: frozenset[int]) -> dict:
+    """What reports/_matrix.html shows, with the per-request constants it needs computed once."""
+    report_id = outline.report.id
+    open_threads = comments.open_thread_counts(report_id)
+    matrix = reports.overview_matrix(outline, open_threads, expanded)
+    toggles = {}
+    if matrix.summarised:
+        # Two URLs per organisation (the page without JavaScript, the fragment for htmx), built from
+        # two url_for calls in all: a cell of a summarised column links to its organisation's toggle.
+        page, fragment = (
+            url_for("reports.overview", report_id=report_id),
+            url_for("reports.matrix", report_id=report_id),
+        )
+        shown = expanded & {group.organisation.id for group in matrix.groups}
+        for group in matrix.groups:
+            query = urlencode([("visa", i) for i in sorted(shown ^ {group.organisation.id})])
+            query = f"?{query}" if query else ""
+            toggles[group.organisation.id] = (f"{page}{query}#progress-matrix", f"{fragment}{query}")
+    cells = list(matrix.cells())
+    return {
+        "matrix": matrix,
+        "toggles": toggles,
+        "state_labels": state_labels(),
+        "thread_labels": open_thread_labels(cell.open_threads for cell in cells),
+        "empty_labels": empty_block_labels(cell.empty for cell in cells if cell.block_id is None),
+        "summary_text": _("%(approved)s av %(total)s godkända"),
+        "block_url": id_url_prefix("blocks.show", "block_id"),
+    }
+
+
+@bp.get("/<int:report_id>/matrix")
+def matrix(report_id: int):
+    """The progress matrix alone, for htmx; the address bar shows the overview it belongs to."""
+    _require_reader()
+    expanded = _expanded_organisations()
+    page_url = url_for("reports.overview", report_id=report_id, visa=sorted(expanded))
+    if not wants_fragment():
+        return redirect(f"{page_url}#progress-matrix")
+    outline = or_404(reports.load_progress(report_id))
+    response = make_response(
+        render_template("reports/_matrix.html", report=outline.report, **_matrix_context(outline, expanded))
+    )
+    response.headers["HX-Push-Url"] = page_url
+    return response
 
 
 def _draft_document(report_id: int):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
+from operator import itemgetter
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, load_only, selectinload
@@ -13,6 +16,7 @@ from webapp.models import (
     AuditEvent,
     Block,
     BlockState,
+    Organisation,
     Report,
     ReportCapacity,
     ReportState,
@@ -140,8 +144,19 @@ def _block_loading():
     )
 
 
+def _last_edit_only():
+    """Who saved the current revision and when (what a list row shows), never its body."""
+    return (
+        joinedload(Block.current_revision)
+        .load_only(Revision.id, Revision.author_id, Revision.created_at)
+        .joinedload(Revision.author)
+        .load_only(User.id, User.name)
+    )
+
+
 def my_blocks(user: User) -> list[Block]:
-    """The blocks of the user's units in open reports, ordered as the report reads."""
+    """The blocks of the user's units in open reports, ordered as the report reads: metadata
+    (state, unit, section, report, who saved last and when, empty or not), no revision body."""
     unit_ids = [unit.id for unit in user.units]
     if not unit_ids:
         return []
@@ -151,7 +166,12 @@ def my_blocks(user: User) -> list[Block]:
         .join(Block.section)
         .join(TemplateSection.chapter)
         .where(Block.unit_id.in_(unit_ids), Report.state == ReportState.OPEN)
-        .options(*_block_loading(), joinedload(Block.report))
+        .options(
+            joinedload(Block.unit),
+            joinedload(Block.section).joinedload(TemplateSection.chapter),
+            _last_edit_only(),
+            joinedload(Block.report),
+        )
         .order_by(Report.period_start.desc(), TemplateChapter.position, TemplateSection.position, Block.joint.desc())
     )
     return list(db.session.scalars(statement).unique())
@@ -350,6 +370,237 @@ def progress_matrix(outline: ReportOutline) -> ProgressMatrix:
             by_unit = {b.unit_id: b for b in section.blocks if not b.joint}
             rows.append((section, tuple(by_unit.get(u.id) for u in ordered)))
     return ProgressMatrix(ordered, tuple(rows))
+
+
+@dataclass(frozen=True, slots=True)
+class ListedBlock:
+    """What a list of many blocks shows of one: never its revisions (read as plain rows, so a
+    report of 800 blocks costs no more ORM objects than one of 80)."""
+
+    id: int
+    section_id: int
+    unit_id: int
+    unit: Unit
+    joint: bool
+    state: BlockState
+    is_empty: bool
+
+
+@dataclass(frozen=True)
+class ProgressSection:
+    section: TemplateSection
+    number: str
+    blocks: tuple[ListedBlock, ...]
+
+
+@dataclass(frozen=True)
+class ReportProgress:
+    """The report's chapters → sections → blocks as the overview shows them: states only."""
+
+    report: Report
+    chapters: tuple[tuple[ChapterView, tuple[ProgressSection, ...]], ...]
+
+    @cached_property
+    def blocks(self) -> list[ListedBlock]:
+        return [b for _chapter, sections in self.chapters for s in sections for b in s.blocks]
+
+    def count(self, *states: BlockState) -> int:
+        return sum(1 for block in self.blocks if block.state in states)
+
+    @property
+    def written_count(self) -> int:
+        return sum(1 for block in self.blocks if not block.is_empty)
+
+
+def load_progress(report_id: int) -> ReportProgress | None:
+    """The report's progress (the overview): each block's state, unit with its organisation,
+    section and empty flag, in a fixed number of queries. No revision is read: not the bodies
+    (Markdown, HTML, tables) and not who saved last (the block page and Mina bidrag show that)."""
+    report = db.session.get(
+        Report,
+        report_id,
+        options=[
+            joinedload(Report.report_template)
+            .selectinload(ReportTemplate.chapters)
+            .selectinload(TemplateChapter.sections)
+        ],
+    )
+    if report is None:
+        return None
+    rows = db.session.execute(
+        select(Block.id, Block.section_id, Block.unit_id, Block.joint, Block.state, Block.is_empty).where(
+            Block.report_id == report.id
+        )
+    ).all()
+    unit_ids = {unit_id for _id, _section, unit_id, *_rest in rows}
+    units = {
+        unit.id: unit
+        for unit in db.session.scalars(select(Unit).where(Unit.id.in_(unit_ids)).options(joinedload(Unit.organisation)))
+    }
+    states = {state.value: state for state in BlockState}
+    by_section: dict[int, list[tuple[tuple[bool, str], ListedBlock]]] = {}
+    for block_id, section_id, unit_id, joint, state, is_empty in rows:
+        unit = units[unit_id]
+        block = ListedBlock(block_id, section_id, unit_id, unit, joint, states[state], is_empty)
+        # Joint text first, then by unit name, as the document reads.
+        by_section.setdefault(section_id, []).append(((not joint, unit.name), block))
+    chapters = []
+    for c_index, chapter in enumerate(report.report_template.chapters, start=1):
+        sections = tuple(
+            ProgressSection(
+                section,
+                f"{c_index}.{s_index}",
+                tuple(block for _key, block in sorted(by_section[section.id], key=itemgetter(0))),
+            )
+            for s_index, section in enumerate(chapter.sections, start=1)
+            if section.id in by_section
+        )
+        chapters.append((ChapterView(chapter, str(c_index)), sections))
+    return ReportProgress(report, tuple(chapters))
+
+
+# Up to this many unit columns the overview's matrix shows every unit; above it, one column per
+# organisation summarising its units' blocks, each organisation expandable to its units.
+MATRIX_UNIT_COLUMNS = 24
+
+# Least advanced first: a summary cell takes the state of its least advanced block.
+_PROGRESS = {
+    state: rank
+    for rank, state in enumerate(
+        (BlockState.DRAFT, BlockState.CHANGES_REQUESTED, BlockState.SUBMITTED, BlockState.APPROVED)
+    )
+}
+
+
+@dataclass(frozen=True)
+class MatrixCell:
+    """One unit's block in a section (``block_id`` set), or an organisation's blocks in it summarised."""
+
+    state: str  # the block's state; for a summary, the least advanced of its blocks
+    block_id: int | None = None  # a unit's cell links to its block
+    organisation_id: int | None = None  # a summary links to its organisation's units
+    total: int = 1
+    approved: int = 0
+    empty: int = 0
+    open_threads: int = 0
+
+
+@dataclass(frozen=True)
+class MatrixGroup:
+    """An organisation's columns: one per unit when expanded, else one summary column."""
+
+    organisation: Organisation
+    units: tuple[Unit, ...]
+    expanded: bool
+
+    @property
+    def width(self) -> int:
+        return len(self.units) if self.expanded else 1
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    section: ProgressSection
+    # The joint text's column first (when the matrix has one), then the groups' columns in order;
+    # None: no block there.
+    cells: tuple[MatrixCell | None, ...]
+
+
+@dataclass(frozen=True)
+class OverviewMatrix:
+    """The overview's progress: sections (by chapter) × units grouped by organisation."""
+
+    groups: tuple[MatrixGroup, ...]
+    chapters: tuple[tuple[ChapterView, tuple[MatrixRow, ...]], ...]
+    # More units than MATRIX_UNIT_COLUMNS: organisations are columns, expandable one by one.
+    summarised: bool
+    has_joint: bool
+
+    @property
+    def width(self) -> int:
+        return 1 + int(self.has_joint) + sum(group.width for group in self.groups)
+
+    @property
+    def unit_header(self) -> bool:
+        """A second header row names units (some organisation shows its units)."""
+        return any(group.expanded for group in self.groups)
+
+    def cells(self) -> Iterator[MatrixCell]:
+        for _chapter, rows in self.chapters:
+            for row in rows:
+                yield from (cell for cell in row.cells if cell is not None)
+
+
+def _unit_cell(block: ListedBlock | None, open_threads: Mapping[int, int]) -> MatrixCell | None:
+    if block is None:
+        return None
+    return MatrixCell(
+        state=block.state,
+        block_id=block.id,
+        approved=int(block.state == BlockState.APPROVED),
+        empty=int(block.is_empty),
+        open_threads=open_threads.get(block.id, 0),
+    )
+
+
+def _summary_cell(
+    organisation_id: int, blocks: list[ListedBlock], open_threads: Mapping[int, int]
+) -> MatrixCell | None:
+    if not blocks:
+        return None
+    return MatrixCell(
+        state=min((block.state for block in blocks), key=_PROGRESS.__getitem__),
+        organisation_id=organisation_id,
+        total=len(blocks),
+        approved=sum(1 for block in blocks if block.state == BlockState.APPROVED),
+        empty=sum(1 for block in blocks if block.is_empty),
+        open_threads=sum(open_threads.get(block.id, 0) for block in blocks),
+    )
+
+
+def overview_matrix(
+    outline: ReportProgress, open_threads: Mapping[int, int], expanded: Collection[int] = ()
+) -> OverviewMatrix:
+    """Sections × units grouped under their organisations, with a joint column when any section
+    has a joint text. Above MATRIX_UNIT_COLUMNS units each organisation is one summary column
+    unless its id is in ``expanded``. ``open_threads``: block id → open comment threads."""
+    units = {block.unit_id: block.unit for block in outline.blocks if not block.joint}
+    by_organisation: dict[int, list[Unit]] = {}
+    for unit in units.values():
+        by_organisation.setdefault(unit.organisation_id, []).append(unit)
+    summarised = len(units) > MATRIX_UNIT_COLUMNS
+    groups = tuple(
+        sorted(
+            (
+                MatrixGroup(
+                    members[0].organisation,
+                    tuple(sorted(members, key=lambda u: u.name)),
+                    not summarised or organisation_id in expanded,
+                )
+                for organisation_id, members in by_organisation.items()
+            ),
+            key=lambda group: group.organisation.name,
+        )
+    )
+    chapters = []
+    has_joint = any(block.joint for block in outline.blocks)
+    for chapter, sections in outline.chapters:
+        rows = []
+        for section in sections:
+            by_unit = {block.unit_id: block for block in section.blocks if not block.joint}
+            cells: list[MatrixCell | None] = []
+            if has_joint:
+                cells.append(_unit_cell(next((b for b in section.blocks if b.joint), None), open_threads))
+            for group in groups:
+                if group.expanded:
+                    cells.extend(_unit_cell(by_unit.get(unit.id), open_threads) for unit in group.units)
+                else:
+                    members = [by_unit[unit.id] for unit in group.units if unit.id in by_unit]
+                    cells.append(_summary_cell(group.organisation.id, members, open_threads))
+            rows.append(MatrixRow(section, tuple(cells)))
+        if rows:
+            chapters.append((chapter, tuple(rows)))
+    return OverviewMatrix(groups, tuple(chapters), summarised, has_joint)
 
 
 def activity(

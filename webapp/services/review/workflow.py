@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy import select
 
@@ -311,7 +311,14 @@ def fresh_blocks(report: Report) -> list[Block]:
 # --- The report ---------------------------------------------------------------------------------
 
 
-def report_refusal(user: User, report: Report, action: ReportAction, blocks: Iterable[Block]) -> Refusal | None:
+class HasState(Protocol):
+    """A block as report decisions see it: its state only (a Block, or a list page's row)."""
+
+    @property
+    def state(self) -> str: ...
+
+
+def report_refusal(user: User, report: Report, action: ReportAction, blocks: Iterable[HasState]) -> Refusal | None:
     transition = REPORT_TRANSITIONS[action]
     if not is_chair(user):
         return Refusal(403, "Bara ordföranden kan låsa och låsa upp rapporten.")
@@ -324,7 +331,7 @@ def report_refusal(user: User, report: Report, action: ReportAction, blocks: Ite
     return None
 
 
-def allowed_report_actions(user: User, report: Report, blocks: Iterable[Block]) -> tuple[ReportTransition, ...]:
+def allowed_report_actions(user: User, report: Report, blocks: Iterable[HasState]) -> tuple[ReportTransition, ...]:
     blocks = list(blocks)
     return tuple(t for action, t in REPORT_TRANSITIONS.items() if report_refusal(user, report, action, blocks) is None)
 
