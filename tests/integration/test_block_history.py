@@ -203,9 +203,9 @@ def lookups(monkeypatch) -> list[int]:
     calls: list[int] = []
     real = reports.previous_period_block
 
-    def spy(block):
+    def spy(block, **loading):
         calls.append(block.id)
-        return real(block)
+        return real(block, **loading)
 
     monkeypatch.setattr(reports, "previous_period_block", spy)
     return calls

@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, timedelta
+from functools import lru_cache
 
 import pytest
 from flask_babel import format_datetime
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
-from tests.integration.helpers import find_block
+from tests.integration.helpers import block_version, find_block, post
 from tests.integration.test_block_history import WRITER, add_revisions, history_section, listed_numbers
 from webapp.extensions import db
 from webapp.models import AuditEvent, Block, Revision, User
 from webapp.models.base import utcnow
+from webapp.services import reports
+from webapp.services.blocks import statistics
+from webapp.services.reports import outline
+from webapp.views import blocks as blocks_view
 
 
 @pytest.fixture
@@ -112,3 +117,67 @@ def test_a_history_row_shows_link_label_author_time_and_comment(app, signed_in, 
             assert f'{author},\n    <time datetime="{at.isoformat()}Z">{stamp}</time>' in row, row
             assert f'<div class="small">{note}</div>' in row
         db.session.remove()
+
+
+def test_a_text_block_loads_last_periods_text_only(app, signed_in, count_queries):
+    """Without tables, nothing of the previous period but its text: no capacities, one query."""
+    block_id = find_block(app, "gem-klagomal", "crossroads")
+    with app.app_context():
+        block = db.session.get(Block, block_id)
+        assert statistics.block_specs(block) == ()
+        previous = reports.previous_period_block(block)
+        previous_html = previous.current_revision.html
+        db.session.remove()
+    client = signed_in(WRITER)
+    client.get(f"/blocks/{block_id}")  # warm
+    with count_queries() as counter:
+        page = client.get(f"/blocks/{block_id}").get_data(as_text=True)
+    assert "Samma avsnitt förra perioden" in page and previous_html in page
+    assert not [s for s in counter.statements if "FROM report_capacity" in s], counter.statements
+
+
+def test_the_previous_periods_block_comes_with_what_its_tables_need(app, demo):
+    table_block_id = find_block(app, "natt-belaggning", "stadsmissionen-natt")
+    with app.app_context():
+        block = db.session.get(Block, table_block_id)
+        assert statistics.block_specs(block)
+        previous = reports.previous_period_block(block, tables=True)
+        loaded = inspect(previous)
+        assert "section" not in loaded.unloaded and "report" not in loaded.unloaded
+        assert "capacities" not in inspect(previous.report).unloaded
+        text_only = reports.previous_period_block(block, tables=False)
+        assert text_only is previous  # the same row, whichever way it is loaded
+        db.session.remove()
+
+
+def test_the_editor_preview_is_the_stored_html_until_the_text_differs(app, signed_in, block_id, monkeypatch):
+    """Opening a block renders no Markdown for the preview of its saved text (saving stored it),
+    nor the section's guidance again (rendered once per text)."""
+    add_revisions(app, block_id, 2)
+    rendered: list[str] = []
+    real = blocks_view.render_markdown
+    monkeypatch.setattr(blocks_view, "render_markdown", lambda source: rendered.append(source) or real(source))
+    monkeypatch.setattr(blocks_view, "_guidance_html", lru_cache(maxsize=8)(blocks_view.render_markdown))
+    client = signed_in(WRITER)
+    for _ in range(2):
+        page = client.get(f"/blocks/{block_id}").get_data(as_text=True)
+        preview = page.split('<div id="preview"', 1)[1].split("</div>", 1)[0]
+        assert "<p>Text kroppstext-2</p>" in preview
+    with app.app_context():
+        guidance = db.session.get(Block, block_id).section.guidance
+        db.session.remove()
+    assert rendered == [guidance]
+    # A draft that differs from the saved text is rendered for its preview.
+    response = post(
+        client, f"/blocks/{block_id}/autosave", {"source": "Utkast *nu*", "base_version": block_version(app, block_id)}
+    )
+    assert response.status_code == 200
+    rendered.clear()
+    page = client.get(f"/blocks/{block_id}").get_data(as_text=True)
+    assert rendered == ["Utkast *nu*"] and "<em>nu</em>" in page
+
+
+def test_the_history_statement_is_built_once(app):
+    with app.app_context():
+        assert outline._listed_revisions() is outline._listed_revisions()
+        assert outline._previous_block_statement(True) is outline._previous_block_statement(True)

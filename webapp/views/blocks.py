@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -63,11 +65,24 @@ def _editor_context(
         "can_edit": can_edit_block(current_user, block),
         "draft": state.draft,
         "conflict_source": conflict,
-        "preview_html": render_markdown(form.source.data or ""),
+        "preview_html": _preview_html(block, form.source.data or ""),
         "grids": grids,
         "workflow": _workflow(block, grids, form.source.data, tables),
         "transition_form": TransitionForm(),
     }
+
+
+def _preview_html(block: Block, source: str) -> str:
+    """The editor's preview of ``source``: the current version's stored HTML when the editor
+    shows that version (saving stored render_markdown of it), else rendered now."""
+    current = block.current_revision
+    if current is not None and source == current.source:
+        return current.html
+    return render_markdown(source)
+
+
+# A section's guidance, rendered once per text (the template editor's change is a new text).
+_guidance_html = lru_cache(maxsize=256)(render_markdown)
 
 
 def _grids(block: Block, tables: dict) -> tuple:
@@ -85,10 +100,10 @@ def _workflow(block: Block, grids: tuple, source: str | None, tables: dict) -> r
 
 def _previous_period_block(block: Block) -> Block | None:
     """The block of the period before, looked up once per request: the grids and the page's
-    "förra perioden" panel both need it."""
+    "förra perioden" panel both need it (its tables only when the block has tables)."""
     found = g.setdefault("previous_period_blocks", {})
     if block.id not in found:
-        found[block.id] = reports.previous_period_block(block)
+        found[block.id] = reports.previous_period_block(block, tables=bool(statistics.block_specs(block)))
     return found[block.id]
 
 
@@ -98,7 +113,7 @@ def _page_context(block: Block) -> dict:
         "events": block_activity(block, limit=BLOCK_EVENTS),
         "history": reports.block_history(block),
         "previous_block": previous,
-        "guidance_html": render_markdown(block.section.guidance),
+        "guidance_html": _guidance_html(block.section.guidance),
         "threads": comments.threads_for(block, current_user),
         "live": (live := presence.live_state(block, current_user)),
         "presence": live.editors,
