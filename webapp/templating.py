@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import lru_cache
 
@@ -60,6 +61,21 @@ def _human_day(locale: str, day: date) -> str:
     return babel_dates.format_date(day, "d MMM y", locale=locale)
 
 
+class PerList:
+    """A label function's answers kept for one list: a log's rows repeat a few actions and states,
+    each translated once (a translation took 30 µs). ``{% set name = per_list(action_label) %}``."""
+
+    def __init__(self, label: Callable[[str], str]) -> None:
+        self.label = label
+        self.known: dict[str, str] = {}
+
+    def __call__(self, value: str) -> str:
+        known = self.known.get(value)
+        if known is None:
+            known = self.known[value] = self.label(value)
+        return known
+
+
 def period_label(start: date, end: date) -> str:
     return f"{human_date(start)} – {human_date(end)}"
 
@@ -69,6 +85,7 @@ def init_app(app: Flask) -> None:
         state_label=state_label, action_label=action_label, human_date=human_date, human_datetime=human_datetime
     )
     app.jinja_env.globals.update(period_label=period_label, csrf_token=generate_csrf, human_clock=HumanClock)
+    app.jinja_env.globals.update(per_list=PerList, action_label=action_label, state_label=state_label)
     app.jinja_env.globals["table_layout"] = table_layout  # what statistics/_table.html prints
 
     @app.context_processor

@@ -15,6 +15,7 @@ from sqlalchemy import inspect, select
 
 from tests.integration.helpers import block_version, find_block, post
 from tests.integration.test_block_history import WRITER, add_revisions, history_section, listed_numbers
+from webapp import templating
 from webapp.extensions import db
 from webapp.models import AuditEvent, Block, Revision, User
 from webapp.models.base import utcnow
@@ -181,3 +182,45 @@ def test_the_history_statement_is_built_once(app):
     with app.app_context():
         assert outline._listed_revisions() is outline._listed_revisions()
         assert outline._previous_block_statement(True) is outline._previous_block_statement(True)
+
+
+def test_history_rows_are_plain_rows_with_what_the_list_shows(app, block_id):
+    add_revisions(app, block_id, 3)
+    with app.app_context():
+        page = reports.block_history(db.session.get(Block, block_id))
+        assert [type(r) for r in page.revisions] == [outline.HistoryRow] * 3
+        newest = page.revisions[0]
+        assert (newest.number, newest.note, newest.author_name) == (3, "kommentar 3", "Anna Lindqvist")
+        assert not [obj for obj in db.session.identity_map.values() if isinstance(obj, Revision) and obj.number < 3]
+        db.session.remove()
+
+
+def test_event_rows_label_each_action_and_state_once_per_list(app, signed_in, block_id):
+    """The same words as the filters give, each translated once for the whole list."""
+    add_events(app, block_id, 3)
+    with app.app_context():
+        block = db.session.get(Block, block_id)
+        db.session.add(
+            AuditEvent(
+                action="block.submit",
+                user_id=None,
+                block_id=block_id,
+                report_id=block.report_id,
+                from_state="draft",
+                to_state="submitted",
+                reason="Klart.",
+            )
+        )
+        db.session.commit()
+        db.session.remove()
+    section = events_section(signed_in(WRITER).get(f"/blocks/{block_id}").get_data(as_text=True))
+    with app.test_request_context():
+        saved, submitted = templating.action_label("block.saved"), templating.action_label("block.submit")
+        draft, sent = templating.state_label("draft"), templating.state_label("submitted")
+    assert section.count(saved) == 3 and submitted in section
+    assert f'<span class="muted">({draft} → {sent})</span>' in section and "Systemet" in section
+    assert f'<a href="/blocks/{block_id}">' in section
+
+    asked: list[str] = []
+    labels = templating.PerList(lambda value: asked.append(value) or value.upper())
+    assert [labels(v) for v in ("a", "b", "a", "a", "b")] == ["A", "B", "A", "A", "B"] and asked == ["a", "b"]
