@@ -1,10 +1,12 @@
 """The report overview, its document preview and draft PDFs (rendered by the background worker)."""
 
+from collections.abc import Iterable
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from webapp.document import render_document_html
 from webapp.extensions import db
@@ -74,6 +76,10 @@ def _matrix_context(outline: reports.ReportProgress, expanded: frozenset[int]) -
             query = urlencode([("visa", i) for i in sorted(shown ^ {group.organisation.id})])
             query = f"?{query}" if query else ""
             toggles[group.organisation.id] = (f"{page}{query}#progress-matrix", f"{fragment}{query}")
+    # A summary cell opens its organisation: the link's start tag, escaped once per organisation.
+    summary_links = {
+        organisation_id: Markup('<a href="{}" hx-get="{}">').format(*urls) for organisation_id, urls in toggles.items()
+    }
     cells = list(matrix.cells())
     return {
         "matrix": matrix,
@@ -81,9 +87,19 @@ def _matrix_context(outline: reports.ReportProgress, expanded: frozenset[int]) -
         "state_labels": state_labels(),
         "thread_labels": open_thread_labels(cell.open_threads for cell in cells),
         "empty_labels": empty_block_labels(cell.empty for cell in cells if cell.block_id is None),
-        "summary_text": _("%(approved)s av %(total)s godkända"),
+        "summary_links": summary_links,
+        "summary_texts": _summary_texts(cell for cell in cells if cell.block_id is None),
         "block_url": id_url_prefix("blocks.show", "block_id"),
     }
+
+
+def _summary_texts(cells: Iterable[reports.MatrixCell]) -> dict[int, dict[int, str]]:
+    """total → approved → "3 av 5 godkända", for each pair the summaries show."""
+    pattern = _("%(approved)s av %(total)s godkända")
+    texts: dict[int, dict[int, str]] = {}
+    for cell in cells:
+        texts.setdefault(cell.total, {})[cell.approved] = pattern % {"approved": cell.approved, "total": cell.total}
+    return texts
 
 
 @bp.get("/<int:report_id>/matrix")
