@@ -80,25 +80,26 @@ def _matrix_context(outline: reports.ReportProgress, expanded: frozenset[int]) -
     summary_links = {
         organisation_id: Markup('<a href="{}" hx-get="{}">').format(*urls) for organisation_id, urls in toggles.items()
     }
-    cells = list(matrix.cells())
+    looks = matrix.looks()
     return {
         "matrix": matrix,
         "toggles": toggles,
+        "looks": looks,
         "state_labels": state_labels(),
-        "thread_labels": open_thread_labels(cell.open_threads for cell in cells),
-        "empty_labels": empty_block_labels(cell.empty for cell in cells if cell.block_id is None),
+        "thread_labels": open_thread_labels(look.open_threads for look in looks),
+        "empty_labels": empty_block_labels(look.empty for look in looks if look.summary),
         "summary_links": summary_links,
-        "summary_texts": _summary_texts(cell for cell in cells if cell.block_id is None),
+        "summary_texts": _summary_texts(look for look in looks if look.summary),
         "block_url": id_url_prefix("blocks.show", "block_id"),
     }
 
 
-def _summary_texts(cells: Iterable[reports.MatrixCell]) -> dict[int, dict[int, str]]:
+def _summary_texts(looks: Iterable[reports.CellLook]) -> dict[int, dict[int, str]]:
     """total → approved → "3 av 5 godkända", for each pair the summaries show."""
     pattern = _("%(approved)s av %(total)s godkända")
     texts: dict[int, dict[int, str]] = {}
-    for cell in cells:
-        texts.setdefault(cell.total, {})[cell.approved] = pattern % {"approved": cell.approved, "total": cell.total}
+    for look in looks:
+        texts.setdefault(look.total, {})[look.approved] = pattern % {"approved": look.approved, "total": look.total}
     return texts
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, cached_property
@@ -505,16 +505,25 @@ _PROGRESS = {
 
 
 @dataclass(frozen=True)
-class MatrixCell:
-    """One unit's block in a section (``block_id`` set), or an organisation's blocks in it summarised."""
+class CellLook:
+    """What a cell shows, apart from where it links: many cells look alike, so the matrix
+    renders each distinct look once (see templates/reports/_matrix.html)."""
 
     state: str  # the block's state; for a summary, the least advanced of its blocks
-    block_id: int | None = None  # a unit's cell links to its block
-    organisation_id: int | None = None  # a summary links to its organisation's units
+    summary: bool = False  # an organisation's blocks, summarised
     total: int = 1
     approved: int = 0
     empty: int = 0
     open_threads: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class MatrixCell:
+    """One unit's block in a section (``block_id`` set), or an organisation's blocks in it summarised."""
+
+    look: CellLook
+    block_id: int | None = None  # a unit's cell links to its block
+    organisation_id: int | None = None  # a summary links to its organisation's units
 
 
 @dataclass(frozen=True)
@@ -557,33 +566,33 @@ class OverviewMatrix:
         """A second header row names units (some organisation shows its units)."""
         return any(group.expanded for group in self.groups)
 
-    def cells(self) -> Iterator[MatrixCell]:
-        for _chapter, rows in self.chapters:
-            for row in rows:
-                yield from (cell for cell in row.cells if cell is not None)
+    def looks(self) -> set[CellLook]:
+        """Each distinct look of the matrix's cells."""
+        return {cell.look for _chapter, rows in self.chapters for row in rows for cell in row.cells if cell}
 
 
 def _unit_cell(block: ListedBlock | None, open_threads: Mapping[int, int]) -> MatrixCell | None:
     if block is None:
         return None
-    return MatrixCell(
+    look = CellLook(
         state=block.state,
-        block_id=block.id,
         approved=int(block.state == BlockState.APPROVED),
         empty=int(block.is_empty),
         open_threads=open_threads.get(block.id, 0),
     )
+    return MatrixCell(look, block_id=block.id)
 
 
 def _summary_cell(organisation_id: int, blocks: list[ListedBlock], open_threads: Mapping[int, int]) -> MatrixCell:
-    return MatrixCell(
+    look = CellLook(
         state=min((block.state for block in blocks), key=_PROGRESS.__getitem__),
-        organisation_id=organisation_id,
+        summary=True,
         total=len(blocks),
         approved=sum(1 for block in blocks if block.state == BlockState.APPROVED),
         empty=sum(1 for block in blocks if block.is_empty),
         open_threads=sum(open_threads.get(block.id, 0) for block in blocks),
     )
+    return MatrixCell(look, organisation_id=organisation_id)
 
 
 def overview_matrix(
