@@ -79,11 +79,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        from webapp.services.accounts import load_signed_in_user
+    from webapp import signed_in
 
-        return load_signed_in_user(user_id)
+    login_manager.user_loader(signed_in.load_user)
+    signed_in.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

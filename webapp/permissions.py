@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
 from webapp.models import Block, BlockState, Comment, Role, User
 
 # Writers change a block only while it is theirs to work on; a submitted block waits for
@@ -17,8 +21,74 @@ class PermissionDenied(Exception):
         self.message = message
 
 
+@dataclass(frozen=True)
+class Access:
+    """The roles and units a person held under one session generation.
+
+    Every change of a person's roles or units raises their session generation
+    (services.accounts.people.set_access), so what was read under a generation stays true for
+    as long as a session of that generation is accepted: the signed-in person's Access is kept
+    in their session (webapp.signed_in) and the checks below read it instead of loading the
+    relationships on every request.
+    """
+
+    key: str  # User.get_id() it was read under: "<id>.<generation>"
+    roles: frozenset[Role]
+    unit_ids: frozenset[int]
+
+    @classmethod
+    def of(cls, user: User) -> Access:
+        return cls(user.get_id(), user.roles, frozenset(unit.id for unit in user.units))
+
+    def as_session_value(self) -> dict[str, Any]:
+        return {"key": self.key, "roles": sorted(role.value for role in self.roles), "units": sorted(self.unit_ids)}
+
+    @classmethod
+    def from_session_value(cls, value: object, key: str) -> Access | None:
+        """The Access kept in a session, if it was read under ``key``; None for anything else."""
+        if not isinstance(value, dict) or value.get("key") != key:
+            return None
+        roles, units = value.get("roles"), value.get("units")
+        if not isinstance(roles, list) or not isinstance(units, list):
+            return None
+        try:
+            return cls(key, frozenset(Role(role) for role in roles), frozenset(int(unit) for unit in units))
+        except (TypeError, ValueError):
+            return None
+
+
+_ACCESS_ATTRIBUTE = "_signed_in_access"
+
+
+def attach_access(user: User, access: Access) -> None:
+    """The checks below read ``access`` for ``user`` while their generation stays ``access.key``'s."""
+    setattr(user, _ACCESS_ATTRIBUTE, access)
+
+
+def _attached(user: User) -> Access | None:
+    access: Access | None = getattr(user, _ACCESS_ATTRIBUTE, None)
+    # A generation raised in this very request (an admin changing their own access) makes
+    # the attached Access another generation's: the relationships count again.
+    return access if access is not None and access.key == user.get_id() else None
+
+
+def roles_of(user: User) -> frozenset[Role]:
+    access = _attached(user)
+    return access.roles if access is not None else user.roles
+
+
+def unit_ids_of(user: User) -> Collection[int]:
+    """The ids of the person's units (no query for the signed-in person)."""
+    access = _attached(user)
+    return access.unit_ids if access is not None else {unit.id for unit in user.units}
+
+
+def has_role(user: User, role: Role) -> bool:
+    return role in roles_of(user)
+
+
 def is_unit_member(user: User, unit_id: int) -> bool:
-    return any(unit.id == unit_id for unit in user.units)
+    return unit_id in unit_ids_of(user)
 
 
 def can_read_report(user: User) -> bool:
@@ -30,7 +100,7 @@ def is_block_writer(user: User, block: Block) -> bool:
     """Members of the block's unit write it; admins may step in."""
     if not user.is_authenticated or not user.active:
         return False
-    return user.has_role(Role.ADMIN) or is_unit_member(user, block.unit_id)
+    return has_role(user, Role.ADMIN) or is_unit_member(user, block.unit_id)
 
 
 def can_edit_block(user: User, block: Block) -> bool:
@@ -59,12 +129,12 @@ class StateForbids(Exception):
 
 def is_reviewer(user: User) -> bool:
     """Samverkansgruppen: reviewers and the chair approve, request changes and reopen blocks."""
-    return user.is_authenticated and bool(user.roles & {Role.REVIEWER, Role.CHAIR})
+    return user.is_authenticated and bool(roles_of(user) & {Role.REVIEWER, Role.CHAIR})
 
 
 def is_chair(user: User) -> bool:
     """The chair locks, unlocks and publishes the report."""
-    return user.is_authenticated and user.active and user.has_role(Role.CHAIR)
+    return user.is_authenticated and user.active and has_role(user, Role.CHAIR)
 
 
 def require_chair(user: User, message: str) -> None:
@@ -82,12 +152,12 @@ def can_resolve(user: User, thread: Comment, block: Block) -> bool:
     discussions (reviewers, the chair and admins)."""
     if not can_comment(user, block):
         return False
-    moderates = any(user.has_role(role) for role in (Role.REVIEWER, Role.CHAIR, Role.ADMIN))
+    moderates = bool(roles_of(user) & {Role.REVIEWER, Role.CHAIR, Role.ADMIN})
     return thread.author_id == user.id or moderates or is_block_writer(user, block)
 
 
 def is_admin(user: User) -> bool:
-    return user.is_authenticated and user.active and user.has_role(Role.ADMIN)
+    return user.is_authenticated and user.active and has_role(user, Role.ADMIN)
 
 
 def require_admin(user: User) -> None:

@@ -6,7 +6,7 @@ proof. Opening one changes nothing; choosing a password uses it up and signs the
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
@@ -21,6 +21,7 @@ from webapp.permissions import PermissionDenied
 from webapp.services import accounts
 from webapp.services.accounts import tokens
 from webapp.services.accounts.passwords import MIN_PASSWORD_LENGTH
+from webapp.signed_in import sign_in_again
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -82,7 +83,7 @@ def change_password():
             show_on_form(form, error)
         else:
             db.session.commit()
-            _sign_in_again()
+            sign_in_again()
             flash(_("Ditt nya lösenord är sparat. Du är utloggad överallt utom här, i den här webbläsaren."), "success")
             return redirect(url_for("account.index"))
     return _account_page(password_form=form, status=422)
@@ -97,19 +98,12 @@ def sign_out_everywhere():
         return _account_page(status=422)
     accounts.sign_out_everywhere(current_user._get_current_object())
     db.session.commit()
-    _sign_in_again()
+    sign_in_again()
     flash(
         _("Du är nu utloggad på alla andra enheter och i alla andra webbläsare. Här är du fortfarande inloggad."),
         "success",
     )
     return redirect(url_for("account.index"))
-
-
-def _sign_in_again() -> None:
-    """After the person's session generation was raised: this session carries the new one, and
-    a remember cookie it had is written anew (the old one signs no one in any more)."""
-    had_remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-    login_user(current_user._get_current_object(), remember=had_remember_cookie)
 
 
 # --- One-time links -------------------------------------------------------------------------------

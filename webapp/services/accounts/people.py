@@ -262,9 +262,11 @@ def set_access(user: User, *, roles: list[str], unit_ids: list[int], by: User) -
             },
         )
         changed = True
-    if changed and user.id != by.id:
-        # They sign in again under their new roles and units. An admin changing their own
-        # access is the one acting, here, and stays signed in.
+    if changed:
+        # They sign in again under their new roles and units: a session keeps the roles and
+        # units it was signed in with (webapp.signed_in) only while the generation stays. An
+        # admin changing their own access ends their other sessions too; the view signs the
+        # acting one in again.
         end_sessions(user)
     db.session.flush()
     if user.active:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -25,30 +25,31 @@ MAX_NAME_LENGTH = 200
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-def load_signed_in_user(session_id: str) -> User | None:
-    """The user of a session with roles and units, in one query.
+def load_signed_in_user(session_id: str, *, with_access: bool = True) -> User | None:
+    """The user of a session; with ``with_access`` their roles and units too, in the same query.
 
     ``session_id`` is what ``User.get_id`` gave at sign-in: "<id>.<generation>". None once
     deactivated, for a malformed id, and for a generation that has since been raised (the
-    person signed out, changed password, …): that session or remember cookie has ended.
+    person signed out, changed password, their roles or units were changed, …): that session
+    or remember cookie has ended. Without ``with_access`` it is one small query on the user row,
+    for a session that already holds the roles and units read under this generation
+    (webapp.signed_in).
     """
     user_id, dot, generation = session_id.partition(".")
     if not dot or not user_id.isdigit() or not generation.isdigit():
         return None  # also a bare id from before session generations: sign in again
-    user = (
-        db.session.scalars(
-            select(User)
-            .where(
-                User.id == int(user_id),
-                User.active.is_(True),
-                User.session_generation == int(generation),
-            )
-            .options(joinedload(User.role_rows), joinedload(User.units))
-        )
-        .unique()
-        .first()
-    )
-    return user
+    statement = _SIGNED_IN_WITH_ACCESS if with_access else _SIGNED_IN
+    result = db.session.scalars(statement, {"user_id": int(user_id), "generation": int(generation)})
+    return (result.unique() if with_access else result).first()
+
+
+# Built once: a request pays for executing them, not for building them again.
+_SIGNED_IN = select(User).where(
+    User.id == bindparam("user_id"),
+    User.active.is_(True),
+    User.session_generation == bindparam("generation"),
+)
+_SIGNED_IN_WITH_ACCESS = _SIGNED_IN.options(joinedload(User.role_rows), joinedload(User.units))
 
 
 def end_sessions(user: User) -> None:

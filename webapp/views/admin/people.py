@@ -23,6 +23,7 @@ from webapp.permissions import StateForbids, require_admin
 from webapp.services.accounts import link_mail as account_mail
 from webapp.services.accounts import people, tokens
 from webapp.services.mail import mail_enabled
+from webapp.signed_in import sign_in_again
 from webapp.views.admin.blueprint import bp
 from webapp.views.loading import or_404
 
@@ -192,6 +193,8 @@ def set_person_access(user_id: int):
         db.session.rollback()
         return _person_page(or_404(people.load_person(user_id)), form, status=409, refusal=translated(error))
     db.session.commit()
+    if changed and user.id == current_user.id:
+        sign_in_again()  # their generation was raised: this session goes on under the new access
     flash(_("Roller och verksamheter är sparade.") if changed else _("Inget ändrades."), "success")
     if user.id == current_user.id and not user.has_role(Role.ADMIN):
         return redirect(url_for("main.dashboard"))  # they handed the admin role over
