@@ -59,7 +59,7 @@ def create_table(database_path: str) -> None:
 def create_app() -> Flask:
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["BARE_DATABASE_URL"]
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}  # as the app's Config
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": False}  # as the app on SQLite (webapp.config)
     db.init_app(app)
 
     @app.post("/insert")

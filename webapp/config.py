@@ -44,7 +44,9 @@ def redis_timeouts(environ: Mapping[str, str] = os.environ) -> dict[str, float]:
 class Config:
     SECRET_KEY = _secret_key()
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _default_database_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # More engine options are added for the configured database (database_engine_options below):
+    # pool_pre_ping on PostgreSQL only.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     # Demo mode prints passwords and shows a banner; never set it in production.
     DEMO_MODE = os.environ.get("IOP_DEMO", "0") == "1"
     # Logs (webapp/request_log.py): "text", or "json" for one JSON object per line, with one line
@@ -175,7 +177,13 @@ def database_engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
     """SQLALCHEMY_ENGINE_OPTIONS with the timeouts above, for the configured database."""
     options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
     options.setdefault("pool_timeout", config["DATABASE_POOL_TIMEOUT"])
-    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+    postgresql = config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql")
+    # A pooled PostgreSQL connection may have been cut (a server restart, a proxy's idle
+    # timeout) or frozen: a round trip before each checkout finds out (bounded by
+    # DATABASE_CLIENT_TIMEOUT) and the pool opens a new one. A SQLite connection is a file
+    # handle in this process and cannot go away; pinging it cost every request a SELECT 1.
+    options.setdefault("pool_pre_ping", postgresql)
+    if postgresql:
         connect_args = dict(options.get("connect_args", {}))
         connect_args.setdefault("connect_timeout", max(2, math.ceil(config["DATABASE_CONNECT_TIMEOUT"])))
         statement_ms = round(config["DATABASE_STATEMENT_TIMEOUT"] * 1000)
