@@ -21,7 +21,7 @@ from webapp.models import AuditEvent, Block, Revision, User
 from webapp.models.base import utcnow
 from webapp.services import reports
 from webapp.services.blocks import statistics
-from webapp.services.reports import outline
+from webapp.services.reports import activity_log, outline
 from webapp.views import blocks as blocks_view
 
 
@@ -224,3 +224,15 @@ def test_event_rows_label_each_action_and_state_once_per_list(app, signed_in, bl
     asked: list[str] = []
     labels = templating.PerList(lambda value: asked.append(value) or value.upper())
     assert [labels(v) for v in ("a", "b", "a", "a", "b")] == ["A", "B", "A", "A", "B"] and asked == ["a", "b"]
+
+
+def test_block_events_are_plain_rows_with_what_the_list_shows(app, block_id):
+    add_events(app, block_id, 3)
+    with app.app_context():
+        block = db.session.get(Block, block_id)
+        events = activity_log.block_activity(block, limit=2)
+        assert [type(e) for e in events] == [activity_log.BlockEvent] * 2
+        assert [e.user.name for e in events] == ["Anna Lindqvist"] * 2 and events[0].block is block
+        assert events[0].created_at > events[1].created_at and events[0].action == "block.saved"
+        assert not [obj for obj in db.session.identity_map.values() if isinstance(obj, AuditEvent)]
+        db.session.remove()
