@@ -92,8 +92,11 @@ def init_app(app: Flask) -> None:
 def render_pdf_task(job_id: int, html: str | None = None) -> None:
     """Render job ``job_id`` from ``html`` (the exact HTML its content hash was made from; the
     sweep hands a job over without it, and the worker reads the HTML kept on the job)."""
-    with _fresh_app_context():
-        run_render_job(job_id, html)
+    try:
+        with _fresh_app_context():
+            run_render_job(job_id, html)
+    finally:
+        render_process.release_freed_memory()  # the worker's memory returns to its baseline
 
 
 # Set while the consumer stops (webapp.worker hands its stop flag here): a render then gets

@@ -99,6 +99,7 @@ def run_consumer() -> None:
     from huey.consumer_options import ConsumerConfig
 
     priority = lower_cpu_priority()
+    render_process.keep_large_blocks_apart()  # a render's megabytes go back to the kernel when freed
     grace = float(consumer_app().config.get("RENDER_SHUTDOWN_GRACE_SECONDS", 20))
     config = ConsumerConfig(**CONSUMER_OPTIONS, **GRACEFUL_STOP, shutdown_timeout=grace + SHUTDOWN_MARGIN_SECONDS)
     config.validate()

@@ -107,6 +107,40 @@ def _child(html: str, check: bool, static: tuple[str, str], conn: Connection) ->
         conn.close()
 
 
+# glibc's malloc hands blocks of 128 KiB and more to mmap and back to the kernel when freed, but
+# each time such a block is freed it raises that threshold to the block's size (up to 32 MiB).
+# From then on a job's HTML, its pickles and the PDF's bytes (megabytes each) come from the heap,
+# and what they leave behind stays with the worker: it grew by megabytes with every large
+# render (bench/worker_memory.py: +7 and +9 MB after two renders of a 100-page report).
+M_MMAP_THRESHOLD = -3  # malloc.h
+MMAP_THRESHOLD_BYTES = 128 * 1024  # glibc's own starting value, kept fixed
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+
+
+def keep_large_blocks_apart() -> bool:
+    """In the worker, at start: large blocks always come from mmap, so each goes back to the
+    kernel when freed, whenever that is. glibc only (elsewhere nothing happens: False)."""
+    libc = _libc()
+    return bool(libc and libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1)
+
+
+def release_freed_memory() -> bool:
+    """After a render job: give the heap's free pages back to the kernel (glibc's
+    malloc_trim), so the worker's memory returns to where it was before the job."""
+    libc = _libc()
+    if libc is None:
+        return False
+    libc.malloc_trim(0)
+    return True
+
+
 def _die_with_parent() -> None:
     """Linux: be killed when the forkserver goes, which it does when the worker dies (even by
     SIGKILL), so no render outlives its worker. Elsewhere the render ends by itself."""
