@@ -3,7 +3,8 @@
 Builds the demo (1×) and a partnership ``--scale`` times as large (10×: 110 units, 800+ blocks)
 through the app's own services, each in a scratch database, and measures every page a person
 opens — the overview (with its progress matrix), Mina bidrag as a writer and as the chair, the
-block page, the review queue, the document preview and the activity page:
+block page, the review queue, the document preview (its first page, each chapter's page and the
+whole document on one page) and the activity page:
 
 - CPU time per request: ``time.process_time`` around a Flask test-client request in this
   process, the median of ``--runs`` after ``--warmup`` unmeasured requests;
@@ -469,7 +470,14 @@ def run_scale(scale: int, args: argparse.Namespace) -> dict:
             ("Mina bidrag, chair", chair, "chair", "/", runs),
             ("block page", writer, "writer", f"/blocks/{block_id}", runs),
             ("review queue", reviewer, "reviewer", "/review", runs),
-            ("document preview (first response)", chair, "chair", f"/reports/{report_id}/preview", heavy),
+            ("document preview (first response)", chair, "chair", f"/reports/{report_id}/preview", runs),
+            # The first response loads each chapter when it scrolls into view; a chapter's own page
+            # (what the contents link to) holds the chapter and the contents.
+            *[
+                (f"document preview, chapter {n} page", chair, "chair", f"/reports/{report_id}/preview/{n}", heavy)
+                for n in (1, 2, 3)
+            ],
+            ("document preview, whole on one page", chair, "chair", f"/reports/{report_id}/preview/all", heavy),
             ("activity", chair, "chair", f"/reports/{report_id}/activity", runs),
         ]
         figures = []

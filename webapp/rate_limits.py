@@ -118,6 +118,13 @@ def count(name: str, key: str) -> None:
 # --- What the views limit -------------------------------------------------------------------------
 
 
+# Documents rendered in the web request for one reader (a section's PDF, the HTML edition, the whole
+# document on one page): one budget per user for all of them, a 429 with Retry-After beyond it.
+document_previews_limited = limiter.shared_limit(
+    config_limit("DOCUMENT_PREVIEWS_PER_USER"), scope="document-previews", key_func=user_or_address
+)
+
+
 def _login_keys(email: str) -> tuple[tuple[str, str], ...]:
     """Per account (the normalised e-mail, known or not: a refusal reveals nothing) and per address."""
     return (

@@ -100,8 +100,9 @@ def test_writer_writes_saves_and_downloads_the_draft(app, demo, page: Page, live
     text = " ".join(page_.extract_text() or "" for page_ in PdfReader(io.BytesIO(pdf)).pages)
     assert PLAIN_TEXT in re.sub(r"\s+", " ", text)
 
-    # The document preview (the template the PDF is made from) is accessible too.
-    page.goto(f"{report_url}/preview")
+    # The document preview (the template the PDF is made from) is accessible too: the whole
+    # document on one page (the first page of the preview loads its chapters as they come into view).
+    page.goto(f"{report_url}/preview/all")
     expect(page.get_by_role("heading", level=1).first).to_be_visible()
     expect(page.locator("main.doc")).to_contain_text(PLAIN_TEXT)
     check_accessibility(page, "document preview")

@@ -46,7 +46,7 @@ def _squeeze(text: str) -> str:
 
 def test_preview_shows_cover_contents_and_chapters(signed_in):
     client = signed_in(WRITER)
-    response = client.get("/reports/1/preview")
+    response = client.get("/reports/1/preview/all")
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     html = response.get_data(as_text=True)
@@ -84,7 +84,7 @@ def test_empty_blocks_say_so(app, demo, signed_in):
     blocks = [b for c in document.chapters for s in c.sections for b in s.blocks]
     assert any(b.empty for b in blocks)
     assert all(b.html == "" for b in blocks if b.empty)
-    html = signed_in(WRITER).get("/reports/2/preview").get_data(as_text=True)
+    html = signed_in(WRITER).get("/reports/2/preview/all").get_data(as_text=True)
     assert "Inget bidrag ännu." in html
 
 

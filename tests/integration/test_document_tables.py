@@ -145,7 +145,7 @@ def night_tables(app, demo):
 
 
 def _preview(signed_in) -> str:
-    response = signed_in(READER).get(f"/reports/{REPORT_ID}/preview")
+    response = signed_in(READER).get(f"/reports/{REPORT_ID}/preview/all")
     assert response.status_code == 200
     return response.get_data(as_text=True)
 

@@ -68,7 +68,11 @@ def test_reader_and_document_preview_have_nothing_active(app, signed_in, hostile
     page = reader.get(f"/blocks/{block_id}").get_data(as_text=True)
     content = page.split('id="content-heading"', 1)[1].split("</section>", 1)[0]
     assert not ACTIVE.search(_markup(content))
-    document = reader.get("/reports/2/preview").get_data(as_text=True)
+    # The chapters the preview's first page loads (htmx), then the whole document on one page.
+    for chapter in (1, 2, 3):
+        fragment = reader.get(f"/reports/2/preview/{chapter}", headers={"HX-Request": "true"}).get_data(as_text=True)
+        assert not ACTIVE.search(_markup(re.sub(r'<svg[^>]*class="chart[^"]*".*?</svg>', "", fragment, flags=re.S)))
+    document = reader.get("/reports/2/preview/all").get_data(as_text=True)
     body = document.split("<body", 1)[1]
     body_without_app_assets = re.sub(r"<(link|script)[^>]*static/[^>]*>", "", body)
     # The toolbar is the app's own chrome (its draft-PDF button is a POST form); user text

@@ -4,7 +4,7 @@ Loading from the database is ``webapp.services.reports.documents``'s job; this p
 """
 
 from webapp.document.build import DocumentTables, ReportDocument, document_from_outline, section_excerpt
-from webapp.document.render import render_document_html
+from webapp.document.render import render_chapter_page, render_contents_page, render_document_html
 
 
 def render_pdf(html: str) -> bytes:
@@ -20,6 +20,8 @@ __all__ = [
     "DocumentTables",
     "ReportDocument",
     "document_from_outline",
+    "render_chapter_page",
+    "render_contents_page",
     "render_document_html",
     "render_pdf",
     "section_excerpt",

@@ -4,8 +4,9 @@ Both are for anyone who may read the report. The section preview is rendered rig
 the request: one section is a few pages and takes a tenth of a second, unlike the whole
 report, whose renders run in the background worker (webapp/services/publishing/rendering.py).
 Both store nothing, so they stay GETs (a section preview opens in a new tab from a link), but
-each is work for the web worker that a link from anywhere could ask for: together they are
-limited per user (``DOCUMENT_PREVIEWS_PER_USER``), answered beyond it with 429 and Retry-After.
+each is work for the web worker that a link from anywhere could ask for: together (and with the
+whole document on one page, ``reports.preview_whole``) they are limited per user
+(``DOCUMENT_PREVIEWS_PER_USER``), answered beyond it with 429 and Retry-After.
 """
 
 from __future__ import annotations
@@ -20,16 +21,11 @@ from webapp.document import render_document_html, render_pdf
 from webapp.document.build import ReportDocument
 from webapp.document.edition import render_html_edition
 from webapp.permissions import PermissionDenied, can_read_report
-from webapp.rate_limits import config_limit, limiter, user_or_address
+from webapp.rate_limits import document_previews_limited
 from webapp.services.reports.documents import build_document, build_section_document
 from webapp.views.loading import or_404
 
 bp = Blueprint("documents", __name__, url_prefix="/reports")
-
-# One budget for both: a reader who previews sections and downloads the edition in turn.
-_previews_limited = limiter.shared_limit(
-    config_limit("DOCUMENT_PREVIEWS_PER_USER"), scope="document-previews", key_func=user_or_address
-)
 
 
 def _require_reader() -> None:
@@ -49,7 +45,7 @@ def _private(response: Response) -> Response:
 
 
 @bp.get("/<int:report_id>/edition.html")
-@_previews_limited
+@document_previews_limited
 def draft_edition(report_id: int):
     """The current draft as one self-contained web page, downloaded."""
     _require_reader()
@@ -66,7 +62,7 @@ def draft_edition(report_id: int):
 
 
 @bp.get("/<int:report_id>/sections/<int:section_id>/preview.pdf")
-@_previews_limited
+@document_previews_limited
 def section_preview_pdf(report_id: int, section_id: int):
     """One section of the current draft as it will print, shown in the browser's PDF viewer."""
     _require_reader()

@@ -8,15 +8,16 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
-from webapp.document import render_document_html
+from webapp.document import render_chapter_page, render_contents_page, render_document_html
 from webapp.extensions import db
 from webapp.forms.publishing import RenderRequestForm
 from webapp.htmx import wants_fragment
 from webapp.models import RenderJob, RenderKind, RenderState, Report
 from webapp.permissions import PermissionDenied, can_read_report, is_chair
+from webapp.rate_limits import document_previews_limited
 from webapp.services import publishing, reports, review
 from webapp.services.publishing import rendering
-from webapp.services.reports.documents import build_document
+from webapp.services.reports.documents import build_chapter, build_contents, build_document
 from webapp.services.review import comments
 from webapp.views.downloads import send_stored_file
 from webapp.views.listing import empty_block_labels, id_url_prefix, open_thread_labels, state_labels
@@ -119,14 +120,36 @@ def matrix(report_id: int):
     return response
 
 
-def _draft_document(report_id: int):
-    _require_reader()
-    return or_404(build_document(report_id, draft=True))
+# --- The document preview: contents first, each chapter on demand, or the whole on one page --------
+#
+# The first page holds cover and contents only and loads each chapter as it scrolls into view, so
+# it comes as fast for 100 units as for 10. Chapters are what a reader scrolls through, so they do
+# not count against the per-user limit; the whole document on one page does, as the PDF and HTML
+# edition previews do (webapp/views/documents.py).
 
 
 @bp.get("/<int:report_id>/preview")
 def preview(report_id: int):
-    return render_document_html(_draft_document(report_id), for_print=False)
+    _require_reader()
+    return render_contents_page(or_404(build_contents(report_id, draft=True)))
+
+
+@bp.get("/<int:report_id>/preview/<int:chapter>")
+def preview_chapter(report_id: int, chapter: int):
+    """One chapter: as htmx asks for it from the first page, or as a page of its own."""
+    _require_reader()
+    document = or_404(build_chapter(report_id, chapter, draft=True))
+    if wants_fragment():
+        return render_chapter_page(document)
+    return render_chapter_page(document, or_404(build_contents(report_id, draft=True)))
+
+
+@bp.get("/<int:report_id>/preview/all")
+@document_previews_limited
+def preview_whole(report_id: int):
+    """The whole document on one page, for searching it or printing it from the browser."""
+    _require_reader()
+    return render_document_html(or_404(build_document(report_id, draft=True)), for_print=False)
 
 
 # --- Draft PDFs: requested here, rendered by the worker, downloaded when done ---------------------
