@@ -10,7 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, Table, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 from webapp.database_timeouts import connect_with_round_trip_bound
 
@@ -75,9 +75,15 @@ def _configure_sqlite(dbapi_connection, _record):
 
 @event.listens_for(Session, "before_flush")
 def _begin_immediate_on_sqlite(session, _flush_context, _instances):
+    begin_write(session)
+
+
+def begin_write(session: Session | scoped_session) -> None:
+    """Open the write transaction on SQLite (BEGIN IMMEDIATE) unless it is open; a no-op on
+    PostgreSQL. Before a flush this runs by itself; a plain Core INSERT calls it first."""
     connection = session.connection()
     if connection.dialect.name != "sqlite":
         return
     dbapi_connection = connection.connection.dbapi_connection
-    if not dbapi_connection.in_transaction:
+    if dbapi_connection is not None and not dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -11,14 +11,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.content import render_markdown
-from webapp.extensions import db
+from webapp.extensions import begin_write, db
 from webapp.models import Block, BlockDraft, Report, ReportState, Revision, User
 from webapp.models.base import utcnow
+from webapp.models.reports import is_blank
 from webapp.permissions import StateForbids, require_edit_block
 from webapp.services import audit
 from webapp.services.blocks.revisions import should_seal_draft
@@ -74,19 +77,34 @@ def _conflict(block: Block) -> SaveOutcome:
 def _add_revision(
     block: Block, author: User, content: Content, html: str, note: str, restored_from: Revision | None = None
 ) -> Revision:
+    """A new revision, written with one plain INSERT, becomes the block's current one with one
+    plain UPDATE that carries the block's version check.
+
+    A revision is never changed after its INSERT, so the ORM has nothing to track: the row goes
+    in directly and the object handed back is attached as if loaded, without a SELECT. The
+    block's pointer, its is_empty flag and its version move in one UPDATE ... WHERE version = the
+    version read (through the ORM the pointer's post_update was a second UPDATE and a second
+    version); a concurrent save that committed first makes it match no row (StaleDataError) or
+    takes the revision number (IntegrityError), and the caller turns either into a conflict.
+    """
     previous = block.current_revision
-    revision = Revision(
-        block_id=block.id,
-        number=(previous.number + 1) if previous else 1,
-        source=content.source,
-        html=html,
-        tables=content.tables,
-        author_id=author.id,
-        note=note,
-        restored_from_id=restored_from.id if restored_from else None,
-    )
+    values = {
+        "block_id": block.id,
+        "number": (previous.number + 1) if previous else 1,
+        "source": content.source,
+        "html": html,
+        "tables": content.tables,
+        "author_id": author.id,
+        "created_at": utcnow(),
+        "note": note,
+        "restored_from_id": restored_from.id if restored_from else None,
+    }
+    begin_write(db.session)
+    revision_id = db.session.execute(insert(_REVISIONS).values(values).returning(_REVISIONS.c.id)).scalar_one()
+    revision = Revision(id=revision_id, **values)
+    make_transient_to_detached(revision)  # as loaded: no INSERT at the flush, nothing to UPDATE
     db.session.add(revision)
-    block.current_revision = revision
+    _point_at(block, revision)
     audit.record(
         "block.restored" if restored_from else "block.saved",
         user=author,
@@ -94,6 +112,31 @@ def _add_revision(
         details={"revision": revision.number, "note": note},
     )
     return revision
+
+
+def _point_at(block: Block, revision: Revision) -> None:
+    """The block's one versioned UPDATE; the loaded block then holds what the row holds."""
+    is_empty = is_blank(revision.source)  # the rule models.reports._keep_is_empty applies on assignment
+    version = block.version
+    moved = db.session.execute(
+        update(_BLOCKS)
+        .where(_BLOCKS.c.id == block.id, _BLOCKS.c.version == version)
+        .values(current_revision_id=revision.id, is_empty=is_empty, version=version + 1)
+        .returning(_BLOCKS.c.id)
+    ).first()
+    if moved is None:
+        raise StaleDataError(f"block {block.id} is no longer at version {version}")
+    for key, value in (
+        ("current_revision_id", revision.id),
+        ("current_revision", revision),
+        ("is_empty", is_empty),
+        ("version", version + 1),
+    ):
+        set_committed_value(block, key, value)
+
+
+_REVISIONS = Revision.__table__
+_BLOCKS = Block.__table__
 
 
 def save_block(
