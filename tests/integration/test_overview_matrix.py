@@ -61,7 +61,7 @@ def test_at_eleven_units_every_unit_is_a_column_under_its_organisation(signed_in
     assert 'scope="colgroup"' in matrix and "Gemensamt" in matrix
     assert "hx-get" not in matrix  # nothing to expand
     assert "av" not in re.sub(r"<[^>]+>", "", matrix).split()  # no summaries
-    assert 'href="/reports/2/preview#avsn-1-1"' in matrix  # a row header links to its section
+    assert 'href="/reports/2/preview/1#avsn-1-1"' in matrix  # a row header links to its section, on its chapter page
 
 
 def test_open_threads_and_empty_blocks_show_in_the_cells(app, signed_in):
