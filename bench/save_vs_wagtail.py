@@ -175,8 +175,8 @@ class OurSessions:
             if status != 200:
                 raise RuntimeError(f"GET /blocks/{spec.block_id} as {spec.email} answered {status}")
             token = common.find_csrf_token(html)
-            # One save first, so the block has text as Wagtail's page has a body: the first save
-            # of an empty block moves its version by 2 (is_empty, then the revision pointer).
+            # One save first, so the block has text as Wagtail's page has a body (and, before
+            # fada4eb, the first save of an empty block moved its version by 2).
             form = {"csrf_token": token, "base_version": common.find_base_version(html), "note": "bench-prime"}
             status, _, _ = client.request("POST", f"/blocks/{spec.block_id}/save", {**form, "source": prime_text})
             if status != 302:
