@@ -27,6 +27,7 @@ from webapp.models import (
     Unit,
     User,
 )
+from webapp.permissions import unit_ids_of
 from webapp.services import audit
 from webapp.services.report_templates import copy_structure
 from webapp.statistics.period_shift import DateShift, shift_entries
@@ -157,7 +158,7 @@ def _last_edit_only():
 def my_blocks(user: User) -> list[Block]:
     """The blocks of the user's units in open reports, ordered as the report reads: metadata
     (state, unit, section, report, who saved last and when, empty or not), no revision body."""
-    unit_ids = [unit.id for unit in user.units]
+    unit_ids = sorted(unit_ids_of(user))  # kept in the session for the signed-in person: no query
     if not unit_ids:
         return []
     statement = (
