@@ -74,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(
         app, locale_selector=select_locale, default_translation_directories=str(PROJECT_ROOT / "translations")
     )
+    _translate_templates_per_request(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
@@ -83,6 +84,39 @@ def _init_extensions(app: Flask) -> None:
 
     login_manager.user_loader(signed_in.load_user)
     signed_in.init_app(app)
+
+
+def _translate_templates_per_request(app: Flask) -> None:
+    """Templates' _() and ngettext with the request's translations looked up once per request.
+
+    Flask-Babel's callables look the locale and the catalogue up again for every string (a
+    block page has some forty): the same answer within a request, since the locale is chosen
+    once per request (webapp.language) and Flask-Babel keeps it for the request too, until a
+    force_locale changes it.
+    """
+    from flask import g
+    from flask_babel import get_translations
+
+    def translations():
+        # Kept with the locale object Flask-Babel chose (g._flask_babel.babel_locale), so that
+        # force_locale (a document's own language) is followed both ways.
+        state = g.get("_flask_babel")
+        locale = getattr(state, "babel_locale", None)
+        kept = g.get("_template_translations")
+        if kept is not None and locale is not None and kept[0] is locale:
+            return kept[1]
+        found = get_translations()
+        g._template_translations = (getattr(g.get("_flask_babel"), "babel_locale", None), found)
+        return found
+
+    # jinja2.ext.i18n (added by Flask-Babel) puts install_gettext_callables on the environment.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
 
 
 def _register_blueprints(app: Flask) -> None:
