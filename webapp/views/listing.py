@@ -10,7 +10,6 @@ from collections.abc import Iterable
 
 from flask import url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from webapp.labels import STATE_LABELS
 
@@ -37,8 +36,3 @@ def id_url_prefix(endpoint: str, key: str, **values) -> str:
 def open_thread_labels(counts: Iterable[int]) -> dict[int, str]:
     """Each distinct number of open comment threads → "1 öppen tråd" / "n öppna trådar"."""
     return {n: _("%(n)s öppna trådar", n=n) if n != 1 else _("1 öppen tråd") for n in set(counts)}
-
-
-def empty_block_labels(counts: Iterable[int]) -> dict[int, str]:
-    """Each distinct number of empty blocks → "1 tomt" / "n tomma"."""
-    return {n: ngettext("%(num)s tomt", "%(num)s tomma", n) for n in set(counts)}

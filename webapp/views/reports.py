@@ -1,17 +1,16 @@
 """The report overview, its document preview and draft PDFs (rendered by the background worker)."""
 
-from collections.abc import Iterable
-from urllib.parse import urlencode
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 
 from webapp.document import render_chapter_page, render_contents_page, render_document_html
 from webapp.extensions import db
 from webapp.forms.publishing import RenderRequestForm
-from webapp.htmx import wants_fragment
+from webapp.htmx import htmx_redirect, wants_fragment
 from webapp.models import RenderJob, RenderKind, RenderState, Report
 from webapp.permissions import PermissionDenied, can_read_report, is_chair
 from webapp.rate_limits import document_previews_limited
@@ -19,8 +18,9 @@ from webapp.services import publishing, reports, review
 from webapp.services.publishing import rendering
 from webapp.services.reports.documents import build_chapter, build_contents, build_document
 from webapp.services.review import comments
+from webapp.services.review.workflow import HasState
 from webapp.views.downloads import send_stored_file
-from webapp.views.listing import empty_block_labels, id_url_prefix, open_thread_labels, state_labels
+from webapp.views.listing import id_url_prefix, open_thread_labels, state_labels
 from webapp.views.loading import or_404
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -37,84 +37,110 @@ def _require_reader() -> None:
 @bp.get("/<int:report_id>")
 def overview(report_id: int):
     _require_reader()
-    outline = or_404(reports.load_progress(report_id))
-    report_actions = review.allowed_report_actions(current_user, outline.report, outline.blocks)
+    expanded = _expanded_organisations()
+    progress = reports.load_overview(report_id, expanded)
+    if progress is None:
+        abort(404)
+    blocks: Sequence[HasState]
+    if isinstance(progress, reports.GroupedProgress):
+        blocks, context = progress.totals.states(), _grouped_context(progress, expanded)
+    else:
+        blocks, context = progress.blocks, _matrix_context(progress)
     return render_template(
         "reports/overview.html",
-        outline=outline,
-        report=outline.report,
-        report_actions=report_actions,
+        report=progress.report,
+        totals=progress.totals,
+        report_actions=review.allowed_report_actions(current_user, progress.report, blocks),
         publications=publishing.publications_of(report_id),
         human_size=publishing.human_size,
-        can_publish=is_chair(current_user) and outline.report.is_locked,
-        **_matrix_context(outline, _expanded_organisations()),
+        can_publish=is_chair(current_user) and progress.report.is_locked,
+        **context,
     )
 
 
-# --- The progress matrix: a part of the overview, swapped alone when an organisation opens ------
+# --- The progress: one matrix up to MATRIX_UNIT_COLUMNS units; above, counts per section and per
+# organisation, each organisation expandable to its own matrix (?visa=<id>, repeatable) --------
 
 
 def _expanded_organisations() -> frozenset[int]:
-    """The organisations whose units the matrix shows (``?visa=<organisation id>``, repeatable)."""
+    """The organisations whose matrices the overview shows (``?visa=<organisation id>``, repeatable)."""
     return frozenset(int(value) for value in request.args.getlist("visa") if value.isdigit() and len(value) < 10)
 
 
-def _matrix_context(outline: reports.ReportProgress, expanded: frozenset[int]) -> dict:
-    """What reports/_matrix.html shows, with the per-request constants it needs computed once."""
-    report_id = outline.report.id
-    open_threads = comments.open_thread_counts(report_id)
-    matrix = reports.overview_matrix(outline, open_threads, expanded)
-    toggles = {}
-    if matrix.summarised:
-        # Two URLs per organisation (the page without JavaScript, the fragment for htmx), built from
-        # two url_for calls in all: a cell of a summarised column links to its organisation's toggle.
-        page, fragment = (
-            url_for("reports.overview", report_id=report_id),
-            url_for("reports.matrix", report_id=report_id),
-        )
-        shown = expanded & {group.organisation.id for group in matrix.groups}
-        for group in matrix.groups:
-            query = urlencode([("visa", i) for i in sorted(shown ^ {group.organisation.id})])
-            query = f"?{query}" if query else ""
-            toggles[group.organisation.id] = (f"{page}{query}#progress-matrix", f"{fragment}{query}")
-    # A summary cell opens its organisation: the link's start tag, escaped once per organisation.
-    summary_links = {
-        organisation_id: Markup('<a href="{}" hx-get="{}">').format(*urls) for organisation_id, urls in toggles.items()
-    }
-    looks = matrix.looks()
+def _cell_context(matrices: Iterable[reports.OverviewMatrix], open_threads: Iterable[int] = ()) -> dict:
+    """The per-request constants reports/_matrix.html needs, computed once for all its cells
+    (``open_threads``: more numbers of open threads shown outside the matrices)."""
+    looks = {look for matrix in matrices for look in matrix.looks()}
     return {
-        "matrix": matrix,
-        "toggles": toggles,
-        "looks": looks,
         "state_labels": state_labels(),
-        "thread_labels": open_thread_labels(look.open_threads for look in looks),
-        "empty_labels": empty_block_labels(look.empty for look in looks if look.summary),
-        "summary_links": summary_links,
-        "summary_texts": _summary_texts(look for look in looks if look.summary),
+        "thread_labels": open_thread_labels([*open_threads, *(look.open_threads for look in looks)]),
         "block_url": id_url_prefix("blocks.show", "block_id"),
     }
 
 
-def _summary_texts(looks: Iterable[reports.CellLook]) -> dict[int, dict[int, str]]:
-    """total → approved → "3 av 5 godkända", for each pair the summaries show."""
-    pattern = _("%(approved)s av %(total)s godkända")
-    texts: dict[int, dict[int, str]] = {}
-    for look in looks:
-        texts.setdefault(look.total, {})[look.approved] = pattern % {"approved": look.approved, "total": look.total}
-    return texts
+def _matrix_context(progress: reports.ReportProgress) -> dict:
+    matrix = reports.overview_matrix(progress, comments.open_thread_counts(progress.report.id))
+    return {"matrix": matrix, "looks": matrix.looks(), **_cell_context([matrix])}
 
 
-@bp.get("/<int:report_id>/matrix")
-def matrix(report_id: int):
-    """The progress matrix alone, for htmx; the address bar shows the overview it belongs to."""
+@dataclass(frozen=True)
+class Toggle:
+    """An organisation's link that opens or closes its matrix: the overview's address (without
+    JavaScript) and the fragment's (htmx), with the set of open organisations it leads to."""
+
+    page: str
+    fragment: str
+    expanded: bool
+
+
+def _toggles(report_id: int, organisation_ids: Iterable[int], shown: frozenset[int]) -> dict[int, Toggle]:
+    page, fragment = (
+        url_for("reports.overview", report_id=report_id),
+        id_url_prefix("reports.organisation_matrix", "organisation_id", report_id=report_id),
+    )
+    toggles = {}
+    for organisation_id in organisation_ids:
+        query = "&".join(f"visa={i}" for i in sorted(shown ^ {organisation_id}))  # ids: nothing to quote
+        query = f"?{query}" if query else ""
+        toggles[organisation_id] = Toggle(
+            f"{page}{query}#org-{organisation_id}", f"{fragment}{organisation_id}{query}", organisation_id in shown
+        )
+    return toggles
+
+
+def _grouped_context(progress: reports.GroupedProgress, expanded: frozenset[int]) -> dict:
+    shown = expanded & {o.organisation.id for o in progress.organisations}
+    matrices = [o.matrix for o in progress.organisations if o.matrix is not None]
+    return {
+        "progress": progress,
+        "toggles": _toggles(progress.report.id, (o.organisation.id for o in progress.organisations), shown),
+        "progress_states": reports.PROGRESS_STATES,
+        "approved_of": _("%(approved)s av %(total)s godkända"),  # formatted per row: translated once
+        **_cell_context(
+            matrices, (s.joint.open_threads for _c, sections in progress.chapters for s in sections if s.joint)
+        ),
+    }
+
+
+@bp.get("/<int:report_id>/organisations/<int:organisation_id>")
+def organisation_matrix(report_id: int, organisation_id: int):
+    """One organisation's row of a big report's overview, opened or closed (``?visa=`` names the
+    organisations open after the click), for htmx: the address bar shows the overview it belongs
+    to, and the other organisations' links follow (out of band)."""
     _require_reader()
     expanded = _expanded_organisations()
     page_url = url_for("reports.overview", report_id=report_id, visa=sorted(expanded))
     if not wants_fragment():
-        return redirect(f"{page_url}#progress-matrix")
-    outline = or_404(reports.load_progress(report_id))
+        return redirect(f"{page_url}#org-{organisation_id}")
+    progress = or_404(reports.load_overview(report_id, expanded & {organisation_id}, sections=False))
+    if not isinstance(progress, reports.GroupedProgress):  # a small report: one matrix, nothing to open
+        return htmx_redirect(page_url)
+    row = next((o for o in progress.organisations if o.organisation.id == organisation_id), None)
+    if row is None:
+        abort(404)
+    context = _grouped_context(progress, expanded)
     response = make_response(
-        render_template("reports/_matrix.html", report=outline.report, **_matrix_context(outline, expanded))
+        render_template("reports/_organisation_progress.html", row=row, report=progress.report, oob=True, **context)
     )
     response.headers["HX-Push-Url"] = page_url
     return response

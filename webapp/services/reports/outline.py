@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache, cached_property
 from operator import itemgetter
 
-from sqlalchemy import select, text
+from sqlalchemy import Row, bindparam, select, text
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from webapp.extensions import db
@@ -16,7 +16,6 @@ from webapp.models import (
     AuditEvent,
     Block,
     BlockState,
-    Organisation,
     Report,
     ReportCapacity,
     ReportState,
@@ -443,19 +442,16 @@ class ReportProgress:
     def blocks(self) -> list[ListedBlock]:
         return [b for _chapter, sections in self.chapters for s in sections for b in s.blocks]
 
-    def count(self, *states: BlockState) -> int:
-        return sum(1 for block in self.blocks if block.state in states)
+    @cached_property
+    def totals(self) -> StateCounts:
+        tally = _Tally()
+        for block in self.blocks:
+            tally.add(block.state, block.is_empty, 1, 0)
+        return tally.counts()
 
-    @property
-    def written_count(self) -> int:
-        return sum(1 for block in self.blocks if not block.is_empty)
 
-
-def load_progress(report_id: int) -> ReportProgress | None:
-    """The report's progress (the overview): each block's state, unit with its organisation,
-    section and empty flag, in a fixed number of queries. No revision is read: not the bodies
-    (Markdown, HTML, tables) and not who saved last (the block page and Mina bidrag show that)."""
-    report = db.session.get(
+def _report_progress_structure(report_id: int) -> Report | None:
+    return db.session.get(
         Report,
         report_id,
         options=[
@@ -464,55 +460,90 @@ def load_progress(report_id: int) -> ReportProgress | None:
             .selectinload(TemplateChapter.sections)
         ],
     )
-    if report is None:
-        return None
-    # Plain SQL: the same rows through select() cost twice as much (result processing per row).
-    rows = db.session.execute(
-        text("SELECT id, section_id, unit_id, joint, state, is_empty FROM blocks WHERE report_id = :report_id"),
-        {"report_id": report.id},
-    ).all()
+
+
+@dataclass(frozen=True)
+class ReportUnits:
+    """The units with a block in the report, with their organisations, as plain rows."""
+
+    by_id: Mapping[int, ListedUnit]
+    writing: frozenset[int]  # the units with a block of their own (not only a joint text)
+
+
+# Each unit with a block in the report, its organisation, and whether it has a block of its own
+# (not only a joint text it is responsible for). Plain SQL: the statement is built once.
+_REPORT_UNITS = text(
+    "SELECT u.id, u.name, o.id, o.name, max(CASE WHEN b.joint THEN 0 ELSE 1 END) "
+    "FROM blocks b JOIN units u ON u.id = b.unit_id JOIN organisations o ON o.id = u.organisation_id "
+    "WHERE b.report_id = :report_id GROUP BY u.id, u.name, o.id, o.name"
+)
+
+
+def _report_units(report_id: int) -> ReportUnits:
     organisations: dict[int, ListedOrganisation] = {}
     units: dict[int, ListedUnit] = {}
-    for unit_id, unit_name, organisation_id, organisation_name in db.session.execute(
-        select(Unit.id, Unit.name, Organisation.id, Organisation.name)
-        .join(Unit.organisation)
-        .where(Unit.id.in_(select(Block.unit_id).where(Block.report_id == report.id)))
+    writing = set()
+    for unit_id, unit_name, organisation_id, organisation_name, writes in db.session.execute(
+        _REPORT_UNITS, {"report_id": report_id}
     ):
-        organisation = organisations.setdefault(organisation_id, ListedOrganisation(organisation_id, organisation_name))
+        organisation = organisations.get(organisation_id)
+        if organisation is None:
+            organisation = organisations[organisation_id] = ListedOrganisation(organisation_id, organisation_name)
         units[unit_id] = ListedUnit(unit_id, unit_name, organisation)
+        if writes:
+            writing.add(unit_id)
+    return ReportUnits(units, frozenset(writing))
+
+
+def _arrange_progress(report: Report, units: Mapping[int, ListedUnit], rows: Iterable[Row]) -> ReportProgress:
+    """``rows``: (id, section id, unit id, joint, state, is_empty, …) per block."""
     states = {state.value: state for state in BlockState}
     by_section: dict[int, list[tuple[tuple[bool, str], ListedBlock]]] = {}
-    for block_id, section_id, unit_id, joint, state, is_empty in rows:
+    for block_id, section_id, unit_id, joint, state, is_empty, *_rest in rows:
         unit = units[unit_id]
         block = ListedBlock(block_id, section_id, unit_id, unit, bool(joint), states[state], bool(is_empty))
         # Joint text first, then by unit name, as the document reads.
         by_section.setdefault(section_id, []).append(((not joint, unit.name), block))
-    chapters = []
-    for c_index, chapter in enumerate(report.report_template.chapters, start=1):
-        sections = tuple(
-            ProgressSection(
-                section,
-                f"{c_index}.{s_index}",
-                tuple(block for _key, block in sorted(by_section[section.id], key=itemgetter(0))),
-            )
-            for s_index, section in enumerate(chapter.sections, start=1)
-            if section.id in by_section
+    chapters = tuple(
+        (
+            chapter,
+            tuple(
+                ProgressSection(
+                    section, number, tuple(b for _key, b in sorted(by_section[section.id], key=itemgetter(0)))
+                )
+                for section, number in sections
+            ),
         )
-        chapters.append((ChapterView(chapter, str(c_index)), sections))
-    return ReportProgress(report, tuple(chapters))
-
-
-# Up to this many unit columns the overview's matrix shows every unit; above it, one column per
-# organisation summarising its units' blocks, each organisation expandable to its units.
-MATRIX_UNIT_COLUMNS = 24
-
-# Least advanced first: a summary cell takes the state of its least advanced block.
-_PROGRESS = {
-    state: rank
-    for rank, state in enumerate(
-        (BlockState.DRAFT, BlockState.CHANGES_REQUESTED, BlockState.SUBMITTED, BlockState.APPROVED)
+        for chapter, sections in _numbered_sections(report, by_section)
     )
-}
+    return ReportProgress(report, chapters)
+
+
+def _numbered_sections(
+    report: Report, present: Collection[int]
+) -> Iterator[tuple[ChapterView, list[tuple[TemplateSection, str]]]]:
+    """Each chapter with those of its sections in ``present`` (ids), numbered as the document is."""
+    for c_index, chapter in enumerate(report.report_template.chapters, start=1):
+        sections = [
+            (section, f"{c_index}.{s_index}")
+            for s_index, section in enumerate(chapter.sections, start=1)
+            if section.id in present
+        ]
+        yield ChapterView(chapter, str(c_index)), sections
+
+
+def _block_rows(report_id: int) -> Sequence[Row]:
+    # Plain SQL: the same rows through select() cost twice as much (result processing per row).
+    return db.session.execute(
+        text("SELECT id, section_id, unit_id, joint, state, is_empty FROM blocks WHERE report_id = :report_id"),
+        {"report_id": report_id},
+    ).all()
+
+
+# Up to this many units the overview's matrix shows every unit; above it, the overview shows the
+# progress per section and per organisation (counted by the database), each organisation
+# expandable to its own matrix.
+MATRIX_UNIT_COLUMNS = 24
 
 
 @dataclass(frozen=True)
@@ -520,34 +551,29 @@ class CellLook:
     """What a cell shows, apart from where it links: many cells look alike, so the matrix
     renders each distinct look once (see templates/reports/_matrix.html)."""
 
-    state: str  # the block's state; for a summary, the least advanced of its blocks
-    summary: bool = False  # an organisation's blocks, summarised
-    total: int = 1
-    approved: int = 0
-    empty: int = 0
+    state: str
+    empty: bool = False
     open_threads: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class MatrixCell:
-    """One unit's block in a section (``block_id`` set), or an organisation's blocks in it summarised."""
+    """One unit's block in a section."""
 
     look: CellLook
-    block_id: int | None = None  # a unit's cell links to its block
-    organisation_id: int | None = None  # a summary links to its organisation's units
+    block_id: int
 
 
 @dataclass(frozen=True)
 class MatrixGroup:
-    """An organisation's columns: one per unit when expanded, else one summary column."""
+    """An organisation's columns: one per unit."""
 
     organisation: ListedOrganisation
     units: tuple[ListedUnit, ...]
-    expanded: bool
 
     @property
     def width(self) -> int:
-        return len(self.units) if self.expanded else 1
+        return len(self.units)
 
 
 @dataclass(frozen=True)
@@ -560,22 +586,15 @@ class MatrixRow:
 
 @dataclass(frozen=True)
 class OverviewMatrix:
-    """The overview's progress: sections (by chapter) × units grouped by organisation."""
+    """Sections (by chapter) × units grouped by organisation."""
 
     groups: tuple[MatrixGroup, ...]
     chapters: tuple[tuple[ChapterView, tuple[MatrixRow, ...]], ...]
-    # More units than MATRIX_UNIT_COLUMNS: organisations are columns, expandable one by one.
-    summarised: bool
     has_joint: bool
 
     @property
     def width(self) -> int:
         return 1 + int(self.has_joint) + sum(group.width for group in self.groups)
-
-    @property
-    def unit_header(self) -> bool:
-        """A second header row names units (some organisation shows its units)."""
-        return any(group.expanded for group in self.groups)
 
     def looks(self) -> set[CellLook]:
         """Each distinct look of the matrix's cells."""
@@ -585,47 +604,21 @@ class OverviewMatrix:
 def _unit_cell(block: ListedBlock | None, open_threads: Mapping[int, int]) -> MatrixCell | None:
     if block is None:
         return None
-    look = CellLook(
-        state=block.state,
-        approved=int(block.state == BlockState.APPROVED),
-        empty=int(block.is_empty),
-        open_threads=open_threads.get(block.id, 0),
-    )
-    return MatrixCell(look, block_id=block.id)
+    return MatrixCell(CellLook(block.state, block.is_empty, open_threads.get(block.id, 0)), block.id)
 
 
-def _summary_cell(organisation_id: int, blocks: list[ListedBlock], open_threads: Mapping[int, int]) -> MatrixCell:
-    look = CellLook(
-        state=min((block.state for block in blocks), key=_PROGRESS.__getitem__),
-        summary=True,
-        total=len(blocks),
-        approved=sum(1 for block in blocks if block.state == BlockState.APPROVED),
-        empty=sum(1 for block in blocks if block.is_empty),
-        open_threads=sum(open_threads.get(block.id, 0) for block in blocks),
-    )
-    return MatrixCell(look, organisation_id=organisation_id)
-
-
-def overview_matrix(
-    outline: ReportProgress, open_threads: Mapping[int, int], expanded: Collection[int] = ()
-) -> OverviewMatrix:
+def overview_matrix(outline: ReportProgress, open_threads: Mapping[int, int]) -> OverviewMatrix:
     """Sections × units grouped under their organisations, with a joint column when any section
-    has a joint text. Above MATRIX_UNIT_COLUMNS units each organisation is one summary column
-    unless its id is in ``expanded``. ``open_threads``: block id → open comment threads."""
+    has a joint text. ``open_threads``: block id → open comment threads."""
     units = {block.unit_id: block.unit for block in outline.blocks if not block.joint}
     by_organisation: dict[int, list[ListedUnit]] = {}
     for unit in units.values():
         by_organisation.setdefault(unit.organisation.id, []).append(unit)
-    summarised = len(units) > MATRIX_UNIT_COLUMNS
     groups = tuple(
         sorted(
             (
-                MatrixGroup(
-                    members[0].organisation,
-                    tuple(sorted(members, key=lambda u: u.name)),
-                    not summarised or organisation_id in expanded,
-                )
-                for organisation_id, members in by_organisation.items()
+                MatrixGroup(members[0].organisation, tuple(sorted(members, key=lambda u: u.name)))
+                for members in by_organisation.values()
             ),
             key=lambda group: group.organisation.name,
         )
@@ -637,24 +630,261 @@ def overview_matrix(
         for section in sections:
             joint: ListedBlock | None = None
             by_unit: dict[int, ListedBlock] = {}
-            in_organisation: dict[int, list[ListedBlock]] = {}
             for block in section.blocks:
                 if block.joint:
                     joint = block
                 else:
                     by_unit[block.unit_id] = block
-                    in_organisation.setdefault(block.unit.organisation.id, []).append(block)
             cells: list[MatrixCell | None] = [_unit_cell(joint, open_threads)] if has_joint else []
             for group in groups:
-                if group.expanded:
-                    cells.extend(_unit_cell(by_unit.get(unit.id), open_threads) for unit in group.units)
-                else:
-                    members = in_organisation.get(group.organisation.id)
-                    cells.append(_summary_cell(group.organisation.id, members, open_threads) if members else None)
+                cells.extend(_unit_cell(by_unit.get(unit.id), open_threads) for unit in group.units)
             rows.append(MatrixRow(section, tuple(cells)))
         if rows:
             chapters.append((chapter, tuple(rows)))
-    return OverviewMatrix(groups, tuple(chapters), summarised, has_joint)
+    return OverviewMatrix(groups, tuple(chapters), has_joint)
+
+
+# Most advanced first: the order in which the overview counts and draws its bars.
+PROGRESS_STATES = tuple(
+    state.value for state in (BlockState.APPROVED, BlockState.SUBMITTED, BlockState.CHANGES_REQUESTED, BlockState.DRAFT)
+)
+
+
+@dataclass(frozen=True)
+class StateCounts:
+    """Blocks counted by state, with how many of them are empty and their open comment threads."""
+
+    by_state: Mapping[str, int]  # every state (its value), 0 when none
+    empty: int = 0
+    open_threads: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_state.values())
+
+    @property
+    def written(self) -> int:
+        return self.total - self.empty
+
+    def count(self, *states: str) -> int:
+        return sum(self.by_state[state] for state in states)
+
+    @property
+    def ordered(self) -> tuple[int, ...]:
+        """The counts in PROGRESS_STATES order."""
+        return tuple(self.by_state[state] for state in PROGRESS_STATES)
+
+    @property
+    def segments(self) -> list[tuple[str, int, int]]:
+        """(state, start, count) for each state some block is in, in PROGRESS_STATES order: a bar."""
+        segments, start = [], 0
+        for state in PROGRESS_STATES:
+            if n := self.by_state[state]:
+                segments.append((state, start, n))
+                start += n
+        return segments
+
+    def states(self) -> list[StateOnly]:
+        """One row per block, its state only (what report decisions count)."""
+        return [row for state, n in self.by_state.items() for row in [_STATE_ONLY[state]] * n]
+
+
+@dataclass(frozen=True, slots=True)
+class StateOnly:
+    state: str
+
+
+_STATE_ONLY = {state.value: StateOnly(state.value) for state in BlockState}
+
+
+_STATE_VALUES = tuple(state.value for state in BlockState)
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.by_state = dict.fromkeys(_STATE_VALUES, 0)
+        self.empty = 0
+        self.open_threads = 0
+
+    def add(self, state: str, is_empty: bool, blocks: int, open_threads: int) -> None:
+        self.by_state[state] += blocks
+        self.empty += blocks if is_empty else 0
+        self.open_threads += open_threads
+
+    def counts(self) -> StateCounts:
+        return StateCounts(self.by_state, self.empty, self.open_threads)
+
+
+@dataclass(frozen=True, slots=True)
+class JointText:
+    """A section's joint text, as its row in the overview shows it."""
+
+    block_id: int
+    state: str
+    is_empty: bool
+    open_threads: int
+
+
+@dataclass(frozen=True)
+class SectionCounts:
+    section: TemplateSection
+    number: str
+    counts: StateCounts  # every block of the section, the joint text's too
+    joint: JointText | None  # when the section has one joint text
+
+
+@dataclass(frozen=True)
+class OrganisationCounts:
+    organisation: ListedOrganisation
+    units: tuple[ListedUnit, ...]
+    counts: StateCounts  # its units' own blocks
+    matrix: OverviewMatrix | None  # sections × its units, when expanded
+
+
+@dataclass(frozen=True)
+class GroupedProgress:
+    """The overview of a report with more units than one matrix can show: counts per section and
+    per organisation, from the database's aggregates, and the expanded organisations' matrices."""
+
+    report: Report
+    chapters: tuple[tuple[ChapterView, tuple[SectionCounts, ...]], ...]
+    organisations: tuple[OrganisationCounts, ...]
+
+    @cached_property
+    def totals(self) -> StateCounts:
+        tally = _Tally()
+        for _chapter, sections in self.chapters:
+            for section in sections:
+                for state, n in section.counts.by_state.items():
+                    tally.by_state[state] += n
+                tally.empty += section.counts.empty
+                tally.open_threads += section.counts.open_threads
+        return tally.counts()
+
+    @property
+    def expanded(self) -> frozenset[int]:
+        return frozenset(o.organisation.id for o in self.organisations if o.matrix is not None)
+
+
+_OPEN_THREADS_JOIN = "LEFT JOIN comments c ON c.block_id = b.id AND c.parent_id IS NULL AND c.resolved_at IS NULL"
+_SECTION_COUNTS = text(
+    "SELECT b.section_id, b.joint, b.state, b.is_empty, count(DISTINCT b.id), count(c.id), max(b.id) "
+    f"FROM blocks b {_OPEN_THREADS_JOIN} WHERE b.report_id = :report_id "
+    "GROUP BY b.section_id, b.joint, b.state, b.is_empty"
+)
+_ORGANISATION_COUNTS = text(
+    "SELECT u.organisation_id, b.state, b.is_empty, count(DISTINCT b.id), count(c.id) "
+    f"FROM blocks b JOIN units u ON u.id = b.unit_id {_OPEN_THREADS_JOIN} "
+    "WHERE b.report_id = :report_id AND NOT b.joint GROUP BY u.organisation_id, b.state, b.is_empty"
+)
+_ORGANISATION_BLOCKS = text(
+    "SELECT b.id, b.section_id, b.unit_id, b.joint, b.state, b.is_empty, count(c.id) "
+    f"FROM blocks b JOIN units u ON u.id = b.unit_id {_OPEN_THREADS_JOIN} "
+    "WHERE b.report_id = :report_id AND NOT b.joint AND u.organisation_id IN :organisations "
+    "GROUP BY b.id, b.section_id, b.unit_id, b.joint, b.state, b.is_empty"
+).bindparams(bindparam("organisations", expanding=True))
+
+
+def load_overview(
+    report_id: int, expanded: Collection[int] = (), *, sections: bool = True
+) -> ReportProgress | GroupedProgress | None:
+    """What the overview shows of the report's progress. Up to MATRIX_UNIT_COLUMNS units: every
+    block's state, unit and empty flag, as plain rows. Above: blocks counted per section (unless not
+    ``sections``) and per organisation by the database, and the blocks of the organisations in
+    ``expanded`` only. Never a revision; the same number of queries at any size (one more when
+    some organisation is expanded)."""
+    report = _report_progress_structure(report_id)
+    if report is None:
+        return None
+    units = _report_units(report.id)
+    if len(units.writing) <= MATRIX_UNIT_COLUMNS:
+        return _arrange_progress(report, units.by_id, _block_rows(report.id))
+    return GroupedProgress(
+        report,
+        _section_counts(report) if sections else (),
+        _organisation_counts(report, units, frozenset(expanded)),
+    )
+
+
+def _section_counts(report: Report) -> tuple[tuple[ChapterView, tuple[SectionCounts, ...]], ...]:
+    tallies: dict[int, _Tally] = {}
+    joint_texts: dict[int, list[JointText]] = {}
+    for section_id, joint, state, is_empty, blocks, open_threads, last_id in db.session.execute(
+        _SECTION_COUNTS, {"report_id": report.id}
+    ):
+        if section_id not in tallies:
+            tallies[section_id] = _Tally()
+        tallies[section_id].add(state, bool(is_empty), blocks, open_threads)
+        if joint:  # one block in its group when the section has one joint text: max(id) is its id
+            joint_texts.setdefault(section_id, []).extend(
+                [JointText(last_id, state, bool(is_empty), open_threads)] * blocks
+            )
+    return tuple(
+        (
+            chapter,
+            tuple(
+                SectionCounts(
+                    section,
+                    number,
+                    tallies[section.id].counts(),
+                    joints[0] if len(joints := joint_texts.get(section.id, [])) == 1 else None,
+                )
+                for section, number in sections
+            ),
+        )
+        for chapter, sections in _numbered_sections(report, tallies)
+        if sections
+    )
+
+
+def _organisation_counts(
+    report: Report, units: ReportUnits, expanded: frozenset[int]
+) -> tuple[OrganisationCounts, ...]:
+    members: dict[int, list[ListedUnit]] = {}
+    for unit_id in units.writing:
+        unit = units.by_id[unit_id]
+        members.setdefault(unit.organisation.id, []).append(unit)
+    tallies: dict[int, _Tally] = {}
+    for organisation_id, state, is_empty, blocks, open_threads in db.session.execute(
+        _ORGANISATION_COUNTS, {"report_id": report.id}
+    ):
+        if organisation_id not in tallies:
+            tallies[organisation_id] = _Tally()
+        tallies[organisation_id].add(state, bool(is_empty), blocks, open_threads)
+    matrices = organisation_matrices(report, units, expanded & members.keys())
+    return tuple(
+        sorted(
+            (
+                OrganisationCounts(
+                    group[0].organisation,
+                    tuple(sorted(group, key=lambda u: u.name)),
+                    tallies[organisation_id].counts(),
+                    matrices.get(organisation_id),
+                )
+                for organisation_id, group in members.items()
+            ),
+            key=lambda o: o.organisation.name,
+        )
+    )
+
+
+def organisation_matrices(
+    report: Report, units: ReportUnits, organisation_ids: Collection[int]
+) -> dict[int, OverviewMatrix]:
+    """Each named organisation's matrix (sections × its units), from its own blocks only."""
+    if not organisation_ids:
+        return {}
+    rows = db.session.execute(
+        _ORGANISATION_BLOCKS, {"report_id": report.id, "organisations": sorted(organisation_ids)}
+    ).all()
+    open_threads = {row[0]: row[6] for row in rows if row[6]}
+    by_organisation: dict[int, list] = {}
+    for row in rows:
+        by_organisation.setdefault(units.by_id[row[2]].organisation.id, []).append(row)
+    return {
+        organisation_id: overview_matrix(_arrange_progress(report, units.by_id, own_rows), open_threads)
+        for organisation_id, own_rows in by_organisation.items()
+    }
 
 
 def activity(
