@@ -220,9 +220,9 @@ class ReportOutline:
         return sum(1 for block in self.blocks if not block.is_empty)
 
 
-def load_outline(report_id: int) -> ReportOutline | None:
-    """The report's chapters → sections → blocks, in a fixed number of queries."""
-    report = db.session.get(
+def load_report_structure(report_id: int) -> Report | None:
+    """The report with its chapters and sections (no blocks), in three queries."""
+    return db.session.get(
         Report,
         report_id,
         options=[
@@ -231,21 +231,40 @@ def load_outline(report_id: int) -> ReportOutline | None:
             .selectinload(TemplateChapter.sections)
         ],
     )
-    if report is None:
-        return None
-    blocks = db.session.scalars(select(Block).where(Block.report_id == report.id).options(*_block_loading())).unique()
-    by_section: dict[int, list[Block]] = {}
-    for block in blocks:
-        by_section.setdefault(block.section_id, []).append(block)
+
+
+def arrange_outline(report: Report, by_section: Mapping[int, Iterable[Block]]) -> ReportOutline:
+    """The report's chapters → sections → blocks, numbered as the document numbers them.
+
+    A section is in it when ``by_section`` (section id → its blocks) names it; its blocks come
+    joint text first, then by unit name. Every chapter is in it, with or without sections.
+    """
     chapters = []
     for c_index, chapter in enumerate(report.report_template.chapters, start=1):
         chapter_view = ChapterView(chapter, str(c_index))
         for s_index, section in enumerate(chapter.sections, start=1):
-            section_blocks = sorted(by_section.get(section.id, []), key=lambda b: (not b.joint, b.unit.name))
-            if section_blocks:
+            if section.id in by_section:
+                section_blocks = sorted(by_section[section.id], key=lambda b: (not b.joint, b.unit.name))
                 chapter_view.sections.append(SectionView(section, f"{c_index}.{s_index}", section_blocks))
         chapters.append(chapter_view)
     return ReportOutline(report, chapters)
+
+
+def group_by_section(blocks: Iterable[Block]) -> dict[int, list[Block]]:
+    """Section id → its blocks (only sections that have some)."""
+    grouped: dict[int, list[Block]] = {}
+    for block in blocks:
+        grouped.setdefault(block.section_id, []).append(block)
+    return grouped
+
+
+def load_outline(report_id: int) -> ReportOutline | None:
+    """The report's chapters → sections → blocks, in a fixed number of queries."""
+    report = load_report_structure(report_id)
+    if report is None:
+        return None
+    blocks = db.session.scalars(select(Block).where(Block.report_id == report.id).options(*_block_loading())).unique()
+    return arrange_outline(report, group_by_section(blocks))
 
 
 def load_block(block_id: int) -> Block | None:
