@@ -677,7 +677,7 @@ class StateCounts:
     empty: int = 0
     open_threads: int = 0
 
-    @property
+    @cached_property
     def total(self) -> int:
         return sum(self.by_state.values())
 
@@ -688,12 +688,12 @@ class StateCounts:
     def count(self, *states: str) -> int:
         return sum(self.by_state[state] for state in states)
 
-    @property
+    @cached_property
     def ordered(self) -> tuple[int, ...]:
         """The counts in PROGRESS_STATES order."""
         return tuple(self.by_state[state] for state in PROGRESS_STATES)
 
-    @property
+    @cached_property
     def segments(self) -> list[tuple[str, int, int]]:
         """(state, start, count) for each state some block is in, in PROGRESS_STATES order: a bar."""
         segments, start = [], 0
