@@ -504,7 +504,7 @@ def _report_units(report_id: int) -> ReportUnits:
     writing = set()
     for unit_id, unit_name, organisation_id, organisation_name, writes in db.session.execute(
         _REPORT_UNITS, {"report_id": report_id}
-    ):
+    ).all():
         organisation = organisations.get(organisation_id)
         if organisation is None:
             organisation = organisations[organisation_id] = ListedOrganisation(organisation_id, organisation_name)
@@ -830,7 +830,7 @@ def _section_counts(report: Report) -> tuple[tuple[ChapterView, tuple[SectionCou
     joint_texts: dict[int, list[JointText]] = {}
     for section_id, joint, state, is_empty, blocks, open_threads, last_id in db.session.execute(
         _SECTION_COUNTS, {"report_id": report.id}
-    ):
+    ).all():
         if section_id not in tallies:
             tallies[section_id] = _Tally()
         tallies[section_id].add(state, bool(is_empty), blocks, open_threads)
@@ -866,7 +866,7 @@ def _organisation_counts(
     tallies: dict[int, _Tally] = {}
     for organisation_id, state, is_empty, blocks, open_threads in db.session.execute(
         _ORGANISATION_COUNTS, {"report_id": report.id}
-    ):
+    ).all():
         if organisation_id not in tallies:
             tallies[organisation_id] = _Tally()
         tallies[organisation_id].add(state, bool(is_empty), blocks, open_threads)
