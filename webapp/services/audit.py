@@ -9,6 +9,8 @@ from webapp.models import AuditEvent, Block, User
 from webapp.models.base import utcnow
 
 _AUDIT_EVENTS = AuditEvent.__table__
+# Built once; each event only binds its values.
+_INSERT_EVENT = insert(_AUDIT_EVENTS)
 
 
 def record(
@@ -29,15 +31,16 @@ def record(
     """
     begin_write(db.session)
     db.session.execute(
-        insert(_AUDIT_EVENTS).values(
-            created_at=utcnow(),
-            action=action,
-            user_id=user.id if user is not None else None,
-            block_id=block.id if block is not None else None,
-            report_id=block.report_id if block is not None else report_id,
-            from_state=from_state,
-            to_state=to_state,
-            reason=reason,
-            details=details or {},
-        )
+        _INSERT_EVENT,
+        {
+            "created_at": utcnow(),
+            "action": action,
+            "user_id": user.id if user is not None else None,
+            "block_id": block.id if block is not None else None,
+            "report_id": block.report_id if block is not None else report_id,
+            "from_state": from_state,
+            "to_state": to_state,
+            "reason": reason,
+            "details": details or {},
+        },
     )

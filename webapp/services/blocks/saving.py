@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -100,7 +100,7 @@ def _add_revision(
         "restored_from_id": restored_from.id if restored_from else None,
     }
     begin_write(db.session)
-    revision_id = db.session.execute(insert(_REVISIONS).values(values).returning(_REVISIONS.c.id)).scalar_one()
+    revision_id = db.session.execute(_INSERT_REVISION, values).scalar_one()
     revision = Revision(id=revision_id, **values)
     make_transient_to_detached(revision)  # as loaded: no INSERT at the flush, nothing to UPDATE
     db.session.add(revision)
@@ -119,10 +119,14 @@ def _point_at(block: Block, revision: Revision) -> None:
     is_empty = is_blank(revision.source)  # the rule models.reports._keep_is_empty applies on assignment
     version = block.version
     moved = db.session.execute(
-        update(_BLOCKS)
-        .where(_BLOCKS.c.id == block.id, _BLOCKS.c.version == version)
-        .values(current_revision_id=revision.id, is_empty=is_empty, version=version + 1)
-        .returning(_BLOCKS.c.id)
+        _MOVE_BLOCK,
+        {
+            "block_id": block.id,
+            "read_version": version,
+            "revision_id": revision.id,
+            "now_empty": is_empty,
+            "next_version": version + 1,
+        },
     ).first()
     if moved is None:
         raise StaleDataError(f"block {block.id} is no longer at version {version}")
@@ -137,6 +141,18 @@ def _point_at(block: Block, revision: Revision) -> None:
 
 _REVISIONS = Revision.__table__
 _BLOCKS = Block.__table__
+# Built once: compiling a statement from .values(dict) on every save cost more than running it.
+_INSERT_REVISION = insert(_REVISIONS).returning(_REVISIONS.c.id)
+_MOVE_BLOCK = (
+    update(_BLOCKS)
+    .where(_BLOCKS.c.id == bindparam("block_id"), _BLOCKS.c.version == bindparam("read_version"))
+    .values(
+        current_revision_id=bindparam("revision_id"),
+        is_empty=bindparam("now_empty"),
+        version=bindparam("next_version"),
+    )
+    .returning(_BLOCKS.c.id)
+)
 
 
 def save_block(
