@@ -67,11 +67,12 @@ def _expanded_organisations() -> frozenset[int]:
     return frozenset(int(value) for value in request.args.getlist("visa") if value.isdigit() and len(value) < 10)
 
 
-def _cell_context(matrices: Iterable[reports.OverviewMatrix], open_threads: Iterable[int] = ()) -> dict:
+def _cell_context(report_id: int, matrices: Iterable[reports.OverviewMatrix], open_threads: Iterable[int] = ()) -> dict:
     """The per-request constants reports/_matrix.html needs, computed once for all its cells
     (``open_threads``: more numbers of open threads shown outside the matrices)."""
     looks = {look for matrix in matrices for look in matrix.looks()}
     return {
+        "chapter_url": id_url_prefix("reports.preview_chapter", "chapter", report_id=report_id),
         "state_labels": state_labels(),
         "thread_labels": open_thread_labels([*open_threads, *(look.open_threads for look in looks)]),
         "block_url": id_url_prefix("blocks.show", "block_id"),
@@ -80,7 +81,7 @@ def _cell_context(matrices: Iterable[reports.OverviewMatrix], open_threads: Iter
 
 def _matrix_context(progress: reports.ReportProgress) -> dict:
     matrix = reports.overview_matrix(progress, comments.open_thread_counts(progress.report.id))
-    return {"matrix": matrix, "looks": matrix.looks(), **_cell_context([matrix])}
+    return {"matrix": matrix, "looks": matrix.looks(), **_cell_context(progress.report.id, [matrix])}
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,9 @@ def _grouped_context(progress: reports.GroupedProgress, expanded: frozenset[int]
         "progress_states": reports.PROGRESS_STATES,
         "approved_of": _("%(approved)s av %(total)s godkända"),  # formatted per row: translated once
         **_cell_context(
-            matrices, (s.joint.open_threads for _c, sections in progress.chapters for s in sections if s.joint)
+            progress.report.id,
+            matrices,
+            (s.joint.open_threads for _c, sections in progress.chapters for s in sections if s.joint),
         ),
     }
 
