@@ -239,3 +239,19 @@ def count_queries(app: Flask) -> Callable:
 
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def outbox(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[list]:
+    """Mail on, delivered to a local SMTP catcher: the messages as received, (recipients, message)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.integration.test_notifications import Catcher, _free_port
+
+    catcher = Catcher()
+    controller = Controller(catcher, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
+    yield catcher.messages
+    controller.stop()

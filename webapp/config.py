@@ -145,6 +145,13 @@ class Config:
     LOGIN_FAILURES_PER_ADDRESS = os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "50 per 15 minutes")
     # Invitation and reset links: unknown, used or expired links opened, and passwords posted.
     LINK_ATTEMPTS_PER_ADDRESS = os.environ.get("LINK_ATTEMPTS_PER_ADDRESS", "30 per 15 minutes")
+    # "Glömt lösenord?": requests for a reset link per e-mail address (normalised, known or not)
+    # and per client address. Every request counts: each may send a mail.
+    RESET_REQUESTS_PER_EMAIL = os.environ.get("RESET_REQUESTS_PER_EMAIL", "5 per 15 minutes")
+    RESET_REQUESTS_PER_ADDRESS = os.environ.get("RESET_REQUESTS_PER_ADDRESS", "20 per 15 minutes")
+    # Whom to ask for an account or (without mail) a new password: a name, e-mail or phone, shown
+    # on the sign-in pages. Empty: a general "ask the coordinator of your IOP".
+    SUPPORT_CONTACT = os.environ.get("SUPPORT_CONTACT", "")
 
     # Timeouts, in seconds: a database or Redis that stops answering fails a request within
     # seconds (503, "try again") instead of holding every web worker for half a minute.

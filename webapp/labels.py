@@ -73,6 +73,7 @@ ACTION_LABELS = {
     "user.invitation_accepted": _l("tog emot inbjudan och valde lösenord:"),
     "user.reset_link_created": _l("skapade en länk för nytt lösenord för"),
     "user.password_reset": _l("valde nytt lösenord via länk:"),
+    "user.reset_requested": _l("skickade en länk för nytt lösenord (begärd på inloggningssidan) till"),
     "user.password_changed": _l("bytte sitt lösenord:"),
     "user.name_changed": _l("ändrade sitt namn:"),
     "user.roles_changed": _l("ändrade roller för"),

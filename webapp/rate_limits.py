@@ -125,12 +125,19 @@ document_previews_limited = limiter.shared_limit(
 )
 
 
+def _per_email_and_address(per_email: str, per_address: str, email: str) -> tuple[tuple[str, str], ...]:
+    """Per e-mail address (the normalised one, known or not: a refusal reveals nothing about who
+    has an account) and per client address."""
+    return ((per_email, private_key(email)), (per_address, client_address()))
+
+
+def count_all(*checks: tuple[str, str]) -> None:
+    for name, key in checks:
+        count(name, key)
+
+
 def _login_keys(email: str) -> tuple[tuple[str, str], ...]:
-    """Per account (the normalised e-mail, known or not: a refusal reveals nothing) and per address."""
-    return (
-        ("LOGIN_FAILURES_PER_ACCOUNT", private_key(email)),
-        ("LOGIN_FAILURES_PER_ADDRESS", client_address()),
-    )
+    return _per_email_and_address("LOGIN_FAILURES_PER_ACCOUNT", "LOGIN_FAILURES_PER_ADDRESS", email)
 
 
 def login_refusal(email: str) -> Refusal | None:
@@ -139,8 +146,7 @@ def login_refusal(email: str) -> Refusal | None:
 
 
 def count_login_failure(email: str) -> None:
-    for name, key in _login_keys(email):
-        count(name, key)
+    count_all(*_login_keys(email))
 
 
 def link_refusal() -> Refusal | None:
@@ -150,6 +156,20 @@ def link_refusal() -> Refusal | None:
 
 def count_link_attempt() -> None:
     count("LINK_ATTEMPTS_PER_ADDRESS", client_address())
+
+
+def _reset_request_keys(email: str) -> tuple[tuple[str, str], ...]:
+    return _per_email_and_address("RESET_REQUESTS_PER_EMAIL", "RESET_REQUESTS_PER_ADDRESS", email)
+
+
+def reset_request_refusal(email: str) -> Refusal | None:
+    """Reset-link requests ("Glömt lösenord?"): checked before the look-up, so a refused one sends nothing."""
+    return first_refusal(*_reset_request_keys(email))
+
+
+def count_reset_request(email: str) -> None:
+    """Every request counts, found or not: each may send a mail."""
+    count_all(*_reset_request_keys(email))
 
 
 def reset() -> None:

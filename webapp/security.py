@@ -24,6 +24,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 PUBLIC_ENDPOINTS = frozenset(
     {
         "auth.login",
+        "auth.forgot_password",
         "health.healthz",
         "health.readyz",
         "main.set_language",

@@ -15,14 +15,12 @@ import sys
 from datetime import date, timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tests.conftest import DEMO_PASSWORD, PROJECT_ROOT
 from tests.integration.account_helpers import ADMIN, user_id
 from tests.integration.helpers import OPEN_REPORT_ID
-from tests.integration.test_notifications import Catcher, _free_port
 from webapp import _trust_proxies, create_app
 from webapp.extensions import db
 from webapp.models import Report, Unit
@@ -31,18 +29,6 @@ LINK_PATTERN = re.compile(r'id="one-time-link" value="([^"]+)"')
 TOKEN_PATTERN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "iop.example.org", "X-Forwarded-For": "203.0.113.9"}
 OPEN_LINK = re.compile(r"Öppna: (\S+)")
-
-
-@pytest.fixture
-def outbox(app, monkeypatch):
-    """Mail on, delivered to a local SMTP catcher: the messages as received."""
-    catcher = Catcher()
-    controller = Controller(catcher, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
-    yield catcher.messages
-    controller.stop()
 
 
 @pytest.fixture

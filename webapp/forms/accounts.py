@@ -147,3 +147,12 @@ class CapacityForm(FlaskForm):
     places = WholeNumberField(_l("Platser per natt"))
     from_date = SwedishDateField(_l("Från och med"), validators=[Optional()])
     until_date = SwedishDateField(_l("Till och med"), validators=[Optional()])
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The "Glömt lösenord?" form: the address only; the service's clean_email decides what is valid."""
+
+    email = EmailField(
+        _l("E-postadress"),
+        validators=[DataRequired(_l("Fyll i din e-postadress.")), Length(max=254, message=_l("Högst 254 tecken."))],
+    )

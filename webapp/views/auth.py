@@ -1,14 +1,19 @@
 """Signing in and out."""
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from webapp import rate_limits
 from webapp.extensions import db
+from webapp.forms.accounts import ForgotPasswordForm
 from webapp.forms.blocks import LoginForm
+from webapp.forms.refusals import show_on_form
+from webapp.input_errors import InputRefused
 from webapp.redirects import safe_next
 from webapp.services import accounts
+from webapp.services.accounts import forgotten, link_mail, people
+from webapp.services.mail import mail_enabled
 
 bp = Blueprint("auth", __name__)
 
@@ -33,7 +38,55 @@ def login():
         rate_limits.count_login_failure(email)  # only failures count: signing in often is fine
         error = _("Fel e-postadress eller lösenord.")
     status = 422 if request.method == "POST" else 200
-    return render_template("auth/login.html", form=form, error=error), status
+    return render_template("auth/login.html", form=form, error=error, contact=_support_contact()), status
+
+
+def _support_contact() -> str:
+    """Whom to ask for an account or a new password (SUPPORT_CONTACT); empty: the general text."""
+    return (current_app.config.get("SUPPORT_CONTACT") or "").strip()
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    """A reset link by e-mail when mail is on; otherwise whom to ask. The answer to a request is
+    the same whether or not the address has an account (nothing to learn about who has one)."""
+    if current_user.is_authenticated:
+        return redirect(url_for("account.index"))
+    contact = _support_contact()
+    if not mail_enabled():  # no form: a new password comes from the coordinator
+        status = 409 if request.method == "POST" else 200
+        return render_template("auth/forgot_password.html", form=None, contact=contact), status
+    form = ForgotPasswordForm()
+    if request.method == "GET":
+        return render_template("auth/forgot_password.html", form=form, contact=contact)
+    if form.validate_on_submit():
+        try:
+            email = people.clean_email(form.email.data)
+        except InputRefused as error:
+            show_on_form(form, error)
+        else:
+            refused = rate_limits.reset_request_refusal(email)
+            if refused is not None:
+                page = render_template("auth/forgot_password.html", form=form, contact=contact, error=refused.message())
+                return page, 429, refused.headers()
+            rate_limits.count_reset_request(email)
+            link = forgotten.requested_link(email)
+            if link is not None:
+                record = link.record
+                link_mail.queue_link_mail(
+                    record.user, link_mail.link_url(link), record.purpose, record.expires_at, sender_name=None
+                )
+            db.session.commit()
+            flash(
+                _(
+                    "Om adressen hör till ett konto har vi skickat en länk till den. Öppna länken i mejlet "
+                    "och välj ett nytt lösenord. Kommer inget mejl inom några minuter: titta i skräpposten, "
+                    "eller kontakta samordnaren."
+                ),
+                "success",
+            )
+            return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form, contact=contact), 422
 
 
 @bp.post("/logout")

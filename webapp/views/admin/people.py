@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Set as AbstractSet
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -46,18 +46,9 @@ def _role_choices() -> list[SelectChoice]:
     return [SelectChoice(role.value, str(label)) for role, label in ROLE_LABELS.items()]
 
 
-def _link_url(link: tokens.IssuedLink) -> str:
-    endpoint = "account.invitation" if link.record.purpose == TokenPurpose.INVITATION else "account.reset"
-    if current_app.config.get("SERVER_NAME"):
-        # On the configured address, scheme included: behind a TLS proxy the request may say http.
-        scheme = current_app.config["PREFERRED_URL_SCHEME"]
-        return url_for(endpoint, token=link.token, _external=True, _scheme=scheme)
-    return url_for(endpoint, token=link.token, _external=True)
-
-
 def _link_page(user: User, link: tokens.IssuedLink, *, invited: bool):
     """The one time the link is shown. Mail (when configured) leaves after the commit."""
-    url = _link_url(link)
+    url = account_mail.link_url(link)
     emailed = mail_enabled()
     if emailed:
         account_mail.queue_link_mail(
