@@ -26,7 +26,8 @@ LINK = re.compile(r"(https?://[^/\s]+/account/reset/[\w-]+)")
 
 
 @pytest.fixture
-def mailbox(app, monkeypatch, outbox) -> list:
+def mailbox(app, monkeypatch, outbox, live_server) -> list:
+    monkeypatch.setitem(app.config, "SERVER_NAME", urlparse(live_server).netloc)  # links on the site's address
     monkeypatch.setitem(app.config, "SUPPORT_CONTACT", "Sara Ek, samordnare, sara.ek@exempel.se")
     return outbox
 

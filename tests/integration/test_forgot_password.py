@@ -27,8 +27,15 @@ LINK = re.compile(r"(https?://[^/\s]+/account/(?:reset|invitation)/[\w-]+)")
 NEUTRAL = "Om adressen hör till ett konto har vi skickat en länk"
 
 
-def mails(outbox) -> list:
-    """The messages the SMTP catcher received (``outbox``: tests/integration/conftest.py)."""
+@pytest.fixture
+def mail_on(app, outbox, monkeypatch) -> list:
+    """Mail on (``outbox``: tests/conftest.py) and the site's address configured: the page mails links."""
+    monkeypatch.setitem(app.config, "SERVER_NAME", "localhost")
+    return outbox
+
+
+def mails(outbox: list) -> list:
+    """The messages the SMTP catcher received."""
     return [message for _recipients, message in outbox]
 
 
@@ -73,6 +80,27 @@ def test_without_mail_the_page_names_the_contact_and_has_no_form(app, client, mo
     assert "Kontakta Anna Svensson, 070-123 45 67." in client.get(PAGE).get_data(as_text=True)
 
 
+def test_without_the_sites_address_no_link_is_mailed(app, demo, client, outbox):
+    """A link built from the request's Host header could send her token to whoever forged it."""
+    page = client.get(PAGE).get_data(as_text=True)
+    assert "Kontakta samordnaren för er IOP." in page and 'name="email"' not in page
+    response = client.post(PAGE, data={"email": WRITER, "csrf_token": csrf_token(client, "/login")})
+    assert response.status_code == 409 and outbox == []
+
+
+def test_a_forged_host_stays_out_of_the_mailed_link(app, demo, client, mail_on, monkeypatch):
+    monkeypatch.setitem(app.config, "SERVER_NAME", "iop.example.org")
+    monkeypatch.setitem(app.config, "PREFERRED_URL_SCHEME", "https")
+    forged = "http://evil.example"
+    page = client.get(PAGE, base_url=forged).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
+    response = client.post(PAGE, data={"email": WRITER, "csrf_token": token}, base_url=forged)
+    assert response.status_code == 302
+    [message] = mails(mail_on)
+    assert link_in(message).startswith("https://iop.example.org/account/reset/")
+    assert "evil" not in message.get_content()
+
+
 def test_without_mail_a_post_is_refused_and_changes_nothing(app, demo, client, monkeypatch):
     import smtplib
 
@@ -83,14 +111,14 @@ def test_without_mail_a_post_is_refused_and_changes_nothing(app, demo, client, m
     assert fingerprint(app) == before
 
 
-def test_a_signed_in_person_is_sent_to_her_account_page(app, signed_in, outbox):
+def test_a_signed_in_person_is_sent_to_her_account_page(app, signed_in, mail_on):
     assert signed_in(WRITER).get(PAGE).headers["Location"] == "/account"
 
 
 # --- The same answer for every address ------------------------------------------------------------
 
 
-def test_known_unknown_inactive_and_odd_case_addresses_get_the_same_answer(app, demo, client, outbox):
+def test_known_unknown_inactive_and_odd_case_addresses_get_the_same_answer(app, demo, client, mail_on):
     deactivate(app, "skribent.eu-center@demo.iop")
     answers = []
     for email in (WRITER, UNKNOWN, "skribent.eu-center@demo.iop", "  SKRIBENT.Crossroads@demo.iop "):
@@ -99,24 +127,24 @@ def test_known_unknown_inactive_and_odd_case_addresses_get_the_same_answer(app, 
         answers.append((response.status_code, response.headers["Location"], NEUTRAL in followed))
     assert answers == [(302, "/login", True)] * 4
     # Only the active account got mail: twice (the second link replaced the first).
-    assert [message["To"] for message in mails(outbox)] == [WRITER, WRITER]
+    assert [message["To"] for message in mails(mail_on)] == [WRITER, WRITER]
 
 
-def test_a_link_is_mailed_only_to_an_active_account_and_recorded_in_the_log(app, demo, client, outbox):
+def test_a_link_is_mailed_only_to_an_active_account_and_recorded_in_the_log(app, demo, client, mail_on):
     before = fingerprint(app)
     ask(client, UNKNOWN)
     deactivate(app, WRITER)
     after_deactivating = fingerprint(app)
     ask(client, WRITER)
-    assert mails(outbox) == [] and audit_events(app, "user.reset_requested") == []
+    assert mails(mail_on) == [] and audit_events(app, "user.reset_requested") == []
     assert fingerprint(app) == after_deactivating and before != after_deactivating
 
 
-def test_the_mailed_link_lets_her_choose_a_password_and_ends_her_old_sessions(app, demo, client, outbox):
+def test_the_mailed_link_lets_her_choose_a_password_and_ends_her_old_sessions(app, demo, client, mail_on):
     old_session = app.test_client()
     assert sign_in(old_session, WRITER).status_code == 302
     assert ask(client, WRITER).status_code == 302
-    [message] = mails(outbox)
+    [message] = mails(mail_on)
     assert message["To"] == WRITER and message["Subject"] == "Nytt lösenord till IOP-rapport"
     assert "troligen du" in message.get_content()
     [event] = audit_events(app, "user.reset_requested")
@@ -135,11 +163,11 @@ def test_the_mailed_link_lets_her_choose_a_password_and_ends_her_old_sessions(ap
     assert client.get("/" + link.split("/", 3)[3]).status_code == 410  # once only
 
 
-def test_a_person_who_never_chose_a_password_gets_a_new_invitation_link(app, signed_in, client, outbox):
+def test_a_person_who_never_chose_a_password_gets_a_new_invitation_link(app, signed_in, client, mail_on):
     invite(signed_in("admin@demo.iop"), app)
-    outbox.clear()
+    mail_on.clear()
     ask(client, "ny.kollega@exempel.se")
-    [message] = mails(outbox)
+    [message] = mails(mail_on)
     assert "/account/invitation/" in link_in(message)
 
 
@@ -150,50 +178,50 @@ def test_a_person_who_never_chose_a_password_gets_a_new_invitation_link(app, sig
     ("email", "message"),
     [("", "Fyll i din e-postadress."), ("inte-en-adress", "Skriv en giltig e-postadress"), ("a@b", "giltig")],
 )
-def test_a_blank_or_invalid_address_is_422_at_the_field_and_sends_nothing(app, demo, client, outbox, email, message):
+def test_a_blank_or_invalid_address_is_422_at_the_field_and_sends_nothing(app, demo, client, mail_on, email, message):
     before = fingerprint(app)
     response = ask(client, email)
     text = response.get_data(as_text=True)
     assert response.status_code == 422 and message in text
     assert 'aria-invalid="true"' in text and 'id="email-errors"' in text
-    assert fingerprint(app) == before and mails(outbox) == []
+    assert fingerprint(app) == before and mails(mail_on) == []
 
 
-def test_the_csrf_token_is_required(app, demo, client, outbox):
+def test_the_csrf_token_is_required(app, demo, client, mail_on):
     before = fingerprint(app)
     response = ask(client, WRITER, with_token=False)
     assert response.status_code == 400
-    assert fingerprint(app) == before and mails(outbox) == []
+    assert fingerprint(app) == before and mails(mail_on) == []
 
 
-def test_requests_are_limited_per_address_typed(app, demo, client, outbox):
+def test_requests_are_limited_per_address_typed(app, demo, client, mail_on):
     for _ in range(5):
         assert ask(client, UNKNOWN).status_code == 302
     refused = ask(client, " Ingen.Alls@exempel.se")  # the same address, normalised
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
     assert "För många försök. Försök igen om 15 minuter." in refused.get_data(as_text=True)
     assert ask(client, WRITER).status_code == 302  # another address still gets its link
-    assert len(mails(outbox)) == 1
+    assert len(mails(mail_on)) == 1
 
 
-def test_requests_are_limited_per_client_address(app, demo, client, outbox, monkeypatch):
+def test_requests_are_limited_per_client_address(app, demo, client, mail_on, monkeypatch):
     monkeypatch.setitem(app.config, "RESET_REQUESTS_PER_ADDRESS", "3 per 15 minutes")
     for number in range(3):
         assert ask(client, f"person{number}@exempel.se").status_code == 302
     before = fingerprint(app)
     refused = ask(client, WRITER)
     assert refused.status_code == 429 and "Retry-After" in refused.headers
-    assert fingerprint(app) == before and mails(outbox) == []
+    assert fingerprint(app) == before and mails(mail_on) == []
     other = app.test_client()
     response = other.post(
         PAGE,
         data={"email": WRITER, "csrf_token": csrf_token(other, PAGE)},
         environ_base={"REMOTE_ADDR": "198.51.100.7"},
     )
-    assert response.status_code == 302 and len(mails(outbox)) == 1
+    assert response.status_code == 302 and len(mails(mail_on)) == 1
 
 
-def test_the_pages_in_english(app, client, outbox):
+def test_the_pages_in_english(app, client, mail_on):
     client.post("/language", data={"language": "en", "next": "/", "csrf_token": csrf_token(client, "/login")})
     page = client.get(PAGE).get_data(as_text=True)
     assert "Forgot your password?" in page and "Send the link" in page

@@ -13,7 +13,7 @@ from webapp.input_errors import InputRefused
 from webapp.redirects import safe_next
 from webapp.services import accounts
 from webapp.services.accounts import forgotten, link_mail, people
-from webapp.services.mail import mail_enabled
+from webapp.services.mail import mail_enabled, site_address
 
 bp = Blueprint("auth", __name__)
 
@@ -53,7 +53,9 @@ def forgot_password():
     if current_user.is_authenticated:
         return redirect(url_for("account.index"))
     contact = _support_contact()
-    if not mail_enabled():  # no form: a new password comes from the coordinator
+    # Links only on the configured address: built from this request's Host header (which anyone
+    # asking for someone else's link chooses), the mail could send her token to another site.
+    if not mail_enabled() or site_address() is None:  # no form: the coordinator gives a new password
         status = 409 if request.method == "POST" else 200
         return render_template("auth/forgot_password.html", form=None, contact=contact), status
     form = ForgotPasswordForm()
