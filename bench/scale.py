@@ -54,7 +54,7 @@ import tomllib
 import uuid
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -406,31 +406,28 @@ def sign_in(app, email: str):
     return client
 
 
-def measure(client, counter: QueryCounter, page: str, path: str, user: str, runs: int, warmup: int) -> PageFigures:
-    """CPU per request up to the first chunk of the answer (the whole answer unless it streams)."""
+def _one_request(client, counter: QueryCounter, path: str) -> tuple[float, int, int, int, float, int]:
+    """CPU up to the first chunk of the answer (the whole answer unless it streams), and the rest."""
+    counter.count = 0
+    begin = time.process_time()
+    response = client.get(path)
+    chunks = iter(response.response)
+    first = next(chunks, b"")
+    spent = time.process_time() - begin
+    queries = counter.count
+    size = len(first) + sum(len(chunk) for chunk in chunks)
+    whole = time.process_time() - begin
+    response.close()
+    return spent, queries, size, response.status_code, whole, counter.count
 
-    def once() -> tuple[float, int, int, int, float, int]:
-        counter.count = 0
-        begin = time.process_time()
-        response = client.get(path)
-        chunks = iter(response.response)
-        first = next(chunks, b"")
-        spent = time.process_time() - begin
-        queries = counter.count
-        size = len(first) + sum(len(chunk) for chunk in chunks)
-        whole = time.process_time() - begin
-        response.close()
-        return spent, queries, size, response.status_code, whole, counter.count
 
-    for _ in range(warmup):
-        once()
-    results = [once() for _ in range(runs)]
+def _figures(page: str, path: str, user: str, results: list[tuple]) -> PageFigures:
     times = [r[0] for r in results]
     return PageFigures(
         page=page,
         path=path,
         user=user,
-        runs=runs,
+        runs=len(results),
         cpu_ms_median=round(statistics.median(times) * 1000, 2),
         cpu_ms_min=round(min(times) * 1000, 2),
         cpu_ms_whole_median=round(statistics.median(r[4] for r in results) * 1000, 2),
@@ -439,6 +436,12 @@ def measure(client, counter: QueryCounter, page: str, path: str, user: str, runs
         bytes=results[-1][2],
         status=results[-1][3],
     )
+
+
+def measure(client, counter: QueryCounter, page: str, path: str, user: str, runs: int, warmup: int) -> PageFigures:
+    for _ in range(warmup):
+        _one_request(client, counter, path)
+    return _figures(page, path, user, [_one_request(client, counter, path) for _ in range(runs)])
 
 
 def _largest_organisation(report_id: int) -> int:
@@ -458,7 +461,30 @@ def _largest_organisation(report_id: int) -> int:
     ).scalar_one()
 
 
-def run_scale(scale: int, args: argparse.Namespace) -> dict:
+@dataclass
+class PageVisit:
+    page: str
+    client: object
+    user: str
+    path: str
+    runs: int
+
+
+@dataclass
+class Site:
+    """One built partnership, its signed-in clients and the pages to measure on it."""
+
+    scale: int
+    app: object
+    url: str
+    summary: BuildSummary
+    counter: QueryCounter
+    writer: object
+    visits: list[PageVisit]
+
+
+@contextmanager
+def built_site(scale: int, args: argparse.Namespace) -> Iterator[Site]:
     from flask_migrate import upgrade
     from sqlalchemy import event
 
@@ -475,57 +501,92 @@ def run_scale(scale: int, args: argparse.Namespace) -> dict:
             opened = _largest_organisation(summary.report_id)
             counter = QueryCounter()
             event.listen(db.engine, "before_cursor_execute", counter)
-        note = f"{summary.units} units, {summary.blocks} blocks" if not args.json else ""
-        if note:
+        if not args.json:
+            note = f"{summary.units} units, {summary.blocks} blocks"
             print(f"  built {scale}×: {note} ({summary.build_seconds} s)", file=sys.stderr, flush=True)
         report_id, block_id = summary.report_id, summary.history_block_id
         writer, chair, reviewer = sign_in(app, WRITER), sign_in(app, CHAIR), sign_in(app, REVIEWER)
-        runs, warmup = args.runs, args.warmup
+        runs = args.runs
         heavy = max(3, runs // 3)
-        pages: list[tuple[str, object, str, str, int]] = [
-            ("overview (with progress matrix)", chair, "chair", f"/reports/{report_id}", runs),
-            ("overview, one organisation open", chair, "chair", f"/reports/{report_id}?visa={opened}", runs),
-            ("Mina bidrag, writer", writer, "writer", "/", runs),
-            ("Mina bidrag, chair", chair, "chair", "/", runs),
-            ("block page", writer, "writer", f"/blocks/{block_id}", runs),
-            ("review queue", reviewer, "reviewer", "/review", runs),
-            ("document preview (first response)", chair, "chair", f"/reports/{report_id}/preview", runs),
+        preview = f"/reports/{report_id}/preview"
+        visits = [
+            PageVisit("overview (with progress matrix)", chair, "chair", f"/reports/{report_id}", runs),
+            PageVisit("overview, one organisation open", chair, "chair", f"/reports/{report_id}?visa={opened}", runs),
+            PageVisit("Mina bidrag, writer", writer, "writer", "/", runs),
+            PageVisit("Mina bidrag, chair", chair, "chair", "/", runs),
+            PageVisit("block page", writer, "writer", f"/blocks/{block_id}", runs),
+            PageVisit("review queue", reviewer, "reviewer", "/review", runs),
+            PageVisit("document preview (first response)", chair, "chair", preview, runs),
             # The first response loads each chapter when it scrolls into view; a chapter's own page
             # (what the contents link to) holds the chapter and the contents.
             *[
-                (f"document preview, chapter {n} page", chair, "chair", f"/reports/{report_id}/preview/{n}", heavy)
+                PageVisit(f"document preview, chapter {n} page", chair, "chair", f"{preview}/{n}", heavy)
                 for n in (1, 2, 3)
             ],
-            ("document preview, whole on one page", chair, "chair", f"/reports/{report_id}/preview/all", heavy),
-            ("activity", chair, "chair", f"/reports/{report_id}/activity", runs),
+            PageVisit("document preview, whole on one page", chair, "chair", f"{preview}/all", heavy),
+            PageVisit("activity", chair, "chair", f"/reports/{report_id}/activity", runs),
         ]
-        figures = []
-        for page, client, user, path, n in pages:
-            figures.append(measure(client, counter, page, path, user, n, warmup))
-        history = []
-        if args.history and scale == 1:
-            history.append(
-                asdict(measure(writer, counter, "block page", f"/blocks/{block_id}", "writer", runs, warmup))
-            )
-            history[-1]["revisions"] = 1
-            have = 1
-            for target in HISTORY_STEPS[1:]:
-                with app.app_context():
-                    have = add_revisions(block_id, target - have)
-                item = asdict(measure(writer, counter, "block page", f"/blocks/{block_id}", "writer", runs, warmup))
-                item["revisions"] = have
-                history.append(item)
-        memory = render_memory(url, report_id) if args.render_memory else None
-        with app.app_context():
-            event.remove(db.engine, "before_cursor_execute", counter)
-            db.session.remove()
-            db.engine.dispose()
-    return {
-        "build": asdict(summary),
-        "pages": [asdict(f) for f in figures],
-        "block_history": history,
-        "render_memory": memory,
-    }
+        try:
+            yield Site(scale, app, url, summary, counter, writer, visits)
+        finally:
+            with app.app_context():
+                event.remove(db.engine, "before_cursor_execute", counter)
+                db.session.remove()
+                db.engine.dispose()
+
+
+def measure_interleaved(sites: list[Site], index: int, warmup: int) -> list[PageFigures]:
+    """One page on every site, request by request in turn (1×, 10×, 1×, …): a machine whose load
+    drifts during the run then weighs on both sizes alike, and their ratio stays fair."""
+    visits = [site.visits[index] for site in sites]
+    for site, visit in zip(sites, visits, strict=True):
+        for _ in range(warmup):
+            _one_request(visit.client, site.counter, visit.path)
+    results: list[list[tuple]] = [[] for _ in sites]
+    for _ in range(visits[0].runs):
+        for k, (site, visit) in enumerate(zip(sites, visits, strict=True)):
+            results[k].append(_one_request(visit.client, site.counter, visit.path))
+    return [_figures(v.page, v.path, v.user, r) for v, r in zip(visits, results, strict=True)]
+
+
+def block_history_figures(site: Site, args: argparse.Namespace) -> list[dict]:
+    """The block page at 1, 101 and 501 revisions of its block."""
+    block_id = site.summary.history_block_id
+    path = f"/blocks/{block_id}"
+
+    def at(revisions: int) -> dict:
+        item = asdict(measure(site.writer, site.counter, "block page", path, "writer", args.runs, args.warmup))
+        item["revisions"] = revisions
+        return item
+
+    history = [at(1)]
+    have = 1
+    for target in HISTORY_STEPS[1:]:
+        with site.app.app_context():
+            have = add_revisions(block_id, target - have)
+        history.append(at(have))
+    return history
+
+
+def run_scales(scales: list[int], args: argparse.Namespace) -> dict[str, dict]:
+    """Every page at every scale, the scales interleaved; then the history and memory figures."""
+    with ExitStack() as stack:
+        sites = [stack.enter_context(built_site(scale, args)) for scale in scales]
+        pages: list[list[PageFigures]] = [[] for _ in sites]
+        for index in range(len(sites[0].visits)):
+            for k, figures in enumerate(measure_interleaved(sites, index, args.warmup)):
+                pages[k].append(figures)
+        runs = {}
+        for site, figures in zip(sites, pages, strict=True):
+            history = block_history_figures(site, args) if args.history and site.scale == 1 else []
+            memory = render_memory(site.url, site.summary.report_id) if args.render_memory else None
+            runs[str(site.scale)] = {
+                "build": asdict(site.summary),
+                "pages": [asdict(f) for f in figures],
+                "block_history": history,
+                "render_memory": memory,
+            }
+        return runs
 
 
 def render_child(database_url: str, report_id: int) -> dict:
@@ -702,7 +763,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(render_child(args.render_child[0], int(args.render_child[1]))))
         return
     scales = [1, args.scale]
-    runs = {str(scale): run_scale(scale, args) for scale in scales}
+    runs = run_scales(scales, args)
     results = {
         "scales": scales,
         "database": "postgresql" if args.database_url else "sqlite",
