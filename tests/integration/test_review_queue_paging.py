@@ -296,3 +296,26 @@ def test_the_report_log_costs_the_same_queries_at_one_and_three_pages(app, demo,
         listing = [s for s in counter.statements if "ORDER BY audit_events.created_at DESC" in s]
         assert len(listing) == 1 and "LIMIT" in listing[0] and "details" not in listing[0].split("FROM")[0]
     assert counts[0] <= counts[120] <= counts[0] + 1, counts
+
+
+def test_queue_rows_set_their_clock_and_link_up_once_per_list(app, signed_in, small_pages, monkeypatch):
+    """Two times per row (waiting since, last edit) once asked Babel for the zone and language
+    each, and every row built its link with url_for (issue 16: the queue grew with its page)."""
+    from webapp import templating
+
+    clocks = []
+    original_init = templating.HumanClock.__init__
+
+    def counting_init(self):
+        clocks.append(self)
+        original_init(self)
+
+    monkeypatch.setattr(templating.HumanClock, "__init__", counting_init)
+    ids = submit_blocks(app, 12)
+    client = signed_in(REVIEWER)
+    page = client.get("/review").get_data(as_text=True)
+    assert queue_ids(page) == ids[:PAGE]
+    assert len(clocks) == 1
+    more = client.get(html.unescape(more_link(page, "queue-more") or ""), headers={"HX-Request": "true"})
+    assert [int(n) for n in re.findall(r'href="/blocks/(\d+)"', more.get_data(as_text=True))] == ids[PAGE : 2 * PAGE]
+    assert len(clocks) == 2

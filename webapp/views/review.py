@@ -20,6 +20,7 @@ from webapp.services.reports import activity_log
 from webapp.services.reports import queue as review_queue
 from webapp.templating import action_label
 from webapp.views import blocks as block_views
+from webapp.views import listing
 from webapp.views.loading import or_404
 
 bp = Blueprint("review", __name__)
@@ -127,7 +128,13 @@ def queue():
         raise PermissionDenied(_("Granskningskön är för samverkansgruppens granskare."))
     chapter_id, unit_id = _int_arg("chapter"), _int_arg("unit")
     found = review_queue.review_queue_page(chapter_id=chapter_id, unit_id=unit_id, cursor=request.args.get("after"))
-    context = {"queue": found, "blocks": found.page.items, "chapter_id": chapter_id, "unit_id": unit_id}
+    context = {
+        "queue": found,
+        "blocks": found.page.items,
+        "chapter_id": chapter_id,
+        "unit_id": unit_id,
+        "block_url": listing.id_url_prefix("blocks.show", "block_id"),
+    }
     if wants_fragment() and request.args.get("after"):
         return render_template("review/_queue_more.html", **context)
     return render_template("review/queue.html", **context)
